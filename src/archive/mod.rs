@@ -1,0 +1,123 @@
+//! The archive directory as a whole: its layout, its database, and the runs that change it.
+//!
+//! This is the pipeline's driver: `update` calls fetch → feed → store → render in that order
+//! and keeps the invariants that span stages: files are written (atomically) before the
+//! database records them, the database can always be rebuilt from the files, and nothing
+//! taken from a feed becomes part of a path.
+
+mod identity;
+mod reconcile;
+mod update;
+
+use std::path::{Path, PathBuf};
+
+pub use identity::{canonical_link, comparable_title};
+pub use reconcile::ReconcileReport;
+pub use update::{FeedFailure, SourceReport, UpdateReport, update};
+
+use crate::config::{Config, Source};
+use crate::render;
+use crate::store::{Store, StoreError};
+
+/// The folder inside the archive for internal state; git ignores it.
+pub const STATE_DIR: &str = ".newsmirror";
+
+/// What went wrong with the archive itself (not with a source).
+#[derive(Debug, thiserror::Error)]
+pub enum ArchiveError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+pub(crate) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> ArchiveError + '_ {
+    move |source| ArchiveError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// An open archive: its folder and its database.
+pub struct Archive {
+    pub dir: PathBuf,
+    pub store: Store,
+    /// What the opening rebuild found, when the database had to be rebuilt from the files.
+    pub reconciled: Option<ReconcileReport>,
+}
+
+/// Meta key set while files are being written and cleared once the database records them;
+/// found set at start, it means a run was interrupted and the files must be re-read.
+const DIRTY: &str = "writing";
+
+impl Archive {
+    /// Opens the archive of `config`, creating it when missing. When the database is new
+    /// (a fresh clone, a deleted database) or a previous run was interrupted, it is brought in
+    /// line with the files first.
+    pub fn open(config: &Config) -> Result<Archive, ArchiveError> {
+        let dir = config.archive_dir.clone();
+        let state = dir.join(STATE_DIR);
+        std::fs::create_dir_all(&state).map_err(io_err(&state))?;
+        let ignore = state.join(".gitignore");
+        if !ignore.exists() {
+            render::write_atomic(&ignore, b"# newsmirror's internal state: never committed\n*\n")
+                .map_err(io_err(&ignore))?;
+        }
+        let (store, created) = Store::open(&state.join("newsmirror.sqlite"))?;
+        let mut archive = Archive {
+            dir,
+            store,
+            reconciled: None,
+        };
+        if created || archive.store.meta(DIRTY)?.is_some() {
+            let report = reconcile::reconcile(&archive.dir, &mut archive.store, &config.sources)?;
+            archive.store.set_meta(DIRTY, None)?;
+            archive.reconciled = Some(report);
+        }
+        Ok(archive)
+    }
+
+    /// The folder of a source's articles.
+    pub fn source_dir(&self, source: &Source) -> PathBuf {
+        self.dir.join("articles").join(&source.slug)
+    }
+
+    /// Rewrites every list and the README from the database, touching only files whose bytes
+    /// change. Returns how many files changed.
+    pub fn render_indexes(&self, sources: &[Source]) -> Result<usize, ArchiveError> {
+        let mut changed = 0;
+        let counts = self.store.counts()?;
+        let mut readme = Vec::new();
+        for s in sources {
+            let rows = self.store.list_rows(&s.slug, crate::mirror::LIST_LEN)?;
+            let n = counts
+                .iter()
+                .find(|c| c.source == s.slug)
+                .map_or(0, |c| c.articles);
+            readme.push(render::ReadmeSource {
+                slug: &s.slug,
+                name: &s.name,
+                articles: n,
+            });
+            if rows.is_empty() {
+                continue;
+            }
+            let path = self.dir.join("lists").join(format!("{}.md", s.name));
+            if render::write_if_changed(&path, render::list_text(&s.name, &rows).as_bytes())
+                .map_err(io_err(&path))?
+            {
+                changed += 1;
+            }
+        }
+        let path = self.dir.join("README.md");
+        if render::write_if_changed(&path, render::readme_text(&readme).as_bytes())
+            .map_err(io_err(&path))?
+        {
+            changed += 1;
+        }
+        Ok(changed)
+    }
+}

@@ -1,0 +1,348 @@
+//! The configuration file (TOML): what is mirrored, where the archive lives, how to fetch.
+//!
+//! Owns parsing and validation only. Every error names the key or slug and its line, so a
+//! mirror keeper can fix the file without reading code. Nothing here touches the network or
+//! the archive.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::Spanned;
+use url::Url;
+
+/// What went wrong with a configuration file.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+/// A loaded, validated configuration. Paths are absolute.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The config file itself.
+    pub path: PathBuf,
+    /// The archive directory: `articles/`, `lists/`, `README.md`, `.newsmirror/`.
+    pub archive_dir: PathBuf,
+    pub fetch: FetchSettings,
+    pub sources: Vec<Source>,
+}
+
+/// How feeds and pages are fetched.
+#[derive(Debug, Clone)]
+pub struct FetchSettings {
+    /// The whole request, connection to last byte.
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    /// The largest feed body accepted, after decompression.
+    pub max_bytes: u64,
+    pub user_agent: String,
+    /// How many requests run at once in all.
+    pub concurrency: usize,
+}
+
+impl Default for FetchSettings {
+    fn default() -> Self {
+        FetchSettings {
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            max_bytes: 20 * 1024 * 1024,
+            user_agent: format!(
+                "newsmirror/{} (+https://example.invalid/newsmirror; news archive)",
+                env!("CARGO_PKG_VERSION")
+            ),
+            concurrency: 8,
+        }
+    }
+}
+
+/// One outlet: a folder of articles, a list, one or more feeds.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// The folder name under `articles/`; only letters, digits, `-`, `_` and `.` (not `..`).
+    pub slug: String,
+    /// The display name and the list file's name (`lists/<name>.md`).
+    pub name: String,
+    /// Feed locations, already resolved: `http(s)://` or `file://`.
+    pub feeds: Vec<Url>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    archive: RawArchive,
+    #[serde(default)]
+    fetch: RawFetch,
+    #[serde(default)]
+    sources: Vec<RawSource>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawArchive {
+    dir: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawFetch {
+    timeout: Option<Spanned<String>>,
+    connect_timeout: Option<Spanned<String>>,
+    max_bytes: Option<u64>,
+    user_agent: Option<String>,
+    concurrency: Option<Spanned<usize>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSource {
+    slug: Spanned<String>,
+    name: Spanned<String>,
+    #[serde(default)]
+    feeds: Vec<Spanned<String>>,
+}
+
+impl Config {
+    /// Reads and validates a config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Config::parse(&text, path)
+    }
+
+    /// Validates config text as if it were read from `path` (relative paths resolve against
+    /// the folder of `path`).
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let base = abs.parent().map(Path::to_path_buf).unwrap_or_default();
+        let invalid = |message: String| ConfigError::Invalid {
+            path: abs.clone(),
+            message,
+        };
+        let raw: RawConfig = toml::from_str(text).map_err(|e| invalid(toml_message(&e, text)))?;
+        let line = |span: std::ops::Range<usize>| line_of(text, span.start);
+
+        let mut fetch = FetchSettings::default();
+        if let Some(t) = &raw.fetch.timeout {
+            fetch.timeout = parse_duration(t.get_ref()).ok_or_else(|| {
+                invalid(format!(
+                    "line {}: fetch.timeout = {:?} is not a duration (e.g. \"30s\", \"2m\")",
+                    line(t.span()),
+                    t.get_ref()
+                ))
+            })?;
+        }
+        if let Some(t) = &raw.fetch.connect_timeout {
+            fetch.connect_timeout = parse_duration(t.get_ref()).ok_or_else(|| {
+                invalid(format!(
+                    "line {}: fetch.connect_timeout = {:?} is not a duration",
+                    line(t.span()),
+                    t.get_ref()
+                ))
+            })?;
+        }
+        if let Some(b) = raw.fetch.max_bytes {
+            fetch.max_bytes = b;
+        }
+        if let Some(ua) = raw.fetch.user_agent {
+            fetch.user_agent = ua;
+        }
+        if let Some(c) = &raw.fetch.concurrency {
+            if *c.get_ref() == 0 {
+                return Err(invalid(format!(
+                    "line {}: fetch.concurrency must be at least 1",
+                    line(c.span())
+                )));
+            }
+            fetch.concurrency = *c.get_ref();
+        }
+
+        let mut sources: Vec<Source> = Vec::new();
+        for rs in raw.sources {
+            let slug = rs.slug.get_ref().clone();
+            let slug_line = line(rs.slug.span());
+            if let Some(why) = bad_name(&slug) {
+                return Err(invalid(format!(
+                    "line {slug_line}: slug {slug:?} {why}; a slug is a folder name under articles/"
+                )));
+            }
+            if !slug
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            {
+                return Err(invalid(format!(
+                    "line {slug_line}: slug {slug:?} may hold only letters, digits, '-', '_' and '.'"
+                )));
+            }
+            if sources.iter().any(|s| s.slug == slug) {
+                return Err(invalid(format!(
+                    "line {slug_line}: duplicate slug {slug:?}; every source needs its own"
+                )));
+            }
+            let name = rs.name.get_ref().trim().to_string();
+            if let Some(why) = bad_name(&name) {
+                return Err(invalid(format!(
+                    "line {}: name {name:?} of source {slug:?} {why}; the name is the list's file name",
+                    line(rs.name.span())
+                )));
+            }
+            if sources.iter().any(|s| s.name == name) {
+                return Err(invalid(format!(
+                    "line {}: source {slug:?} has the name {name:?} of another source; lists/{name}.md would be shared",
+                    line(rs.name.span())
+                )));
+            }
+            let mut feeds = Vec::new();
+            for f in &rs.feeds {
+                let url = resolve_feed(f.get_ref(), &base).map_err(|why| {
+                    invalid(format!(
+                        "line {}: feed {:?} of source {slug:?}: {why}",
+                        line(f.span()),
+                        f.get_ref()
+                    ))
+                })?;
+                feeds.push(url);
+            }
+            sources.push(Source { slug, name, feeds });
+        }
+
+        let dir = Path::new(&raw.archive.dir);
+        let archive_dir = if dir.is_absolute() {
+            dir.to_path_buf()
+        } else {
+            base.join(dir)
+        };
+        Ok(Config {
+            path: abs,
+            archive_dir,
+            fetch,
+            sources,
+        })
+    }
+}
+
+/// Why a slug or list name cannot be a single path component, if it cannot.
+fn bad_name(s: &str) -> Option<&'static str> {
+    if s.is_empty() {
+        Some("is empty")
+    } else if s.contains('/') || s.contains('\\') {
+        Some("contains a slash")
+    } else if s.contains('\0') {
+        Some("contains a NUL character")
+    } else if s == "." || s == ".." || s.contains("..") {
+        Some("contains \"..\"")
+    } else if s.starts_with('.') {
+        Some("starts with a dot (hidden folder)")
+    } else if s.chars().any(char::is_control) {
+        Some("contains a control character")
+    } else {
+        None
+    }
+}
+
+/// `http(s)://` and `file://` URLs are taken as they are; anything else is a path relative to
+/// the config file's folder.
+fn resolve_feed(s: &str, base: &Path) -> Result<Url, String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Err("is empty".into());
+    }
+    if let Some((scheme, _)) = s.split_once("://") {
+        let url = Url::parse(s).map_err(|e| format!("is not a valid URL ({e})"))?;
+        return match scheme.to_ascii_lowercase().as_str() {
+            "http" | "https" | "file" => Ok(url),
+            other => Err(format!("unsupported scheme {other:?}; use http, https or file")),
+        };
+    }
+    let p = base.join(s);
+    Url::from_file_path(&p).map_err(|_| format!("cannot turn {} into a file URL", p.display()))
+}
+
+/// The line (1-based) of a byte offset.
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// The toml error's own message, with its line in front when it has a span.
+fn toml_message(e: &toml::de::Error, text: &str) -> String {
+    let msg = e.message().trim_end().to_string();
+    match e.span() {
+        Some(span) => format!("line {}: {msg}", line_of(text, span.start)),
+        None => msg,
+    }
+}
+
+/// Parses `"30s"`, `"500ms"`, `"2m"`, `"1h"`, `"14d"`, or a bare number of seconds.
+pub fn parse_duration(s: &str) -> Option<Duration> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: f64 = num.parse().ok()?;
+    let secs = match unit.trim() {
+        "" | "s" | "sec" | "secs" => n,
+        "ms" => n / 1000.0,
+        "m" | "min" | "mins" => n * 60.0,
+        "h" | "hour" | "hours" => n * 3600.0,
+        "d" | "day" | "days" => n * 86400.0,
+        _ => return None,
+    };
+    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new("/srv/mirror/newsmirror.toml"))
+    }
+
+    #[test]
+    fn resolves_paths_against_the_config_folder() {
+        let c = parse(
+            "[archive]\ndir = \"archive\"\n[[sources]]\nslug = \"dw\"\nname = \"德国之声\"\nfeeds = [\"feeds/dw.xml\", \"https://rss.dw.com/rdf/rss-chi-all\"]\n",
+        )
+        .unwrap();
+        assert_eq!(c.archive_dir, Path::new("/srv/mirror/archive"));
+        assert_eq!(c.sources[0].feeds[0].as_str(), "file:///srv/mirror/feeds/dw.xml");
+        assert_eq!(c.sources[0].feeds[1].scheme(), "https");
+    }
+
+    #[test]
+    fn unknown_key_names_key_and_line() {
+        let e = parse("[archive]\ndir = \"a\"\ncolour = 1\n").unwrap_err().to_string();
+        assert!(e.contains("colour") && e.contains("line 3"), "{e}");
+    }
+
+    #[test]
+    fn duplicate_and_bad_slugs_name_the_line() {
+        let dup = "[archive]\ndir = \"a\"\n[[sources]]\nslug = \"x\"\nname = \"X\"\n[[sources]]\nslug = \"x\"\nname = \"Y\"\n";
+        let e = parse(dup).unwrap_err().to_string();
+        assert!(e.contains("line 7") && e.contains("duplicate slug \"x\""), "{e}");
+        for bad in ["../x", "a/b", "a\\\\b", "..", "a\\u0000b"] {
+            let t = format!("[archive]\ndir = \"a\"\n[[sources]]\nslug = \"{bad}\"\nname = \"X\"\n");
+            let e = parse(&t).unwrap_err().to_string();
+            assert!(e.contains("line 4") && e.contains("slug"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("30s"), Some(Duration::from_secs(30)));
+        assert_eq!(parse_duration("500ms"), Some(Duration::from_millis(500)));
+        assert_eq!(parse_duration("6h"), Some(Duration::from_secs(21600)));
+        assert_eq!(parse_duration("soon"), None);
+    }
+}

@@ -1,0 +1,233 @@
+//! The mirror format: the one place that knows how an archived article file and a list file
+//! look byte for byte, how article files are named and how ids count down.
+//!
+//! Thousands of files in existing mirrors use this format, so nothing here may change the
+//! bytes it produces. `render` writes with these functions; rebuilding the database from the
+//! files (`archive::reconcile`) reads with them.
+
+use chrono::{Datelike, FixedOffset, TimeZone, Utc};
+
+/// The id the first archived article of a source gets (0xFFFFF − 1). Ids count down from here,
+/// so the newest article has the smallest id and sorts first in a directory listing.
+pub const FIRST_ID: i64 = 0xFFFFF - 1;
+
+/// How many entries a list file shows.
+pub const LIST_LEN: usize = 300;
+
+/// The separator line between an article's header and its content.
+const RULE: &str = "------";
+
+/// JavaScript's `\s`: the white space the reference program trimmed with `String.prototype.trim`.
+/// Differs from `char::is_whitespace`: it includes U+FEFF and excludes U+0085 and U+001C–U+001F.
+pub fn is_js_space(c: char) -> bool {
+    matches!(
+        c,
+        '\t' | '\n'
+            | '\u{0B}'
+            | '\u{0C}'
+            | '\r'
+            | ' '
+            | '\u{A0}'
+            | '\u{1680}'
+            | '\u{2000}'..='\u{200A}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{202F}'
+            | '\u{205F}'
+            | '\u{3000}'
+            | '\u{FEFF}'
+    )
+}
+
+/// Trims JavaScript white space from both ends.
+pub fn js_trim(s: &str) -> &str {
+    s.trim_matches(is_js_space)
+}
+
+/// The content as the mirror stores it: every line trimmed, the lines joined with nothing.
+pub fn flatten_content(content: &str) -> String {
+    let mut out = String::with_capacity(content.len());
+    for line in content.split('\n') {
+        out.push_str(js_trim(line));
+    }
+    out
+}
+
+/// A title or link made safe for the one-line header: control characters and line breaks
+/// become spaces (C0, DEL, C1, U+2028/2029), then the ends are trimmed.
+pub fn clean_line(s: &str) -> String {
+    let replaced: String = s
+        .chars()
+        .map(|c| {
+            if c.is_control() || c == '\u{2028}' || c == '\u{2029}' {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    js_trim(&replaced).to_string()
+}
+
+/// One article file's text: `<!--{ms}-->\n[{title}]({link})\n------\n\n{content}\n`.
+pub fn article_text(published_ms: i64, title: &str, link: &str, content: &str) -> String {
+    format!("<!--{published_ms}-->\n[{title}]({link})\n{RULE}\n\n{content}\n")
+}
+
+/// The file name of an article in the flat layout.
+pub fn article_file_name(id: i64) -> String {
+    format!("{id}.md")
+}
+
+/// An article file read back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedArticle {
+    /// The `<!--ms-->` line; `None` in layouts that have no such line.
+    pub published_ms: Option<i64>,
+    pub title: String,
+    pub link: String,
+    pub content: String,
+}
+
+/// Reads an article file written in the mirror format. Returns `None` when the text is not in
+/// the format (the caller decides what to do with such a file; it is never rewritten).
+pub fn parse_article(text: &str) -> Option<ParsedArticle> {
+    let (published_ms, rest) = match text.strip_prefix("<!--") {
+        Some(after) => {
+            let end = after.find("-->\n")?;
+            let ms = after[..end].parse::<i64>().ok()?;
+            (Some(ms), &after[end + 4..])
+        }
+        None => (None, text),
+    };
+    let header_end = rest.find(&format!("\n{RULE}\n"))?;
+    let header = &rest[..header_end];
+    let body = &rest[header_end + RULE.len() + 2..];
+    let content = body.strip_prefix('\n').unwrap_or(body);
+    let content = content.strip_suffix('\n').unwrap_or(content);
+    let (title, link) = split_header(header)?;
+    Some(ParsedArticle {
+        published_ms,
+        title: title.to_string(),
+        link: link.to_string(),
+        content: content.to_string(),
+    })
+}
+
+/// Splits `[title](link)`. A title may itself hold `](`, so the split is the first `](` after
+/// which the rest is a single white-space-free link followed by `)`.
+fn split_header(header: &str) -> Option<(&str, &str)> {
+    let inner = header.strip_prefix('[')?.strip_suffix(')')?;
+    let mut from = 0;
+    let mut fallback = None;
+    while let Some(pos) = inner[from..].find("](") {
+        let at = from + pos;
+        let link = &inner[at + 2..];
+        if fallback.is_none() {
+            fallback = Some((&inner[..at], link));
+        }
+        if !link.chars().any(|c| c.is_whitespace()) {
+            return Some((&inner[..at], link));
+        }
+        from = at + 2;
+    }
+    fallback
+}
+
+/// The id at the start of an article file name: `1048574.md` or `1048574_标题.md`.
+pub fn id_from_file_name(name: &str) -> Option<i64> {
+    let stem = name.strip_suffix(".md")?;
+    let digits_end = stem.find(|c: char| !c.is_ascii_digit()).unwrap_or(stem.len());
+    if digits_end == 0 || digits_end > 12 {
+        return None;
+    }
+    let rest = &stem[digits_end..];
+    if !(rest.is_empty() || rest.starts_with('_')) {
+        return None;
+    }
+    stem[..digits_end].parse().ok()
+}
+
+/// `M-D` of a time in UTC+8, no leading zeros, as list entries show it.
+pub fn month_day_utc8(ms: i64) -> String {
+    let tz = FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
+    let t = Utc
+        .timestamp_millis_opt(ms)
+        .single()
+        .unwrap_or_default()
+        .with_timezone(&tz);
+    format!("{}-{}", t.month(), t.day())
+}
+
+/// One entry of a list file.
+pub struct ListEntry<'a> {
+    pub published_ms: i64,
+    pub title: &'a str,
+    /// The article's path below the archive, e.g. `articles/dw/1048574.md`.
+    pub path: &'a str,
+}
+
+/// A list file's text: `{name}\n------\n\n`, then the entries joined by `\n`, then `\n`.
+pub fn list_text(name: &str, entries: &[ListEntry<'_>]) -> String {
+    let mut out = format!("{name}\n{RULE}\n\n");
+    for (i, e) in entries.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&format!(
+            "{} [{}](/{})\n",
+            month_day_utc8(e.published_ms),
+            e.title,
+            e.path
+        ));
+    }
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn js_space_differs_from_rust_whitespace() {
+        assert!(is_js_space('\u{FEFF}'));
+        assert!(!is_js_space('\u{85}'));
+        assert_eq!(js_trim("\u{FEFF} a \u{3000}"), "a");
+    }
+
+    #[test]
+    fn flatten_trims_each_line() {
+        assert_eq!(flatten_content("  <p>a</p> \n\t<p>b</p>\r\n"), "<p>a</p><p>b</p>");
+    }
+
+    #[test]
+    fn clean_line_removes_controls() {
+        assert_eq!(clean_line(" a\nb\u{1}c\r "), "a b c");
+    }
+
+    #[test]
+    fn article_round_trip() {
+        let t = article_text(1718801223000, "标题]( x )", "https://a.example/b(c)", "<p>x</p>");
+        let p = parse_article(&t).unwrap();
+        assert_eq!(p.published_ms, Some(1718801223000));
+        assert_eq!(p.title, "标题]( x )");
+        assert_eq!(p.link, "https://a.example/b(c)");
+        assert_eq!(p.content, "<p>x</p>");
+    }
+
+    #[test]
+    fn file_names() {
+        assert_eq!(id_from_file_name("1048574.md"), Some(1048574));
+        assert_eq!(id_from_file_name("1048026_标题 x.md"), Some(1048026));
+        assert_eq!(id_from_file_name("x1.md"), None);
+        assert_eq!(id_from_file_name("12a.md"), None);
+        assert_eq!(id_from_file_name("1048574.txt"), None);
+    }
+
+    #[test]
+    fn month_day_is_utc8() {
+        // 2020-07-19 16:30 UTC is 2020-07-20 00:30 in UTC+8.
+        assert_eq!(month_day_utc8(1595176200000), "7-20");
+    }
+}

@@ -1,0 +1,61 @@
+//! Writing the archive's outputs: article files, list files, the archive's README.
+//!
+//! Owns the text of every output and the atomic, write-only-when-changed file writing. It
+//! takes plain records (from the store) and never fetches, parses feeds or runs SQL.
+
+mod readme;
+
+use std::io::Write;
+use std::path::Path;
+
+pub use readme::{ReadmeSource, readme_text};
+
+use crate::mirror::{self, ListEntry};
+use crate::store::ListRow;
+
+/// The text of a list file for a source, from its first rows in path order.
+pub fn list_text(name: &str, rows: &[ListRow]) -> String {
+    let entries: Vec<ListEntry<'_>> = rows
+        .iter()
+        .map(|r| ListEntry {
+            published_ms: r.published_ms,
+            title: &r.title,
+            path: &r.path,
+        })
+        .collect();
+    mirror::list_text(name, &entries)
+}
+
+/// Writes `bytes` to `path` atomically (a temporary file beside it, then a rename), unless the
+/// file already holds exactly these bytes. Returns whether the file changed.
+pub fn write_if_changed(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
+    match std::fs::read(path) {
+        Ok(old) if old == bytes => return Ok(false),
+        _ => {}
+    }
+    write_atomic(path, bytes)?;
+    Ok(true)
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so that
+/// a reader (or a crash) never sees half a file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.flush()?;
+        drop(f);
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}

@@ -1,0 +1,196 @@
+//! Articles and their revisions.
+
+use std::collections::HashSet;
+
+use rusqlite::{OptionalExtension, params};
+
+use super::{Result, Store};
+
+/// One archived article, as the database records it.
+#[derive(Debug, Clone)]
+pub struct ArticleRecord {
+    pub source: String,
+    pub id: i64,
+    /// Path below the archive, e.g. `articles/dw/1048574.md`.
+    pub path: String,
+    pub guid: Option<String>,
+    /// The link as written in the file.
+    pub link: String,
+    /// The link without fragment and tracking parameters, for finding repeats.
+    pub canon: Option<String>,
+    /// The title as written in the file.
+    pub title: String,
+    /// The title as compared for repeats.
+    pub norm_title: String,
+    pub published_ms: i64,
+    pub first_seen_ms: i64,
+    /// The content as received (or as read from the file when rebuilt).
+    pub content: String,
+}
+
+/// A list entry.
+#[derive(Debug, Clone)]
+pub struct ListRow {
+    pub path: String,
+    pub title: String,
+    pub published_ms: i64,
+}
+
+/// Articles per source.
+#[derive(Debug, Clone)]
+pub struct SourceCount {
+    pub source: String,
+    pub articles: i64,
+}
+
+impl Store {
+    /// The smallest id of a source, if it has any article.
+    pub fn min_id(&self, source: &str) -> Result<Option<i64>> {
+        self.conn
+            .query_row(
+                "SELECT MIN(id) FROM articles WHERE source = ?1",
+                [source],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))
+    }
+
+    /// The id of an archived article that is the same as the one described: same guid, same
+    /// canonical link, or same title published within `window_ms`.
+    pub fn find_repeat(
+        &self,
+        source: &str,
+        guid: Option<&str>,
+        canon: Option<&str>,
+        norm_title: &str,
+        published_ms: i64,
+        window_ms: i64,
+    ) -> Result<Option<i64>> {
+        let q = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> Result<Option<i64>> {
+            let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.err(e))?;
+            stmt.query_row(p, |r| r.get(0))
+                .optional()
+                .map_err(|e| self.err(e))
+        };
+        if let Some(g) = guid
+            && let Some(id) = q(
+                "SELECT id FROM articles WHERE source = ?1 AND guid = ?2 LIMIT 1",
+                &[&source, &g],
+            )?
+        {
+            return Ok(Some(id));
+        }
+        if let Some(c) = canon
+            && let Some(id) = q(
+                "SELECT id FROM articles WHERE source = ?1 AND canon = ?2 LIMIT 1",
+                &[&source, &c],
+            )?
+        {
+            return Ok(Some(id));
+        }
+        if norm_title.is_empty() {
+            return Ok(None);
+        }
+        q(
+            "SELECT id FROM articles WHERE source = ?1 AND norm_title = ?2
+             AND published_ms BETWEEN ?3 AND ?4 LIMIT 1",
+            &[
+                &source,
+                &norm_title,
+                &(published_ms - window_ms),
+                &(published_ms + window_ms),
+            ],
+        )
+    }
+
+    /// Records articles (and their first revision) in one transaction.
+    pub fn insert_articles(&mut self, rows: &[ArticleRecord]) -> Result<()> {
+        let path = self.path.clone();
+        let err = |source| super::StoreError {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(err)?;
+        {
+            let mut art = tx
+                .prepare_cached(
+                    "INSERT INTO articles (source, id, path, guid, link, canon, title, norm_title,
+                     published_ms, first_seen_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                )
+                .map_err(err)?;
+            let mut rev = tx
+                .prepare_cached(
+                    "INSERT INTO revisions (article, n, seen_ms, title, content)
+                     VALUES (?1, 1, ?2, ?3, ?4)",
+                )
+                .map_err(err)?;
+            for a in rows {
+                art.execute(params![
+                    a.source,
+                    a.id,
+                    a.path,
+                    a.guid,
+                    a.link,
+                    a.canon,
+                    a.title,
+                    a.norm_title,
+                    a.published_ms,
+                    a.first_seen_ms
+                ])
+                .map_err(err)?;
+                let pk = tx.last_insert_rowid();
+                rev.execute(params![pk, a.first_seen_ms, a.title, a.content])
+                    .map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)
+    }
+
+    /// The paths of a source's articles known to the database.
+    pub fn known_paths(&self, source: &str) -> Result<HashSet<String>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT path FROM articles WHERE source = ?1")
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([source], |r| r.get(0))
+            .and_then(Iterator::collect)
+            .map_err(|e| self.err(e))
+    }
+
+    /// The first `limit` articles of a source in byte order of their paths (the order of
+    /// file names in a directory listing).
+    pub fn list_rows(&self, source: &str, limit: usize) -> Result<Vec<ListRow>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT path, title, published_ms FROM articles WHERE source = ?1
+                 ORDER BY path LIMIT ?2",
+            )
+            .map_err(|e| self.err(e))?;
+        stmt.query_map(params![source, limit as i64], |r| {
+            Ok(ListRow {
+                path: r.get(0)?,
+                title: r.get(1)?,
+                published_ms: r.get(2)?,
+            })
+        })
+        .and_then(Iterator::collect)
+        .map_err(|e| self.err(e))
+    }
+
+    /// Article counts of every source that has articles.
+    pub fn counts(&self) -> Result<Vec<SourceCount>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT source, COUNT(*) FROM articles GROUP BY source")
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([], |r| {
+            Ok(SourceCount {
+                source: r.get(0)?,
+                articles: r.get(1)?,
+            })
+        })
+        .and_then(Iterator::collect)
+        .map_err(|e| self.err(e))
+    }
+}

@@ -1,0 +1,160 @@
+//! The database: SQLite under `<archive>/.newsmirror/`, the only module that speaks SQL.
+//!
+//! It is an index of the files and a keeper of what the files cannot hold (feed validators,
+//! feed health, raw content as received). It must never be the only copy of an article: the
+//! files are the truth, and the database can be rebuilt from them. Takes and returns plain
+//! records; it knows nothing of HTTP, feeds or the file format.
+
+mod articles;
+mod feeds;
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OptionalExtension};
+
+pub use articles::{ArticleRecord, ListRow, SourceCount};
+pub use feeds::FeedState;
+
+/// What went wrong in the database.
+#[derive(Debug, thiserror::Error)]
+#[error("database {path}: {source}")]
+pub struct StoreError {
+    pub path: PathBuf,
+    #[source]
+    pub source: rusqlite::Error,
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// An open database.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// The schema, one entry per version; `PRAGMA user_version` says how many have run.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE feeds (
+    url TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    etag TEXT,
+    last_modified TEXT,
+    last_ok_ms INTEGER,
+    last_error TEXT,
+    failures INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE articles (
+    pk INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    id INTEGER NOT NULL,
+    path TEXT NOT NULL,
+    guid TEXT,
+    link TEXT NOT NULL,
+    canon TEXT,
+    title TEXT NOT NULL,
+    norm_title TEXT NOT NULL,
+    published_ms INTEGER NOT NULL,
+    first_seen_ms INTEGER NOT NULL,
+    UNIQUE (source, id)
+);
+CREATE UNIQUE INDEX articles_path ON articles (source, path);
+CREATE INDEX articles_guid ON articles (source, guid) WHERE guid IS NOT NULL;
+CREATE INDEX articles_canon ON articles (source, canon) WHERE canon IS NOT NULL;
+CREATE INDEX articles_title ON articles (source, norm_title, published_ms);
+CREATE TABLE revisions (
+    article INTEGER NOT NULL REFERENCES articles (pk),
+    n INTEGER NOT NULL,
+    seen_ms INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    content TEXT NOT NULL,
+    PRIMARY KEY (article, n)
+) WITHOUT ROWID;
+"#];
+
+impl Store {
+    /// Opens (creating when missing) the database at `path`. The second value is true when
+    /// the database did not exist before, so the caller knows to rebuild it from the files.
+    pub fn open(path: &Path) -> Result<(Store, bool)> {
+        let err = |source| StoreError {
+            path: path.to_path_buf(),
+            source,
+        };
+        let created = !path.exists();
+        let conn = Connection::open(path).map_err(err)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
+             PRAGMA busy_timeout = 5000; PRAGMA cache_size = -16000;",
+        )
+        .map_err(err)?;
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
+        store.migrate()?;
+        Ok((store, created))
+    }
+
+    fn err(&self, source: rusqlite::Error) -> StoreError {
+        StoreError {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let version: i64 = self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = self.conn.transaction().map_err(|e| StoreError {
+                path: self.path.clone(),
+                source: e,
+            })?;
+            tx.execute_batch(sql)
+                .and_then(|_| tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1)))
+                .and_then(|_| tx.commit())
+                .map_err(|e| StoreError {
+                    path: self.path.clone(),
+                    source: e,
+                })?;
+        }
+        Ok(())
+    }
+
+    /// A value from the `meta` table.
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        self.conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Sets (or, with `None`, removes) a value in the `meta` table, committed at once.
+    pub fn set_meta(&self, key: &str, value: Option<&str>) -> Result<()> {
+        match value {
+            Some(v) => self.conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [key, v],
+            ),
+            None => self.conn.execute("DELETE FROM meta WHERE key = ?1", [key]),
+        }
+        .map(|_| ())
+        .map_err(|e| self.err(e))
+    }
+
+    /// `PRAGMA integrity_check`: `Ok(())` or the problems SQLite found.
+    pub fn integrity_check(&self) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare("PRAGMA integrity_check")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
+            .map_err(|e| self.err(e))?;
+        Ok(rows.into_iter().filter(|r| r != "ok").collect())
+    }
+}
