@@ -13,7 +13,11 @@ use crate::archive::{self, Archive, UpdateReport};
 use crate::config::Config;
 
 #[derive(Parser)]
-#[command(name = "newsmirror", version, about = "Keeps git mirrors of news outlets")]
+#[command(
+    name = "newsmirror",
+    version,
+    about = "Keeps git mirrors of news outlets"
+)]
 struct Cli {
     /// Less output: only errors.
     #[arg(short, long, global = true)]
@@ -87,7 +91,7 @@ fn init_logging(quiet: bool, verbose: u8) {
         .try_init();
 }
 
-fn load(config: &PathBuf) -> anyhow::Result<Config> {
+fn load(config: &std::path::Path) -> anyhow::Result<Config> {
     Config::load(config).map_err(|e| anyhow::Error::new(e).context(Exit(2)))
 }
 
@@ -99,8 +103,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .enable_all()
                 .build()
                 .context("cannot start the async runtime")?;
-            let mut archive = Archive::open(&config)
-                .with_context(|| format!("cannot open the archive {}", config.archive_dir.display()))?;
+            let mut archive = Archive::open(&config).with_context(|| {
+                format!("cannot open the archive {}", config.archive_dir.display())
+            })?;
             if let Some(r) = &archive.reconciled {
                 report_reconcile(r, cli.quiet);
             }
@@ -151,12 +156,19 @@ fn print_update(report: &UpdateReport, json: bool, quiet: bool) -> anyhow::Resul
             "update: {} new articles, {} sources, {} failed",
             report.new_articles(),
             report.sources.len(),
-            report.sources.iter().filter(|s| !s.failures.is_empty()).count()
+            report
+                .sources
+                .iter()
+                .filter(|s| !s.failures.is_empty())
+                .count()
         );
     }
     for s in &report.sources {
         for f in &s.failures {
-            eprintln!("error: source {} ({}): feed {}: {}", s.slug, s.name, f.feed, f.error);
+            eprintln!(
+                "error: source {} ({}): feed {}: {}",
+                s.slug, s.name, f.feed, f.error
+            );
         }
     }
     Ok(())

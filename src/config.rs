@@ -259,7 +259,9 @@ fn resolve_feed(s: &str, base: &Path) -> Result<Url, String> {
         let url = Url::parse(s).map_err(|e| format!("is not a valid URL ({e})"))?;
         return match scheme.to_ascii_lowercase().as_str() {
             "http" | "https" | "file" => Ok(url),
-            other => Err(format!("unsupported scheme {other:?}; use http, https or file")),
+            other => Err(format!(
+                "unsupported scheme {other:?}; use http, https or file"
+            )),
         };
     }
     let p = base.join(s);
@@ -287,7 +289,9 @@ fn toml_message(e: &toml::de::Error, text: &str) -> String {
 /// Parses `"30s"`, `"500ms"`, `"2m"`, `"1h"`, `"14d"`, or a bare number of seconds.
 pub fn parse_duration(s: &str) -> Option<Duration> {
     let s = s.trim();
-    let split = s.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(s.len());
+    let split = s
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(s.len());
     let (num, unit) = s.split_at(split);
     let n: f64 = num.parse().ok()?;
     let secs = match unit.trim() {
@@ -316,13 +320,18 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.archive_dir, Path::new("/srv/mirror/archive"));
-        assert_eq!(c.sources[0].feeds[0].as_str(), "file:///srv/mirror/feeds/dw.xml");
+        assert_eq!(
+            c.sources[0].feeds[0].as_str(),
+            "file:///srv/mirror/feeds/dw.xml"
+        );
         assert_eq!(c.sources[0].feeds[1].scheme(), "https");
     }
 
     #[test]
     fn unknown_key_names_key_and_line() {
-        let e = parse("[archive]\ndir = \"a\"\ncolour = 1\n").unwrap_err().to_string();
+        let e = parse("[archive]\ndir = \"a\"\ncolour = 1\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("colour") && e.contains("line 3"), "{e}");
     }
 
@@ -330,9 +339,13 @@ mod tests {
     fn duplicate_and_bad_slugs_name_the_line() {
         let dup = "[archive]\ndir = \"a\"\n[[sources]]\nslug = \"x\"\nname = \"X\"\n[[sources]]\nslug = \"x\"\nname = \"Y\"\n";
         let e = parse(dup).unwrap_err().to_string();
-        assert!(e.contains("line 7") && e.contains("duplicate slug \"x\""), "{e}");
+        assert!(
+            e.contains("line 7") && e.contains("duplicate slug \"x\""),
+            "{e}"
+        );
         for bad in ["../x", "a/b", "a\\\\b", "..", "a\\u0000b"] {
-            let t = format!("[archive]\ndir = \"a\"\n[[sources]]\nslug = \"{bad}\"\nname = \"X\"\n");
+            let t =
+                format!("[archive]\ndir = \"a\"\n[[sources]]\nslug = \"{bad}\"\nname = \"X\"\n");
             let e = parse(&t).unwrap_err().to_string();
             assert!(e.contains("line 4") && e.contains("slug"), "{bad}: {e}");
         }

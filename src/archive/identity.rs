@@ -65,7 +65,8 @@ mod tests {
 
     #[test]
     fn tracking_and_fragment_dropped() {
-        let a = Url::parse("HTTP://Example.ORG/a/1.html?utm_source=rss&utm_medium=feed#top").unwrap();
+        let a =
+            Url::parse("HTTP://Example.ORG/a/1.html?utm_source=rss&utm_medium=feed#top").unwrap();
         assert_eq!(canonical_link(&a), "http://example.org/a/1.html");
         let b = Url::parse("https://example.org/a?id=3&fbclid=x").unwrap();
         assert_eq!(canonical_link(&b), "https://example.org/a?id=3");

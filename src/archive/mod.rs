@@ -63,8 +63,11 @@ impl Archive {
         std::fs::create_dir_all(&state).map_err(io_err(&state))?;
         let ignore = state.join(".gitignore");
         if !ignore.exists() {
-            render::write_atomic(&ignore, b"# newsmirror's internal state: never committed\n*\n")
-                .map_err(io_err(&ignore))?;
+            render::write_atomic(
+                &ignore,
+                b"# newsmirror's internal state: never committed\n*\n",
+            )
+            .map_err(io_err(&ignore))?;
         }
         let (store, created) = Store::open(&state.join("newsmirror.sqlite"))?;
         let mut archive = Archive {

@@ -59,9 +59,7 @@ pub fn reconcile(
             let record = match mirror::parse_article(&text) {
                 Some(p) => {
                     let ms = p.published_ms.unwrap_or(0);
-                    let canon = Url::parse(&p.link)
-                        .ok()
-                        .map(|u| super::canonical_link(&u));
+                    let canon = Url::parse(&p.link).ok().map(|u| super::canonical_link(&u));
                     ArticleRecord {
                         source: source.slug.clone(),
                         id,

@@ -155,7 +155,11 @@ async fn fetch_all(
             let (fetcher, limit, url) = (fetcher.clone(), limit.clone(), url.clone());
             tasks.spawn(async move {
                 let _permit = limit.acquire_owned().await;
-                (si, fi, fetch_one(&fetcher, &url, &validators, max_bytes).await)
+                (
+                    si,
+                    fi,
+                    fetch_one(&fetcher, &url, &validators, max_bytes).await,
+                )
             });
         }
     }
@@ -177,7 +181,11 @@ async fn fetch_all(
     }
     Ok(results
         .into_iter()
-        .map(|v| v.into_iter().map(|r| r.expect("every feed has a result")).collect())
+        .map(|v| {
+            v.into_iter()
+                .map(|r| r.expect("every feed has a result"))
+                .collect()
+        })
         .collect())
 }
 
@@ -222,7 +230,11 @@ fn select_new(
             (None, None) => String::new(),
         };
         let canon = item.link.as_ref().map(canonical_link);
-        let guid = item.guid.as_deref().map(str::trim).filter(|g| !g.is_empty());
+        let guid = item
+            .guid
+            .as_deref()
+            .map(str::trim)
+            .filter(|g| !g.is_empty());
         let published_ms = match item.published.map(|t| t.timestamp_millis()) {
             Some(ms) if ms > now_ms => now_ms,
             Some(ms) if ms >= 0 => ms,

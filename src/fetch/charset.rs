@@ -124,19 +124,28 @@ mod tests {
 
     #[test]
     fn header_then_prolog_then_guess() {
-        let (gbk, _, _) = encoding_rs::GBK.encode("<?xml version=\"1.0\" encoding=\"GBK\"?><t>德国之声中文网报道</t>");
+        let (gbk, _, _) = encoding_rs::GBK
+            .encode("<?xml version=\"1.0\" encoding=\"GBK\"?><t>德国之声中文网报道</t>");
         assert!(decode(&gbk, None).text.contains("德国之声"));
         let (big5, _, _) = encoding_rs::BIG5.encode("<t>臺灣的新聞報導，今天天氣很好</t>");
-        assert!(decode(&big5, Some("application/rss+xml; charset=big5")).text.contains("臺灣"));
-        let (undeclared, _, _) =
-            encoding_rs::GBK.encode("<rss><title>俄罗斯总统普京周三凌晨抵达平壤，对朝鲜进行为期两天的访问</title></rss>");
+        assert!(
+            decode(&big5, Some("application/rss+xml; charset=big5"))
+                .text
+                .contains("臺灣")
+        );
+        let (undeclared, _, _) = encoding_rs::GBK.encode(
+            "<rss><title>俄罗斯总统普京周三凌晨抵达平壤，对朝鲜进行为期两天的访问</title></rss>",
+        );
         assert!(decode(&undeclared, None).text.contains("普京"));
     }
 
     #[test]
     fn utf8_wins_over_a_wrong_declaration() {
         let s = "<meta charset=\"gb2312\"><p>中文</p>";
-        assert_eq!(decode(s.as_bytes(), Some("text/html; charset=gb2312")).text, s);
+        assert_eq!(
+            decode(s.as_bytes(), Some("text/html; charset=gb2312")).text,
+            s
+        );
     }
 
     #[test]

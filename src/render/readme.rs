@@ -48,7 +48,9 @@ fn link_escape(s: &str) -> String {
 }
 
 fn escape_cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('[', "\\[").replace(']', "\\]")
+    s.replace('|', "\\|")
+        .replace('[', "\\[")
+        .replace(']', "\\]")
 }
 
 #[cfg(test)]
@@ -58,8 +60,16 @@ mod tests {
     #[test]
     fn links_every_list() {
         let t = readme_text(&[
-            ReadmeSource { slug: "dw", name: "德国之声", articles: 3 },
-            ReadmeSource { slug: "bbc", name: "BBC (中文)", articles: 0 },
+            ReadmeSource {
+                slug: "dw",
+                name: "德国之声",
+                articles: 3,
+            },
+            ReadmeSource {
+                slug: "bbc",
+                name: "BBC (中文)",
+                articles: 0,
+            },
         ]);
         assert!(t.contains("[德国之声](lists/德国之声.md) | 3 |"), "{t}");
         assert!(t.contains("(lists/BBC%20%28中文%29.md)"), "{t}");

@@ -1,0 +1,175 @@
+//! Helpers shared by the integration tests: running the binary, temp archives, comparing
+//! trees, and a small loopback HTTP server.
+#![allow(dead_code)]
+
+pub mod server;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::SystemTime;
+
+/// The fixtures copied into the repository.
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// Runs `newsmirror ARGS...` and returns its output.
+pub fn newsmirror(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_newsmirror"))
+        .args(args)
+        .env_remove("NEWSMIRROR_LOG")
+        .output()
+        .expect("the newsmirror binary runs")
+}
+
+/// `update --config CONFIG`, returning (exit code, stdout, stderr).
+pub fn update(config: &Path) -> (i32, String, String) {
+    let out = newsmirror(&["update", "--config", config.to_str().unwrap()]);
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Copies a folder recursively (fixtures are read-only in CI: the copies are made writable).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+            let mut perm = std::fs::metadata(&target).unwrap().permissions();
+            #[allow(clippy::permissions_set_readonly_false)]
+            perm.set_readonly(false);
+            std::fs::set_permissions(&target, perm).unwrap();
+        }
+    }
+}
+
+/// Every file below `dir` (relative path → bytes), skipping `.newsmirror/`.
+pub fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut |rel, path| {
+        out.insert(rel, std::fs::read(path).unwrap());
+    });
+    out
+}
+
+/// Every file below `dir` with its modification time, skipping `.newsmirror/`.
+pub fn mtimes(dir: &Path) -> BTreeMap<String, SystemTime> {
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut |rel, path| {
+        out.insert(rel, std::fs::metadata(path).unwrap().modified().unwrap());
+    });
+    out
+}
+
+fn walk(root: &Path, dir: &Path, f: &mut dyn FnMut(String, &Path)) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries {
+        let entry = entry.unwrap();
+        let path = entry.path();
+        if entry.file_name() == ".newsmirror" {
+            continue;
+        }
+        if entry.file_type().unwrap().is_dir() {
+            walk(root, &path, f);
+        } else {
+            let rel = path
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            f(rel, &path);
+        }
+    }
+}
+
+/// Asserts that `actual` holds exactly the files of `expected`, byte for byte.
+pub fn assert_same_tree(actual: &Path, expected: &Path) {
+    let a = tree(actual);
+    let e = tree(expected);
+    let missing: Vec<_> = e.keys().filter(|k| !a.contains_key(*k)).collect();
+    let extra: Vec<_> = a.keys().filter(|k| !e.contains_key(*k)).collect();
+    assert!(
+        missing.is_empty(),
+        "missing files under {}: {missing:?}",
+        actual.display()
+    );
+    assert!(
+        extra.is_empty(),
+        "unexpected files under {}: {extra:?}",
+        actual.display()
+    );
+    for (k, bytes) in &e {
+        if &a[k] != bytes {
+            panic!(
+                "{k} differs\n--- expected\n{}\n--- actual\n{}",
+                String::from_utf8_lossy(bytes),
+                String::from_utf8_lossy(&a[k])
+            );
+        }
+    }
+}
+
+/// Writes a config with one `[[sources]]` per (slug, name, feeds).
+pub fn write_config(dir: &Path, extra: &str, sources: &[(&str, &str, &[&str])]) -> PathBuf {
+    let mut text = format!("[archive]\ndir = \"archive\"\n{extra}\n");
+    for (slug, name, feeds) in sources {
+        let feeds: Vec<String> = feeds.iter().map(|f| format!("{f:?}")).collect();
+        text.push_str(&format!(
+            "[[sources]]\nslug = \"{slug}\"\nname = \"{name}\"\nfeeds = [{}]\n\n",
+            feeds.join(", ")
+        ));
+    }
+    let path = dir.join("newsmirror.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// An RSS 2.0 item.
+pub struct TestItem<'a> {
+    pub title: &'a str,
+    pub link: &'a str,
+    pub guid: Option<&'a str>,
+    pub date: Option<&'a str>,
+    pub content: &'a str,
+}
+
+/// An RSS 2.0 feed of `items` (XML-escaped as needed).
+pub fn rss(items: &[TestItem<'_>]) -> String {
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\"><channel><title>t</title><link>https://example.org/</link><description>d</description>\n",
+    );
+    for it in items {
+        out.push_str(&format!(
+            "<item><title>{}</title><link>{}</link>",
+            esc(it.title),
+            esc(it.link)
+        ));
+        if let Some(g) = it.guid {
+            out.push_str(&format!("<guid isPermaLink=\"false\">{}</guid>", esc(g)));
+        }
+        if let Some(d) = it.date {
+            out.push_str(&format!("<pubDate>{d}</pubDate>"));
+        }
+        out.push_str(&format!(
+            "<description>{}</description></item>\n",
+            esc(it.content)
+        ));
+    }
+    out.push_str("</channel></rss>\n");
+    out
+}

@@ -1,0 +1,177 @@
+//! A loopback HTTP/1.1 server for tests: routes map a path to a canned answer, every
+//! request is counted, and a route may misbehave (hang, drip, reset).
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// How a route answers.
+#[derive(Clone)]
+pub enum Answer {
+    /// Status, headers, body. An `ETag` header makes the route answer 304 to a matching
+    /// `If-None-Match`.
+    Fixed(u16, Vec<(String, String)>, Vec<u8>),
+    /// Accepts and never answers (until the server is dropped).
+    Hang,
+}
+
+impl Answer {
+    pub fn ok(content_type: &str, body: impl Into<Vec<u8>>) -> Answer {
+        Answer::Fixed(
+            200,
+            vec![("Content-Type".into(), content_type.into())],
+            body.into(),
+        )
+    }
+    pub fn status(code: u16) -> Answer {
+        Answer::Fixed(code, vec![], format!("status {code}\n").into_bytes())
+    }
+}
+
+#[derive(Default)]
+struct State {
+    routes: HashMap<String, Answer>,
+    hits: HashMap<String, usize>,
+    not_modified: usize,
+    requests: Vec<(String, Vec<(String, String)>)>,
+}
+
+/// A running server; stops accepting when dropped.
+pub struct Server {
+    pub port: u16,
+    state: Arc<Mutex<State>>,
+}
+
+impl Server {
+    pub fn start() -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let state = Arc::new(Mutex::new(State::default()));
+        let st = state.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                let st = st.clone();
+                std::thread::spawn(move || {
+                    let _ = handle(stream, &st);
+                });
+            }
+        });
+        Server { port, state }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    pub fn route(&self, path: &str, answer: Answer) {
+        self.state
+            .lock()
+            .unwrap()
+            .routes
+            .insert(path.to_string(), answer);
+    }
+
+    pub fn hits(&self, path: &str) -> usize {
+        self.state
+            .lock()
+            .unwrap()
+            .hits
+            .get(path)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    pub fn not_modified(&self) -> usize {
+        self.state.lock().unwrap().not_modified
+    }
+
+    /// The headers of every request to `path`, in order.
+    pub fn requests_to(&self, path: &str) -> Vec<Vec<(String, String)>> {
+        let st = self.state.lock().unwrap();
+        st.requests
+            .iter()
+            .filter(|(p, _)| p == path)
+            .map(|(_, h)| h.clone())
+            .collect()
+    }
+}
+
+fn handle(stream: TcpStream, state: &Arc<Mutex<State>>) -> std::io::Result<()> {
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut stream = stream;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line)? == 0 {
+            return Ok(());
+        }
+        let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
+        let mut headers = Vec::new();
+        let mut content_length = 0usize;
+        loop {
+            let mut h = String::new();
+            reader.read_line(&mut h)?;
+            let h = h.trim_end();
+            if h.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = h.split_once(':') {
+                if k.eq_ignore_ascii_case("content-length") {
+                    content_length = v.trim().parse().unwrap_or(0);
+                }
+                headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
+            }
+        }
+        let mut body = vec![0; content_length];
+        reader.read_exact(&mut body)?;
+        let route_key = path.split('?').next().unwrap_or("").to_string();
+        let answer = {
+            let mut st = state.lock().unwrap();
+            *st.hits.entry(route_key.clone()).or_default() += 1;
+            st.requests.push((route_key.clone(), headers.clone()));
+            st.routes.get(&route_key).cloned()
+        };
+        match answer {
+            None => write_response(&mut stream, 404, &[], b"not found\n")?,
+            Some(Answer::Hang) => {
+                std::thread::sleep(Duration::from_secs(600));
+                return Ok(());
+            }
+            Some(Answer::Fixed(code, hdrs, body)) => {
+                let etag = hdrs
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case("etag"))
+                    .map(|(_, v)| v);
+                let inm = headers
+                    .iter()
+                    .find(|(k, _)| k == "if-none-match")
+                    .map(|(_, v)| v);
+                if code == 200 && etag.is_some() && etag == inm {
+                    state.lock().unwrap().not_modified += 1;
+                    write_response(&mut stream, 304, &hdrs, b"")?;
+                } else {
+                    write_response(&mut stream, code, &hdrs, &body)?;
+                }
+            }
+        }
+    }
+}
+
+fn write_response(
+    stream: &mut TcpStream,
+    code: u16,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> std::io::Result<()> {
+    let mut head = format!("HTTP/1.1 {code} X\r\nContent-Length: {}\r\n", body.len());
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes())?;
+    stream.write_all(body)?;
+    stream.flush()
+}
