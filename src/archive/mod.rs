@@ -49,10 +49,6 @@ pub struct Archive {
     pub reconciled: Option<ReconcileReport>,
 }
 
-/// Meta key set while files are being written and cleared once the database records them;
-/// found set at start, it means a run was interrupted and the files must be re-read.
-const DIRTY: &str = "writing";
-
 impl Archive {
     /// Opens the archive of `config`, creating it when missing. When the database is new
     /// (a fresh clone, a deleted database) or a previous run was interrupted, it is brought in
@@ -75,9 +71,20 @@ impl Archive {
             store,
             reconciled: None,
         };
-        if created || archive.store.meta(DIRTY)?.is_some() {
+        // Files of a run that died while writing them: never recorded, possibly partial.
+        // They are removed; the feeds still carry their items, so the next run writes them anew.
+        let orphans = archive.store.orphaned_pending()?;
+        for rel in &orphans {
+            let path = archive.dir.join(rel);
+            match std::fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(io_err(&path)(e)),
+            }
+        }
+        archive.store.clear_pending()?;
+        if created || !orphans.is_empty() {
             let report = reconcile::reconcile(&archive.dir, &mut archive.store, &config.sources)?;
-            archive.store.set_meta(DIRTY, None)?;
             archive.reconciled = Some(report);
         }
         Ok(archive)

@@ -39,6 +39,10 @@ pub fn reconcile(
             let name = entry.file_name();
             let Some(name) = name.to_str() else { continue };
             if name.starts_with('.') {
+                // A temporary file left by a run that died mid-write: never a finished article.
+                if name.ends_with(".tmp") {
+                    let _ = std::fs::remove_file(entry.path());
+                }
                 continue;
             }
             let Some(id) = mirror::id_from_file_name(name) else {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use tokio::sync::Semaphore;
 use url::Url;
 
-use super::{Archive, ArchiveError, DIRTY, canonical_link, comparable_title, io_err};
+use super::{Archive, ArchiveError, canonical_link, comparable_title, io_err};
 use crate::config::{Config, Source};
 use crate::feed::{self, Item};
 use crate::fetch::{Fetched, Fetcher, Validators};
@@ -16,6 +16,19 @@ use crate::store::{ArticleRecord, FeedState};
 
 /// Articles with the same title within this window are the same article.
 const TITLE_WINDOW_MS: i64 = 30 * 86_400_000;
+
+/// The title of an item whose feed gave none.
+const UNTITLED: &str = "(无标题)";
+
+/// Titles longer than this (in characters) are cut, with an ellipsis.
+const MAX_TITLE_CHARS: usize = 1000;
+
+fn truncate_chars(s: String, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &s[..at]),
+        None => s,
+    }
+}
 
 /// What an update did.
 #[derive(Debug, Default, Clone, serde::Serialize)]
@@ -67,7 +80,9 @@ enum FeedResult {
 /// Runs one update over every source of `config`.
 pub async fn update(config: &Config, archive: &mut Archive) -> Result<UpdateReport, ArchiveError> {
     let now_ms = chrono::Utc::now().timestamp_millis();
+    let started = std::time::Instant::now();
     let results = fetch_all(config, archive).await?;
+    tracing::info!(elapsed = ?started.elapsed(), "fetched and parsed every feed");
 
     let mut report = UpdateReport::default();
     let mut pending: Vec<(ArticleRecord, String)> = Vec::new();
@@ -110,20 +125,60 @@ pub async fn update(config: &Config, archive: &mut Archive) -> Result<UpdateRepo
         report.sources.push(sr);
     }
 
+    tracing::info!(elapsed = ?started.elapsed(), new = pending.len(), "selected new articles");
     if !pending.is_empty() {
-        // Mark the run as writing before the first file lands: should it die before the
-        // database records them, the next run re-reads the files.
-        archive.store.set_meta(DIRTY, Some("1"))?;
-        for (rec, text) in &pending {
-            let path = archive.dir.join(&rec.path);
-            render::write_atomic(&path, text.as_bytes()).map_err(io_err(&path))?;
-        }
+        // Journal the paths before the first file lands: should the run die before the
+        // database records them, the next run removes them and writes them anew.
+        let paths: Vec<&str> = pending.iter().map(|(r, _)| r.path.as_str()).collect();
+        archive.store.begin_pending(&paths)?;
+        write_files(&archive.dir, &pending)?;
+        tracing::info!(elapsed = ?started.elapsed(), "wrote new article files");
         let records: Vec<ArticleRecord> = pending.into_iter().map(|(r, _)| r).collect();
         archive.store.insert_articles(&records)?;
-        archive.store.set_meta(DIRTY, None)?;
+        archive.store.clear_pending()?;
+        tracing::info!(elapsed = ?started.elapsed(), "wrote and recorded new articles");
     }
     report.indexes_changed = archive.render_indexes(&config.sources)?;
+    tracing::info!(elapsed = ?started.elapsed(), "rendered indexes");
     Ok(report)
+}
+
+/// Writes new article files, several folders at once: creating a file is the slow part on
+/// many file systems, and one folder's creations are serialised by the file system anyway.
+fn write_files(
+    dir: &std::path::Path,
+    pending: &[(ArticleRecord, String)],
+) -> Result<(), ArchiveError> {
+    let mut by_folder: std::collections::BTreeMap<&str, Vec<&(ArticleRecord, String)>> =
+        Default::default();
+    for p in pending {
+        by_folder.entry(p.0.source.as_str()).or_default().push(p);
+    }
+    let groups: Vec<_> = by_folder.into_values().collect();
+    let threads = groups.len().clamp(1, 4);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let groups = &groups;
+                scope.spawn(move || -> Result<(), ArchiveError> {
+                    for group in groups.iter().skip(t).step_by(threads) {
+                        let first = dir.join(&group[0].0.path);
+                        if let Some(folder) = first.parent() {
+                            std::fs::create_dir_all(folder).map_err(io_err(folder))?;
+                        }
+                        for (rec, text) in group {
+                            let path = dir.join(&rec.path);
+                            render::write_new(&path, text.as_bytes()).map_err(io_err(&path))?;
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .try_for_each(|h| h.join().expect("a file-writing thread panicked"))
+    })
 }
 
 fn mark_ok(state: &mut FeedState, now_ms: i64) {
@@ -217,13 +272,14 @@ fn select_new(
     let mut seen_titles: Vec<(String, i64)> = Vec::new();
     let mut fresh = Vec::new();
     for item in items {
-        let title = mirror::clean_line(&item.title);
-        let title = if title.is_empty() {
-            "(无标题)".to_string()
+        let cleaned = mirror::clean_line(&item.title);
+        // An empty title matches nothing: two untitled items are not the same article.
+        let norm_title = comparable_title(&cleaned);
+        let title = if cleaned.is_empty() {
+            UNTITLED.to_string()
         } else {
-            title
+            truncate_chars(cleaned, MAX_TITLE_CHARS)
         };
-        let norm_title = comparable_title(&title);
         let link = match (&item.link, &item.raw_link) {
             (Some(u), _) => mirror::clean_line(u.as_str()),
             (None, Some(raw)) => mirror::clean_line(raw),
@@ -242,9 +298,10 @@ fn select_new(
         };
         let repeat_in_run = guid.is_some_and(|g| seen_guids.contains(g))
             || canon.as_ref().is_some_and(|c| seen_canon.contains(c))
-            || seen_titles
-                .iter()
-                .any(|(t, ms)| *t == norm_title && (ms - published_ms).abs() <= TITLE_WINDOW_MS);
+            || (!norm_title.is_empty()
+                && seen_titles.iter().any(|(t, ms)| {
+                    *t == norm_title && (ms - published_ms).abs() <= TITLE_WINDOW_MS
+                }));
         if let Some(g) = guid {
             seen_guids.insert(g.to_string());
         }

@@ -37,6 +37,16 @@ pub fn write_if_changed(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
     Ok(true)
 }
 
+/// Creates a new file at `path` holding `bytes`; fails if the file exists. Cheaper than
+/// [`write_atomic`] (no rename); the caller makes it crash-safe by journaling the path first.
+pub fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)?;
+    f.write_all(bytes)
+}
+
 /// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so that
 /// a reader (or a crash) never sees half a file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {

@@ -146,6 +146,48 @@ impl Store {
         tx.commit().map_err(err)
     }
 
+    /// Records, before they are written, the paths of files about to be written: should the
+    /// run die before `insert_articles`, the next run removes them (they may be partial).
+    pub fn begin_pending(&mut self, paths: &[&str]) -> Result<()> {
+        let path = self.path.clone();
+        let err = |source| super::StoreError {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(err)?;
+        {
+            let mut st = tx
+                .prepare_cached("INSERT OR IGNORE INTO pending_files (path) VALUES (?1)")
+                .map_err(err)?;
+            for p in paths {
+                st.execute([p]).map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)
+    }
+
+    /// Pending paths that no article records: files of a run that died while writing.
+    pub fn orphaned_pending(&self) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT p.path FROM pending_files p WHERE NOT EXISTS
+                 (SELECT 1 FROM articles a WHERE a.path = p.path)",
+            )
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([], |r| r.get(0))
+            .and_then(Iterator::collect)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Forgets every pending path.
+    pub fn clear_pending(&self) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM pending_files", [])
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
     /// The paths of a source's articles known to the database.
     pub fn known_paths(&self, source: &str) -> Result<HashSet<String>> {
         let mut stmt = self

@@ -70,6 +70,7 @@ CREATE TABLE revisions (
     content TEXT NOT NULL,
     PRIMARY KEY (article, n)
 ) WITHOUT ROWID;
+CREATE TABLE pending_files (path TEXT PRIMARY KEY) WITHOUT ROWID;
 "#];
 
 impl Store {
