@@ -3,13 +3,16 @@
 //! Exit codes: 0 every source succeeded; 1 some sources failed (the others were archived);
 //! 2 a bad command line or config; 3 the archive is locked by another run.
 
-use std::path::PathBuf;
+mod output;
+mod service;
+
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
-use crate::archive::{self, Archive, UpdateReport};
+use crate::archive::{self, Archive, ArchiveLock, LockError, UpdateOptions};
 use crate::config::Config;
 
 #[derive(Parser)]
@@ -29,22 +32,53 @@ struct Cli {
     command: Command,
 }
 
+#[derive(clap::Args)]
+struct ConfigArg {
+    /// The config file.
+    #[arg(long, default_value = "newsmirror.toml")]
+    config: PathBuf,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Fetch every source's feeds and archive what is new.
     Update {
-        /// The config file.
-        #[arg(long, default_value = "newsmirror.toml")]
-        config: PathBuf,
+        #[command(flatten)]
+        config: ConfigArg,
         /// Print the summary as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+        /// When another run holds the archive, wait for it instead of exiting 3.
+        #[arg(long)]
+        wait: bool,
+    },
+    /// Run as a service: fetch each source when it is due, until SIGTERM or SIGINT.
+    Run {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// Fetch every source this often, overriding the sources' `interval`.
+        #[arg(long, value_parser = parse_duration)]
+        every: Option<std::time::Duration>,
+        /// When another run holds the archive, wait for it instead of exiting 3.
+        #[arg(long)]
+        wait: bool,
+    },
+    /// Show each source's health: failures, last success, last error, next attempt.
+    Status {
+        #[command(flatten)]
+        config: ConfigArg,
         #[arg(long)]
         json: bool,
     },
     /// Rewrite the lists and README from the database.
     Render {
-        #[arg(long, default_value = "newsmirror.toml")]
-        config: PathBuf,
+        #[command(flatten)]
+        config: ConfigArg,
     },
+}
+
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    crate::config::parse_duration(s).ok_or_else(|| format!("{s:?} is not a duration (e.g. 30m)"))
 }
 
 /// Runs the command line and returns the process's exit code.
@@ -60,12 +94,20 @@ pub fn main() -> ExitCode {
             };
         }
     };
-    init_logging(cli.quiet, cli.verbose);
+    output::init_logging(cli.quiet, cli.verbose);
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::from(e.downcast_ref::<Exit>().map_or(1, |x| x.0))
+            let code = if e
+                .downcast_ref::<LockError>()
+                .is_some_and(|l| matches!(l, LockError::Busy { .. }))
+            {
+                3
+            } else {
+                e.downcast_ref::<Exit>().map_or(1, |x| x.0)
+            };
+            ExitCode::from(code)
         }
     }
 }
@@ -75,51 +117,76 @@ pub fn main() -> ExitCode {
 #[error("exit {0}")]
 struct Exit(u8);
 
-fn init_logging(quiet: bool, verbose: u8) {
-    let level = match (quiet, verbose) {
-        (true, _) => "error",
-        (false, 0) => "warn",
-        (false, 1) => "info",
-        _ => "debug",
-    };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("NEWSMIRROR_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .try_init();
+fn load(config: &Path) -> anyhow::Result<Config> {
+    Config::load(config).map_err(|e| anyhow::Error::new(e).context(Exit(2)))
 }
 
-fn load(config: &std::path::Path) -> anyhow::Result<Config> {
-    Config::load(config).map_err(|e| anyhow::Error::new(e).context(Exit(2)))
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// Locks and opens the archive of `config`.
+fn open(config: &Config, wait: bool, quiet: bool) -> anyhow::Result<(ArchiveLock, Archive)> {
+    let lock = ArchiveLock::acquire(&config.archive_dir, wait)?;
+    let archive = Archive::open(config)
+        .with_context(|| format!("cannot open the archive {}", config.archive_dir.display()))?;
+    if let Some(r) = &archive.reconciled {
+        output::report_reconcile(r, quiet);
+    }
+    Ok((lock, archive))
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Update { config, json } => {
-            let config = load(&config)?;
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-                .context("cannot start the async runtime")?;
-            let mut archive = Archive::open(&config).with_context(|| {
-                format!("cannot open the archive {}", config.archive_dir.display())
-            })?;
-            if let Some(r) = &archive.reconciled {
-                report_reconcile(r, cli.quiet);
+        Command::Update { config, json, wait } => {
+            let config = load(&config.config)?;
+            let (_lock, mut archive) = open(&config, wait, cli.quiet)?;
+            let feeds: usize = config.sources.iter().map(|s| s.feeds.len()).sum();
+            let bar = output::progress(feeds, cli.quiet || json);
+            let opts = UpdateOptions {
+                progress: bar.as_ref().map(|b| b.callback()),
+                ..Default::default()
+            };
+            let report = runtime()?.block_on(archive::update(&config, &mut archive, &opts))?;
+            if let Some(b) = bar {
+                b.finish();
             }
-            let report = runtime.block_on(archive::update(&config, &mut archive))?;
-            print_update(&report, json, cli.quiet)?;
+            output::print_update(&report, json, cli.quiet)?;
             Ok(if report.ok() {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::from(1)
             })
         }
-        Command::Render { config } => {
-            let config = load(&config)?;
+        Command::Run {
+            config,
+            every,
+            wait,
+        } => {
+            let mut config = load(&config.config)?;
+            if let Some(every) = every {
+                for s in &mut config.sources {
+                    s.interval = every;
+                }
+            }
+            let (_lock, mut archive) = open(&config, wait, cli.quiet)?;
+            runtime()?.block_on(service::run(&config, &mut archive, cli.quiet))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Status { config, json } => {
+            let config = load(&config.config)?;
+            // Reading needs no lock; the database is opened read-write but only read.
             let archive = Archive::open(&config)?;
+            let health = archive::health(&archive.store, &config.sources)?;
+            output::print_status(&health, json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Render { config } => {
+            let config = load(&config.config)?;
+            let (_lock, archive) = open(&config, false, cli.quiet)?;
             let changed = archive.render_indexes(&config.sources)?;
             if !cli.quiet {
                 println!("render: {changed} files rewritten");
@@ -127,49 +194,4 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
-}
-
-fn report_reconcile(r: &archive::ReconcileReport, quiet: bool) {
-    if !quiet && r.added > 0 {
-        eprintln!("rebuilt the database from the files: {} articles", r.added);
-    }
-    for (path, why) in &r.unreadable {
-        eprintln!("warning: {}: {why}; left as it is", path.display());
-    }
-}
-
-fn print_update(report: &UpdateReport, json: bool, quiet: bool) -> anyhow::Result<()> {
-    if json {
-        println!("{}", serde_json::to_string_pretty(report)?);
-    } else if !quiet {
-        for s in &report.sources {
-            let mut line = format!("{:<12} {:>4} new", s.slug, s.new);
-            if s.not_modified > 0 {
-                line.push_str(&format!(", {} not modified", s.not_modified));
-            }
-            if !s.failures.is_empty() {
-                line.push_str(", FAILED");
-            }
-            println!("{line}");
-        }
-        println!(
-            "update: {} new articles, {} sources, {} failed",
-            report.new_articles(),
-            report.sources.len(),
-            report
-                .sources
-                .iter()
-                .filter(|s| !s.failures.is_empty())
-                .count()
-        );
-    }
-    for s in &report.sources {
-        for f in &s.failures {
-            eprintln!(
-                "error: source {} ({}): feed {}: {}",
-                s.slug, s.name, f.feed, f.error
-            );
-        }
-    }
-    Ok(())
 }

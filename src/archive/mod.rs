@@ -5,15 +5,22 @@
 //! database records them, the database can always be rebuilt from the files, and nothing
 //! taken from a feed becomes part of a path.
 
+mod health;
 mod identity;
+mod lock;
 mod reconcile;
+mod select;
 mod update;
 
 use std::path::{Path, PathBuf};
 
+pub use health::{SourceHealth, format_day, format_time, health};
 pub use identity::{canonical_link, comparable_title};
+pub use lock::{ArchiveLock, LockError};
 pub use reconcile::ReconcileReport;
-pub use update::{FeedFailure, SourceReport, UpdateReport, update};
+pub use update::{
+    FeedDone, FeedFailure, SourceReport, UpdateOptions, UpdateReport, backoff_ms, update,
+};
 
 use crate::config::{Config, Source};
 use crate::render;
@@ -99,19 +106,8 @@ impl Archive {
     /// change. Returns how many files changed.
     pub fn render_indexes(&self, sources: &[Source]) -> Result<usize, ArchiveError> {
         let mut changed = 0;
-        let counts = self.store.counts()?;
-        let mut readme = Vec::new();
         for s in sources {
             let rows = self.store.list_rows(&s.slug, crate::mirror::LIST_LEN)?;
-            let n = counts
-                .iter()
-                .find(|c| c.source == s.slug)
-                .map_or(0, |c| c.articles);
-            readme.push(render::ReadmeSource {
-                slug: &s.slug,
-                name: &s.name,
-                articles: n,
-            });
             if rows.is_empty() {
                 continue;
             }
@@ -122,8 +118,20 @@ impl Archive {
                 changed += 1;
             }
         }
+        let health = health::health(&self.store, sources)?;
+        let rows: Vec<render::ReadmeSource<'_>> = health
+            .iter()
+            .map(|h| render::ReadmeSource {
+                slug: &h.slug,
+                name: &h.name,
+                articles: h.articles,
+                failing: h.state == "failing",
+                last_success_day: h.last_success_ms.map(format_day),
+                last_error: h.last_error.as_deref(),
+            })
+            .collect();
         let path = self.dir.join("README.md");
-        if render::write_if_changed(&path, render::readme_text(&readme).as_bytes())
+        if render::write_if_changed(&path, render::readme_text(&rows).as_bytes())
             .map_err(io_err(&path))?
         {
             changed += 1;

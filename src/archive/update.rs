@@ -1,34 +1,22 @@
-//! One update run: fetch every feed, archive what is new, rewrite the indexes.
+//! One update run: fetch the feeds, archive what is new, rewrite the indexes.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
-use tokio::sync::Semaphore;
+use tokio::sync::watch;
 use url::Url;
 
-use super::{Archive, ArchiveError, canonical_link, comparable_title, io_err};
+use super::select::select_new;
+use super::{Archive, ArchiveError, io_err};
 use crate::config::{Config, Source};
 use crate::feed::{self, Item};
-use crate::fetch::{Fetched, Fetcher, Validators};
-use crate::mirror;
+use crate::fetch::{Fetched, Fetcher, Kind, Validators};
 use crate::render;
 use crate::store::{ArticleRecord, FeedState};
 
-/// Articles with the same title within this window are the same article.
-const TITLE_WINDOW_MS: i64 = 30 * 86_400_000;
-
-/// The title of an item whose feed gave none.
-const UNTITLED: &str = "(无标题)";
-
-/// Titles longer than this (in characters) are cut, with an ellipsis.
-const MAX_TITLE_CHARS: usize = 1000;
-
-fn truncate_chars(s: String, max: usize) -> String {
-    match s.char_indices().nth(max) {
-        Some((at, _)) => format!("{}…", &s[..at]),
-        None => s,
-    }
-}
+/// The longest a failing feed waits before it is tried again.
+pub const MAX_BACKOFF_MS: i64 = 6 * 3_600_000;
+/// The first wait after a failure; it doubles with each further failure.
+const FIRST_BACKOFF_MS: i64 = 5 * 60_000;
 
 /// What an update did.
 #[derive(Debug, Default, Clone, serde::Serialize)]
@@ -36,6 +24,8 @@ pub struct UpdateReport {
     pub sources: Vec<SourceReport>,
     /// Index files (lists, README) rewritten.
     pub indexes_changed: usize,
+    /// The run was stopped by a signal before it archived anything.
+    pub interrupted: bool,
 }
 
 impl UpdateReport {
@@ -70,6 +60,25 @@ pub struct FeedFailure {
     pub error: String,
 }
 
+/// One feed done, for progress display.
+#[derive(Debug, Clone)]
+pub struct FeedDone {
+    pub source: String,
+    pub feed: String,
+    pub error: Option<String>,
+}
+
+/// How to run an update.
+#[derive(Default, Clone)]
+pub struct UpdateOptions {
+    /// Only these sources (by slug); all when `None`.
+    pub only: Option<Vec<String>>,
+    /// Called as each feed finishes.
+    pub progress: Option<Arc<dyn Fn(&FeedDone) + Send + Sync>>,
+    /// Becomes true when the run should stop: fetching is abandoned, nothing half-written.
+    pub shutdown: Option<watch::Receiver<bool>>,
+}
+
 /// The outcome of fetching and parsing one feed.
 enum FeedResult {
     Items(Vec<Item>, Validators),
@@ -77,43 +86,63 @@ enum FeedResult {
     Failed(String),
 }
 
-/// Runs one update over every source of `config`.
-pub async fn update(config: &Config, archive: &mut Archive) -> Result<UpdateReport, ArchiveError> {
+/// Runs one update over the sources of `config` (all, or those in `opts.only`).
+pub async fn update(
+    config: &Config,
+    archive: &mut Archive,
+    opts: &UpdateOptions,
+) -> Result<UpdateReport, ArchiveError> {
     let now_ms = chrono::Utc::now().timestamp_millis();
     let started = std::time::Instant::now();
-    let results = fetch_all(config, archive).await?;
-    tracing::info!(elapsed = ?started.elapsed(), "fetched and parsed every feed");
+    let sources: Vec<&Source> = config
+        .sources
+        .iter()
+        .filter(|s| opts.only.as_ref().is_none_or(|o| o.contains(&s.slug)))
+        .collect();
+    let fetched = fetch_all(config, archive, &sources, opts);
+    let results = match opts.shutdown.clone() {
+        None => fetched.await?,
+        Some(mut stop) => tokio::select! {
+            r = fetched => r?,
+            _ = stop.wait_for(|s| *s) => {
+                return Ok(UpdateReport { interrupted: true, ..Default::default() });
+            }
+        },
+    };
+    tracing::info!(elapsed = ?started.elapsed(), "fetched and parsed feeds");
 
     let mut report = UpdateReport::default();
     let mut pending: Vec<(ArticleRecord, String)> = Vec::new();
-    for (si, source) in config.sources.iter().enumerate() {
+    for (source, results) in sources.iter().zip(results) {
         let mut sr = SourceReport {
             slug: source.slug.clone(),
             name: source.name.clone(),
             ..Default::default()
         };
         let mut items = Vec::new();
-        for (fi, feed_url) in source.feeds.iter().enumerate() {
+        for (feed_url, result) in source.feeds.iter().zip(results) {
             let key = feed_url.as_str();
             let mut state = archive.store.feed_state(key)?;
-            match &results[si][fi] {
+            state.last_attempt_ms = Some(now_ms);
+            match result {
                 FeedResult::Items(found, validators) => {
-                    items.extend(found.iter().cloned());
-                    state.etag = validators.etag.clone();
-                    state.last_modified = validators.last_modified.clone();
-                    mark_ok(&mut state, now_ms);
+                    items.extend(found);
+                    state.etag = validators.etag;
+                    state.last_modified = validators.last_modified;
+                    mark_ok(&mut state, now_ms, source);
                 }
                 FeedResult::NotModified => {
                     sr.not_modified += 1;
-                    mark_ok(&mut state, now_ms);
+                    mark_ok(&mut state, now_ms, source);
                 }
                 FeedResult::Failed(why) => {
-                    sr.failures.push(FeedFailure {
-                        feed: key.to_string(),
-                        error: why.clone(),
-                    });
                     state.failures += 1;
                     state.last_error = Some(why.clone());
+                    state.next_at_ms = Some(now_ms + backoff_ms(state.failures));
+                    sr.failures.push(FeedFailure {
+                        feed: key.to_string(),
+                        error: why,
+                    });
                 }
             }
             archive.store.save_feed_state(key, &source.slug, &state)?;
@@ -136,11 +165,24 @@ pub async fn update(config: &Config, archive: &mut Archive) -> Result<UpdateRepo
         let records: Vec<ArticleRecord> = pending.into_iter().map(|(r, _)| r).collect();
         archive.store.insert_articles(&records)?;
         archive.store.clear_pending()?;
-        tracing::info!(elapsed = ?started.elapsed(), "wrote and recorded new articles");
+        tracing::info!(elapsed = ?started.elapsed(), "recorded new articles");
     }
     report.indexes_changed = archive.render_indexes(&config.sources)?;
     tracing::info!(elapsed = ?started.elapsed(), "rendered indexes");
     Ok(report)
+}
+
+/// The wait after `failures` consecutive failures: 5 min, doubling, at most 6 h.
+pub fn backoff_ms(failures: i64) -> i64 {
+    let doublings = (failures.max(1) - 1).min(16) as u32;
+    (FIRST_BACKOFF_MS << doublings).min(MAX_BACKOFF_MS)
+}
+
+fn mark_ok(state: &mut FeedState, now_ms: i64, source: &Source) {
+    state.failures = 0;
+    state.last_error = None;
+    state.last_ok_ms = Some(now_ms);
+    state.next_at_ms = Some(now_ms + source.interval.as_millis() as i64);
 }
 
 /// Writes new article files, several folders at once: creating a file is the slow part on
@@ -181,58 +223,54 @@ fn write_files(
     })
 }
 
-fn mark_ok(state: &mut FeedState, now_ms: i64) {
-    state.failures = 0;
-    state.last_error = None;
-    state.last_ok_ms = Some(now_ms);
-}
-
-/// Fetches and parses every feed, at most `concurrency` at once. Results are indexed
-/// `[source][feed]` in config order.
+/// Fetches and parses the feeds of `sources`, within the configured limits. Results are
+/// indexed `[source][feed]` in the order given.
 async fn fetch_all(
     config: &Config,
     archive: &Archive,
+    sources: &[&Source],
+    opts: &UpdateOptions,
 ) -> Result<Vec<Vec<FeedResult>>, ArchiveError> {
-    let fetcher = Fetcher::new(&config.fetch).map_err(|e| ArchiveError::Io {
-        path: config.path.clone(),
-        source: std::io::Error::other(e.to_string()),
-    })?;
-    let limit = Arc::new(Semaphore::new(config.fetch.concurrency));
-    let max_bytes = config.fetch.max_bytes;
+    let fetcher = Arc::new(Fetcher::new(config.concurrency, config.per_host));
     let mut tasks = tokio::task::JoinSet::new();
-    for (si, source) in config.sources.iter().enumerate() {
+    for (si, source) in sources.iter().enumerate() {
         for (fi, url) in source.feeds.iter().enumerate() {
             let state = archive.store.feed_state(url.as_str())?;
             let validators = Validators {
                 etag: state.etag,
                 last_modified: state.last_modified,
             };
-            let (fetcher, limit, url) = (fetcher.clone(), limit.clone(), url.clone());
+            let fetcher = fetcher.clone();
+            let url = url.clone();
+            let settings = source.fetch.clone();
+            let slug = source.slug.clone();
+            let progress = opts.progress.clone();
             tasks.spawn(async move {
-                let _permit = limit.acquire_owned().await;
-                (
-                    si,
-                    fi,
-                    fetch_one(&fetcher, &url, &validators, max_bytes).await,
-                )
+                let result = fetch_one(&fetcher, &url, &validators, &settings).await;
+                if let Some(p) = progress {
+                    p(&FeedDone {
+                        source: slug,
+                        feed: url.to_string(),
+                        error: match &result {
+                            FeedResult::Failed(e) => Some(e.clone()),
+                            _ => None,
+                        },
+                    });
+                }
+                (si, fi, result)
             });
         }
     }
-    let mut results: Vec<Vec<Option<FeedResult>>> = config
-        .sources
+    let mut results: Vec<Vec<Option<FeedResult>>> = sources
         .iter()
         .map(|s| s.feeds.iter().map(|_| None).collect())
         .collect();
     while let Some(joined) = tasks.join_next().await {
-        match joined {
-            Ok((si, fi, r)) => results[si][fi] = Some(r),
-            Err(e) => {
-                return Err(ArchiveError::Io {
-                    path: config.path.clone(),
-                    source: std::io::Error::other(format!("a fetch task failed: {e}")),
-                });
-            }
-        }
+        let (si, fi, r) = joined.map_err(|e| ArchiveError::Io {
+            path: config.path.clone(),
+            source: std::io::Error::other(format!("a fetch task failed: {e}")),
+        })?;
+        results[si][fi] = Some(r);
     }
     Ok(results
         .into_iter()
@@ -244,122 +282,26 @@ async fn fetch_all(
         .collect())
 }
 
-async fn fetch_one(fetcher: &Fetcher, url: &Url, validators: &Validators, max: u64) -> FeedResult {
-    match fetcher.get(url, validators, max).await {
+async fn fetch_one(
+    fetcher: &Fetcher,
+    url: &Url,
+    validators: &Validators,
+    settings: &crate::config::FetchSettings,
+) -> FeedResult {
+    match fetcher.get(url, validators, settings, Kind::Feed).await {
         Ok(Fetched::NotModified) => FeedResult::NotModified,
         Ok(Fetched::Body(body)) => {
-            let parsed = tokio::task::block_in_place(|| {
+            let parsed = tokio::task::spawn_blocking(move || {
                 feed::parse(&body.bytes, body.content_type.as_deref(), &body.final_url)
-            });
+                    .map(|f| (f, body.validators))
+            })
+            .await;
             match parsed {
-                Ok(f) => FeedResult::Items(f.items, body.validators),
-                Err(e) => FeedResult::Failed(e.to_string()),
+                Ok(Ok((f, validators))) => FeedResult::Items(f.items, validators),
+                Ok(Err(e)) => FeedResult::Failed(e.to_string()),
+                Err(e) => FeedResult::Failed(format!("the parser failed: {e}")),
             }
         }
         Err(e) => FeedResult::Failed(e.to_string()),
     }
-}
-
-/// The items of one source that are not archived yet, with ids and file texts, oldest first.
-fn select_new(
-    archive: &Archive,
-    source: &Source,
-    items: &[Item],
-    now_ms: i64,
-) -> Result<Vec<(ArticleRecord, String)>, ArchiveError> {
-    let mut seen_guids = HashSet::new();
-    let mut seen_canon = HashSet::new();
-    let mut seen_titles: Vec<(String, i64)> = Vec::new();
-    let mut fresh = Vec::new();
-    for item in items {
-        let cleaned = mirror::clean_line(&item.title);
-        // An empty title matches nothing: two untitled items are not the same article.
-        let norm_title = comparable_title(&cleaned);
-        let title = if cleaned.is_empty() {
-            UNTITLED.to_string()
-        } else {
-            truncate_chars(cleaned, MAX_TITLE_CHARS)
-        };
-        let link = match (&item.link, &item.raw_link) {
-            (Some(u), _) => mirror::clean_line(u.as_str()),
-            (None, Some(raw)) => mirror::clean_line(raw),
-            (None, None) => String::new(),
-        };
-        let canon = item.link.as_ref().map(canonical_link);
-        let guid = item
-            .guid
-            .as_deref()
-            .map(str::trim)
-            .filter(|g| !g.is_empty());
-        let published_ms = match item.published.map(|t| t.timestamp_millis()) {
-            Some(ms) if ms > now_ms => now_ms,
-            Some(ms) if ms >= 0 => ms,
-            _ => now_ms,
-        };
-        let repeat_in_run = guid.is_some_and(|g| seen_guids.contains(g))
-            || canon.as_ref().is_some_and(|c| seen_canon.contains(c))
-            || (!norm_title.is_empty()
-                && seen_titles.iter().any(|(t, ms)| {
-                    *t == norm_title && (ms - published_ms).abs() <= TITLE_WINDOW_MS
-                }));
-        if let Some(g) = guid {
-            seen_guids.insert(g.to_string());
-        }
-        if let Some(c) = &canon {
-            seen_canon.insert(c.clone());
-        }
-        seen_titles.push((norm_title.clone(), published_ms));
-        if repeat_in_run {
-            continue;
-        }
-        let repeat = archive.store.find_repeat(
-            &source.slug,
-            guid,
-            canon.as_deref(),
-            &norm_title,
-            published_ms,
-            TITLE_WINDOW_MS,
-        )?;
-        if repeat.is_some() {
-            continue;
-        }
-        fresh.push(ArticleRecord {
-            source: source.slug.clone(),
-            id: 0,
-            path: String::new(),
-            guid: guid.map(str::to_string),
-            link,
-            canon,
-            title,
-            norm_title,
-            published_ms,
-            first_seen_ms: now_ms,
-            content: item.content.clone(),
-        });
-    }
-    // Oldest first; the sort is stable, so ties keep feed order.
-    fresh.sort_by_key(|r| r.published_ms);
-    let mut next = archive
-        .store
-        .min_id(&source.slug)?
-        .unwrap_or(mirror::FIRST_ID + 1)
-        - 1;
-    let mut out = Vec::with_capacity(fresh.len());
-    for mut rec in fresh {
-        rec.id = next;
-        next -= 1;
-        rec.path = format!(
-            "articles/{}/{}",
-            source.slug,
-            mirror::article_file_name(rec.id)
-        );
-        let text = mirror::article_text(
-            rec.published_ms,
-            &rec.title,
-            &rec.link,
-            &mirror::flatten_content(&rec.content),
-        );
-        out.push((rec, text));
-    }
-    Ok(out)
 }

@@ -5,12 +5,18 @@
 //! validators and returns bytes or a reason.
 
 pub mod charset;
+mod limits;
+mod retry;
 
+use std::collections::HashMap;
 use std::io::Read;
-use std::sync::Once;
+use std::sync::{Mutex, Once};
 use std::time::Duration;
 
+use tokio::time::Instant;
 use url::Url;
+
+pub use limits::Limits;
 
 use crate::config::FetchSettings;
 
@@ -23,11 +29,15 @@ pub enum FetchError {
     Status {
         code: u16,
         reason: Option<&'static str>,
+        /// The server's `Retry-After`, when it sent one.
+        retry_after: Option<Duration>,
     },
     #[error("the body is larger than the limit of {limit} bytes")]
     TooLarge { limit: u64 },
     #[error("too many redirects")]
     Redirects,
+    #[error("bad proxy setting {proxy}: {why}")]
+    Proxy { proxy: String, why: String },
     #[error("could not connect: {0}")]
     Connect(String),
     #[error("the connection failed: {0}")]
@@ -77,141 +87,223 @@ pub struct Body {
     pub final_url: Url,
 }
 
-/// A reusable fetcher (one connection pool for the whole run).
-#[derive(Clone)]
+/// What a fetch is for: the size limit differs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Feed,
+    Page,
+}
+
+/// The fetcher of one run: HTTP clients (one per distinct settings, each a connection pool)
+/// and the politeness limits they share.
 pub struct Fetcher {
-    client: reqwest::Client,
-    timeout: Duration,
+    clients: Mutex<HashMap<FetchSettings, reqwest::Client>>,
+    limits: Limits,
 }
 
 static CRYPTO: Once = Once::new();
 
 impl Fetcher {
-    pub fn new(settings: &FetchSettings) -> Result<Fetcher, FetchError> {
+    /// A fetcher running at most `concurrency` requests at once, `per_host` per host.
+    pub fn new(concurrency: usize, per_host: usize) -> Fetcher {
         CRYPTO.call_once(|| {
             // Another part of the process may have installed one already; either is fine.
             let _ = rustls::crypto::ring::default_provider().install_default();
         });
-        let client = reqwest::Client::builder()
-            .user_agent(settings.user_agent.clone())
-            .connect_timeout(settings.connect_timeout)
-            .timeout(settings.timeout)
-            .redirect(reqwest::redirect::Policy::limited(10))
-            .pool_max_idle_per_host(8)
-            .build()
-            .map_err(|e| FetchError::Connect(format!("cannot set up the HTTP client: {e}")))?;
-        Ok(Fetcher {
-            client,
-            timeout: settings.timeout,
-        })
+        Fetcher {
+            clients: Mutex::new(HashMap::new()),
+            limits: Limits::new(concurrency, per_host),
+        }
     }
 
-    /// Fetches `url`, reading at most `max_bytes` of (decompressed) body.
+    fn client(&self, settings: &FetchSettings) -> Result<reqwest::Client, FetchError> {
+        let mut clients = self.clients.lock().expect("client cache lock");
+        if let Some(c) = clients.get(settings) {
+            return Ok(c.clone());
+        }
+        let mut builder = reqwest::Client::builder()
+            .user_agent(settings.user_agent.clone())
+            .connect_timeout(settings.connect_timeout)
+            .redirect(reqwest::redirect::Policy::limited(10))
+            .pool_max_idle_per_host(8);
+        if let Some(p) = &settings.proxy {
+            let proxy = reqwest::Proxy::all(p)
+                .map_err(|e| FetchError::Proxy {
+                    proxy: p.clone(),
+                    why: root_cause(&e),
+                })?
+                .no_proxy(reqwest::NoProxy::from_env());
+            builder = builder.proxy(proxy);
+        }
+        let client = builder
+            .build()
+            .map_err(|e| FetchError::Connect(format!("cannot set up the HTTP client: {e}")))?;
+        clients.insert(settings.clone(), client.clone());
+        Ok(client)
+    }
+
+    /// Fetches `url` with `settings`: at most `settings.timeout` in all, retrying transient
+    /// failures (timeouts, resets, 429, 5xx) with backoff while time remains.
     pub async fn get(
         &self,
         url: &Url,
         validators: &Validators,
-        max_bytes: u64,
+        settings: &FetchSettings,
+        kind: Kind,
     ) -> Result<Fetched, FetchError> {
+        let max_bytes = match kind {
+            Kind::Feed => settings.max_bytes,
+            Kind::Page => settings.page_max_bytes,
+        };
         match url.scheme() {
-            "http" | "https" => {
-                let fut = self.get_http(url, validators, max_bytes);
-                match tokio::time::timeout(self.timeout + Duration::from_millis(500), fut).await {
-                    Ok(r) => r,
-                    Err(_) => Err(FetchError::Timeout(self.timeout)),
-                }
+            "http" | "https" => {}
+            "file" => return read_file(url, max_bytes).await,
+            _ => return Err(FetchError::Unsupported(url.to_string())),
+        }
+        let client = self.client(settings)?;
+        let deadline = Instant::now() + settings.timeout;
+        let mut attempt = 0;
+        loop {
+            let permit = self.limits.acquire(url, settings.delay).await;
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                return Err(FetchError::Timeout(settings.timeout));
             }
-            "file" => {
-                let path = url
-                    .to_file_path()
-                    .map_err(|_| FetchError::Unsupported(url.to_string()))?;
-                let shown = path.display().to_string();
-                let bytes = tokio::task::spawn_blocking(move || read_limited(&path, max_bytes))
-                    .await
-                    .map_err(|e| FetchError::File {
-                        path: shown.clone(),
-                        source: std::io::Error::other(e),
-                    })?;
-                let bytes = bytes.map_err(|e| match e {
-                    ReadLimited::TooLarge => FetchError::TooLarge { limit: max_bytes },
-                    ReadLimited::Io(source) => FetchError::File {
-                        path: shown.clone(),
-                        source,
-                    },
-                })?;
-                Ok(Fetched::Body(Body {
-                    bytes,
-                    content_type: None,
-                    validators: Validators::default(),
-                    final_url: url.clone(),
-                }))
+            let fut = get_http(&client, url, validators, max_bytes, remaining);
+            let result = match tokio::time::timeout(remaining, fut).await {
+                Ok(r) => r,
+                Err(_) => Err(FetchError::Timeout(settings.timeout)),
             }
-            _ => Err(FetchError::Unsupported(url.to_string())),
-        }
-    }
-
-    async fn get_http(
-        &self,
-        url: &Url,
-        validators: &Validators,
-        max_bytes: u64,
-    ) -> Result<Fetched, FetchError> {
-        let mut req = self.client.get(url.clone());
-        if let Some(etag) = &validators.etag {
-            req = req.header(reqwest::header::IF_NONE_MATCH, etag);
-        }
-        if let Some(lm) = &validators.last_modified {
-            req = req.header(reqwest::header::IF_MODIFIED_SINCE, lm);
-        }
-        let mut resp = req.send().await.map_err(|e| self.classify(e))?;
-        let status = resp.status();
-        if status == reqwest::StatusCode::NOT_MODIFIED {
-            return Ok(Fetched::NotModified);
-        }
-        if !status.is_success() {
-            return Err(FetchError::Status {
-                code: status.as_u16(),
-                reason: status.canonical_reason(),
+            .map_err(|e| match e {
+                FetchError::Timeout(_) => FetchError::Timeout(settings.timeout),
+                e => e,
             });
-        }
-        let header = |name: reqwest::header::HeaderName| {
-            resp.headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string)
-        };
-        let content_type = header(reqwest::header::CONTENT_TYPE);
-        let validators = Validators {
-            etag: header(reqwest::header::ETAG),
-            last_modified: header(reqwest::header::LAST_MODIFIED),
-        };
-        let final_url = resp.url().clone();
-        let mut bytes = Vec::new();
-        while let Some(chunk) = resp.chunk().await.map_err(|e| self.classify(e))? {
-            if bytes.len() as u64 + chunk.len() as u64 > max_bytes {
-                return Err(FetchError::TooLarge { limit: max_bytes });
+            drop(permit);
+            let err = match result {
+                Ok(f) => return Ok(f),
+                Err(e) => e,
+            };
+            attempt += 1;
+            if !err.is_transient() || attempt > settings.retries {
+                return Err(err);
             }
-            bytes.extend_from_slice(&chunk);
+            let wait = match &err {
+                FetchError::Status {
+                    retry_after: Some(ra),
+                    ..
+                } => *ra,
+                _ => retry::backoff(attempt),
+            };
+            // Only retry when the wait leaves time for another try.
+            let left = deadline.saturating_duration_since(Instant::now());
+            if wait + Duration::from_millis(100) >= left {
+                return Err(err);
+            }
+            tracing::debug!(%url, error = %err, ?wait, "retrying");
+            tokio::time::sleep(wait).await;
         }
-        Ok(Fetched::Body(Body {
-            bytes,
-            content_type,
-            validators,
-            final_url,
-        }))
     }
+}
 
-    fn classify(&self, e: reqwest::Error) -> FetchError {
-        if e.is_timeout() {
-            FetchError::Timeout(self.timeout)
-        } else if e.is_redirect() {
-            FetchError::Redirects
-        } else if e.is_connect() {
-            FetchError::Connect(root_cause(&e))
-        } else {
-            FetchError::Network(root_cause(&e))
-        }
+async fn get_http(
+    client: &reqwest::Client,
+    url: &Url,
+    validators: &Validators,
+    max_bytes: u64,
+    timeout: Duration,
+) -> Result<Fetched, FetchError> {
+    let mut req = client.get(url.clone()).timeout(timeout);
+    if let Some(etag) = &validators.etag {
+        req = req.header(reqwest::header::IF_NONE_MATCH, etag);
     }
+    if let Some(lm) = &validators.last_modified {
+        req = req.header(reqwest::header::IF_MODIFIED_SINCE, lm);
+    }
+    let mut resp = req.send().await.map_err(|e| classify(e, timeout))?;
+    let status = resp.status();
+    if status == reqwest::StatusCode::NOT_MODIFIED {
+        return Ok(Fetched::NotModified);
+    }
+    let header = |name: reqwest::header::HeaderName| {
+        resp.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    if !status.is_success() {
+        return Err(FetchError::Status {
+            code: status.as_u16(),
+            reason: status.canonical_reason(),
+            retry_after: header(reqwest::header::RETRY_AFTER)
+                .and_then(|v| retry::parse_retry_after(&v)),
+        });
+    }
+    let content_type = header(reqwest::header::CONTENT_TYPE);
+    let validators = Validators {
+        etag: header(reqwest::header::ETAG),
+        last_modified: header(reqwest::header::LAST_MODIFIED),
+    };
+    if let Some(len) = resp.content_length()
+        && len > max_bytes
+        && resp
+            .headers()
+            .get(reqwest::header::CONTENT_ENCODING)
+            .is_none()
+    {
+        return Err(FetchError::TooLarge { limit: max_bytes });
+    }
+    let final_url = resp.url().clone();
+    let mut bytes = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(|e| classify(e, timeout))? {
+        if bytes.len() as u64 + chunk.len() as u64 > max_bytes {
+            return Err(FetchError::TooLarge { limit: max_bytes });
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(Fetched::Body(Body {
+        bytes,
+        content_type,
+        validators,
+        final_url,
+    }))
+}
+
+fn classify(e: reqwest::Error, timeout: Duration) -> FetchError {
+    if e.is_timeout() {
+        FetchError::Timeout(timeout)
+    } else if e.is_redirect() {
+        FetchError::Redirects
+    } else if e.is_connect() {
+        FetchError::Connect(root_cause(&e))
+    } else {
+        FetchError::Network(root_cause(&e))
+    }
+}
+
+async fn read_file(url: &Url, max_bytes: u64) -> Result<Fetched, FetchError> {
+    let path = url
+        .to_file_path()
+        .map_err(|_| FetchError::Unsupported(url.to_string()))?;
+    let shown = path.display().to_string();
+    let bytes = tokio::task::spawn_blocking(move || read_limited(&path, max_bytes))
+        .await
+        .map_err(|e| FetchError::File {
+            path: shown.clone(),
+            source: std::io::Error::other(e),
+        })?;
+    let bytes = bytes.map_err(|e| match e {
+        ReadLimited::TooLarge => FetchError::TooLarge { limit: max_bytes },
+        ReadLimited::Io(source) => FetchError::File {
+            path: shown.clone(),
+            source,
+        },
+    })?;
+    Ok(Fetched::Body(Body {
+        bytes,
+        content_type: None,
+        validators: Validators::default(),
+        final_url: url.clone(),
+    }))
 }
 
 /// The innermost error message: reqwest's own top level says little ("error sending request").

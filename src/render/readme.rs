@@ -1,32 +1,57 @@
-//! The archive's `README.md`: an index of the lists, readable on a git host.
+//! The archive's `README.md`: an index of the lists and the health of every source, readable
+//! on a git host.
 
 /// One source as the README shows it.
 pub struct ReadmeSource<'a> {
     pub slug: &'a str,
     pub name: &'a str,
     pub articles: i64,
+    pub failing: bool,
+    /// The day (UTC+8) of the last successful fetch.
+    pub last_success_day: Option<String>,
+    pub last_error: Option<&'a str>,
 }
 
-/// The README text. It holds nothing that changes without a change to the archive (no run
-/// times), so an update that archives nothing leaves it as it is.
+/// The README text. Times are shown to the day, so an update that archives nothing leaves it
+/// as it is (apart from the first run of a new day).
 pub fn readme_text(sources: &[ReadmeSource<'_>]) -> String {
     let mut out = String::from(
         "# 新闻镜像 · News mirror\n\n\
          每个来源的文章列表（最新在前）。Every source's list of articles, newest first.\n\n\
-         | 来源 Source | 文章 Articles | 目录 Folder |\n|---|---:|---|\n",
+         | 来源 Source | 文章 Articles | 状态 Status | 最后成功 Last success | 最近错误 Last error | 目录 Folder |\n\
+         |---|---:|---|---|---|---|\n",
     );
     for s in sources {
         out.push_str(&format!(
-            "| [{}](lists/{}.md) | {} | [articles/{}](articles/{}/) |\n",
+            "| [{}](lists/{}.md) | {} | {} | {} | {} | [articles/{}](articles/{}/) |\n",
             escape_cell(s.name),
             link_escape(s.name),
             s.articles,
+            if s.failing {
+                "⚠ 故障 failing"
+            } else {
+                "✓ 正常 ok"
+            },
+            s.last_success_day.as_deref().unwrap_or("—"),
+            s.last_error.map(few_words).unwrap_or_default(),
             s.slug,
             link_escape(s.slug),
         ));
     }
     out.push_str("\n本镜像由 newsmirror 维护。Kept by newsmirror.\n");
     out
+}
+
+/// An error message cut to a few words for a table cell.
+fn few_words(s: &str) -> String {
+    let one_line = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let cut: String = one_line.chars().take(80).collect();
+    let cut = if cut.len() < one_line.len() {
+        format!("{cut}…")
+    } else {
+        cut
+    };
+    escape_cell(&cut)
 }
 
 /// Percent-encodes what would break a Markdown link target (space, parentheses, angle
@@ -51,27 +76,43 @@ fn escape_cell(s: &str) -> String {
     s.replace('|', "\\|")
         .replace('[', "\\[")
         .replace(']', "\\]")
+        .replace('<', "&lt;")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn src<'a>(
+        slug: &'a str,
+        name: &'a str,
+        failing: bool,
+        err: Option<&'a str>,
+    ) -> ReadmeSource<'a> {
+        ReadmeSource {
+            slug,
+            name,
+            articles: 3,
+            failing,
+            last_success_day: Some("2024-06-19".into()),
+            last_error: err,
+        }
+    }
+
     #[test]
-    fn links_every_list() {
+    fn links_every_list_with_health() {
         let t = readme_text(&[
-            ReadmeSource {
-                slug: "dw",
-                name: "德国之声",
-                articles: 3,
-            },
-            ReadmeSource {
-                slug: "bbc",
-                name: "BBC (中文)",
-                articles: 0,
-            },
+            src("dw", "德国之声", false, None),
+            src("bbc", "BBC (中文)", true, Some("timed out after 30s")),
         ]);
-        assert!(t.contains("[德国之声](lists/德国之声.md) | 3 |"), "{t}");
+        assert!(
+            t.contains("| [德国之声](lists/德国之声.md) | 3 | ✓ 正常 ok | 2024-06-19 |"),
+            "{t}"
+        );
         assert!(t.contains("(lists/BBC%20%28中文%29.md)"), "{t}");
+        assert!(
+            t.contains("⚠ 故障 failing | 2024-06-19 | timed out after 30s |"),
+            "{t}"
+        );
     }
 }

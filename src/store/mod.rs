@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OptionalExtension};
 
 pub use articles::{ArticleRecord, ListRow, SourceCount};
-pub use feeds::FeedState;
+pub use feeds::{FeedRow, FeedState};
 
 /// What went wrong in the database.
 #[derive(Debug, thiserror::Error)]
@@ -42,7 +42,9 @@ CREATE TABLE feeds (
     last_modified TEXT,
     last_ok_ms INTEGER,
     last_error TEXT,
-    failures INTEGER NOT NULL DEFAULT 0
+    failures INTEGER NOT NULL DEFAULT 0,
+    last_attempt_ms INTEGER,
+    next_at_ms INTEGER
 );
 CREATE TABLE articles (
     pk INTEGER PRIMARY KEY,

@@ -30,21 +30,32 @@ pub struct Config {
     pub path: PathBuf,
     /// The archive directory: `articles/`, `lists/`, `README.md`, `.newsmirror/`.
     pub archive_dir: PathBuf,
+    /// The global fetch settings (each source has its own copy, with its overrides).
     pub fetch: FetchSettings,
+    /// How many requests run at once in all.
+    pub concurrency: usize,
+    /// How many requests run at once against one host (host and port).
+    pub per_host: usize,
     pub sources: Vec<Source>,
 }
 
-/// How feeds and pages are fetched.
-#[derive(Debug, Clone)]
+/// How feeds and pages are fetched; global under `[fetch]`, overridable per source.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct FetchSettings {
-    /// The whole request, connection to last byte.
+    /// The whole request, connection to last byte, retries included.
     pub timeout: Duration,
     pub connect_timeout: Duration,
     /// The largest feed body accepted, after decompression.
     pub max_bytes: u64,
+    /// The largest article page accepted, after decompression.
+    pub page_max_bytes: u64,
     pub user_agent: String,
-    /// How many requests run at once in all.
-    pub concurrency: usize,
+    /// `socks5h://user:pass@host:port`, `http://host:port`, … (`NO_PROXY` is respected).
+    pub proxy: Option<String>,
+    /// The least time between two requests to one host.
+    pub delay: Duration,
+    /// How many times a transient failure is retried within one run.
+    pub retries: u32,
 }
 
 impl Default for FetchSettings {
@@ -53,11 +64,14 @@ impl Default for FetchSettings {
             timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
             max_bytes: 20 * 1024 * 1024,
+            page_max_bytes: 10 * 1024 * 1024,
             user_agent: format!(
-                "newsmirror/{} (+https://example.invalid/newsmirror; news archive)",
+                "Mozilla/5.0 (compatible; newsmirror/{}; news archive)",
                 env!("CARGO_PKG_VERSION")
             ),
-            concurrency: 8,
+            proxy: None,
+            delay: Duration::ZERO,
+            retries: 2,
         }
     }
 }
@@ -71,7 +85,14 @@ pub struct Source {
     pub name: String,
     /// Feed locations, already resolved: `http(s)://` or `file://`.
     pub feeds: Vec<Url>,
+    /// How often `run` fetches this source.
+    pub interval: Duration,
+    /// The fetch settings for this source: `[fetch]` with the source's overrides.
+    pub fetch: FetchSettings,
 }
+
+/// The default `interval` of a source.
+pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(3600);
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -95,8 +116,13 @@ struct RawFetch {
     timeout: Option<Spanned<String>>,
     connect_timeout: Option<Spanned<String>>,
     max_bytes: Option<u64>,
+    page_max_bytes: Option<u64>,
     user_agent: Option<String>,
+    proxy: Option<Spanned<String>>,
+    delay: Option<Spanned<String>>,
+    retries: Option<u32>,
     concurrency: Option<Spanned<usize>>,
+    per_host: Option<Spanned<usize>>,
 }
 
 #[derive(Deserialize)]
@@ -106,6 +132,16 @@ struct RawSource {
     name: Spanned<String>,
     #[serde(default)]
     feeds: Vec<Spanned<String>>,
+    interval: Option<Spanned<String>>,
+    // Per-source overrides of [fetch].
+    timeout: Option<Spanned<String>>,
+    connect_timeout: Option<Spanned<String>>,
+    max_bytes: Option<u64>,
+    page_max_bytes: Option<u64>,
+    user_agent: Option<String>,
+    proxy: Option<Spanned<String>>,
+    delay: Option<Spanned<String>>,
+    retries: Option<u32>,
 }
 
 impl Config {
@@ -130,40 +166,61 @@ impl Config {
         let raw: RawConfig = toml::from_str(text).map_err(|e| invalid(toml_message(&e, text)))?;
         let line = |span: std::ops::Range<usize>| line_of(text, span.start);
 
-        let mut fetch = FetchSettings::default();
-        if let Some(t) = &raw.fetch.timeout {
-            fetch.timeout = parse_duration(t.get_ref()).ok_or_else(|| {
-                invalid(format!(
-                    "line {}: fetch.timeout = {:?} is not a duration (e.g. \"30s\", \"2m\")",
-                    line(t.span()),
-                    t.get_ref()
-                ))
-            })?;
-        }
-        if let Some(t) = &raw.fetch.connect_timeout {
-            fetch.connect_timeout = parse_duration(t.get_ref()).ok_or_else(|| {
-                invalid(format!(
-                    "line {}: fetch.connect_timeout = {:?} is not a duration",
-                    line(t.span()),
-                    t.get_ref()
-                ))
-            })?;
-        }
-        if let Some(b) = raw.fetch.max_bytes {
-            fetch.max_bytes = b;
-        }
-        if let Some(ua) = raw.fetch.user_agent {
-            fetch.user_agent = ua;
-        }
-        if let Some(c) = &raw.fetch.concurrency {
-            if *c.get_ref() == 0 {
-                return Err(invalid(format!(
-                    "line {}: fetch.concurrency must be at least 1",
-                    line(c.span())
-                )));
+        let duration =
+            |key: &str, v: &Option<Spanned<String>>| -> Result<Option<Duration>, ConfigError> {
+                match v {
+                None => Ok(None),
+                Some(t) => parse_duration(t.get_ref()).map(Some).ok_or_else(|| {
+                    invalid(format!(
+                        "line {}: {key} = {:?} is not a duration (e.g. \"30s\", \"2m\", \"1h\")",
+                        line(t.span()),
+                        t.get_ref()
+                    ))
+                }),
             }
-            fetch.concurrency = *c.get_ref();
+            };
+        let proxy =
+            |key: &str, v: &Option<Spanned<String>>| -> Result<Option<String>, ConfigError> {
+                match v {
+                    None => Ok(None),
+                    Some(p) => check_proxy(p.get_ref()).map(Some).map_err(|why| {
+                        invalid(format!(
+                            "line {}: {key} = {:?}: {why}",
+                            line(p.span()),
+                            p.get_ref()
+                        ))
+                    }),
+                }
+            };
+        let positive = |key: &str, v: &Option<Spanned<usize>>, default: usize| match v {
+            Some(c) if *c.get_ref() == 0 => Err(invalid(format!(
+                "line {}: {key} must be at least 1",
+                line(c.span())
+            ))),
+            Some(c) => Ok(*c.get_ref()),
+            None => Ok(default),
+        };
+
+        let rf = &raw.fetch;
+        let mut fetch = FetchSettings::default();
+        if let Some(d) = duration("fetch.timeout", &rf.timeout)? {
+            fetch.timeout = d;
         }
+        if let Some(d) = duration("fetch.connect_timeout", &rf.connect_timeout)? {
+            fetch.connect_timeout = d;
+        }
+        if let Some(d) = duration("fetch.delay", &rf.delay)? {
+            fetch.delay = d;
+        }
+        fetch.max_bytes = rf.max_bytes.unwrap_or(fetch.max_bytes);
+        fetch.page_max_bytes = rf.page_max_bytes.unwrap_or(fetch.page_max_bytes);
+        fetch.retries = rf.retries.unwrap_or(fetch.retries);
+        if let Some(ua) = &rf.user_agent {
+            fetch.user_agent = ua.clone();
+        }
+        fetch.proxy = proxy("fetch.proxy", &rf.proxy)?;
+        let concurrency = positive("fetch.concurrency", &rf.concurrency, 8)?;
+        let per_host = positive("fetch.per_host", &rf.per_host, 2)?;
 
         let mut sources: Vec<Source> = Vec::new();
         for rs in raw.sources {
@@ -211,7 +268,33 @@ impl Config {
                 })?;
                 feeds.push(url);
             }
-            sources.push(Source { slug, name, feeds });
+            let mut sf = fetch.clone();
+            if let Some(d) = duration("timeout", &rs.timeout)? {
+                sf.timeout = d;
+            }
+            if let Some(d) = duration("connect_timeout", &rs.connect_timeout)? {
+                sf.connect_timeout = d;
+            }
+            if let Some(d) = duration("delay", &rs.delay)? {
+                sf.delay = d;
+            }
+            sf.max_bytes = rs.max_bytes.unwrap_or(sf.max_bytes);
+            sf.page_max_bytes = rs.page_max_bytes.unwrap_or(sf.page_max_bytes);
+            sf.retries = rs.retries.unwrap_or(sf.retries);
+            if let Some(ua) = &rs.user_agent {
+                sf.user_agent = ua.clone();
+            }
+            if let Some(p) = proxy("proxy", &rs.proxy)? {
+                sf.proxy = Some(p);
+            }
+            let interval = duration("interval", &rs.interval)?.unwrap_or(DEFAULT_INTERVAL);
+            sources.push(Source {
+                slug,
+                name,
+                feeds,
+                interval,
+                fetch: sf,
+            });
         }
 
         let dir = Path::new(&raw.archive.dir);
@@ -224,6 +307,8 @@ impl Config {
             path: abs,
             archive_dir,
             fetch,
+            concurrency,
+            per_host,
             sources,
         })
     }
@@ -266,6 +351,17 @@ fn resolve_feed(s: &str, base: &Path) -> Result<Url, String> {
     }
     let p = base.join(s);
     Url::from_file_path(&p).map_err(|_| format!("cannot turn {} into a file URL", p.display()))
+}
+
+/// A proxy URL must parse and use a scheme reqwest speaks.
+fn check_proxy(s: &str) -> Result<String, String> {
+    let url = Url::parse(s.trim()).map_err(|e| format!("not a valid proxy URL ({e})"))?;
+    match url.scheme() {
+        "http" | "https" | "socks5" | "socks5h" => Ok(s.trim().to_string()),
+        other => Err(format!(
+            "unsupported proxy scheme {other:?}; use socks5h://, socks5://, http:// or https://"
+        )),
+    }
 }
 
 /// The line (1-based) of a byte offset.

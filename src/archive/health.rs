@@ -1,0 +1,77 @@
+//! Source health: what `status` prints and the README's table shows.
+
+use super::ArchiveError;
+use crate::config::Source;
+use crate::store::Store;
+
+/// The health of one source, from the state of its feeds.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SourceHealth {
+    pub slug: String,
+    pub name: String,
+    pub articles: i64,
+    /// `ok`, `failing`, or `new` (never fetched).
+    pub state: &'static str,
+    /// Consecutive failures of its worst feed.
+    pub failures: i64,
+    pub last_success_ms: Option<i64>,
+    pub last_error: Option<String>,
+    pub last_attempt_ms: Option<i64>,
+    /// When `run` fetches it next.
+    pub next_attempt_ms: Option<i64>,
+}
+
+/// The health of every configured source.
+pub fn health(store: &Store, sources: &[Source]) -> Result<Vec<SourceHealth>, ArchiveError> {
+    let counts = store.counts()?;
+    let rows = store.feed_rows()?;
+    let mut out = Vec::new();
+    for s in sources {
+        let feeds: Vec<_> = s
+            .feeds
+            .iter()
+            .filter_map(|u| {
+                rows.iter()
+                    .find(|r| r.url == u.as_str() && r.source == s.slug)
+            })
+            .collect();
+        let failing = feeds.iter().find(|f| f.state.failures > 0);
+        let state = if feeds.is_empty() {
+            if s.feeds.is_empty() { "ok" } else { "new" }
+        } else if failing.is_some() {
+            "failing"
+        } else {
+            "ok"
+        };
+        out.push(SourceHealth {
+            slug: s.slug.clone(),
+            name: s.name.clone(),
+            articles: counts
+                .iter()
+                .find(|c| c.source == s.slug)
+                .map_or(0, |c| c.articles),
+            state,
+            failures: feeds.iter().map(|f| f.state.failures).max().unwrap_or(0),
+            last_success_ms: feeds.iter().filter_map(|f| f.state.last_ok_ms).max(),
+            last_error: failing.and_then(|f| f.state.last_error.clone()),
+            last_attempt_ms: feeds.iter().filter_map(|f| f.state.last_attempt_ms).max(),
+            next_attempt_ms: feeds.iter().filter_map(|f| f.state.next_at_ms).min(),
+        });
+    }
+    Ok(out)
+}
+
+/// A time as `YYYY-MM-DD HH:MM` in UTC+8, the mirrors' time zone.
+pub fn format_time(ms: i64) -> String {
+    use chrono::TimeZone;
+    let tz = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
+    tz.timestamp_millis_opt(ms)
+        .single()
+        .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+/// A day as `YYYY-MM-DD` in UTC+8.
+pub fn format_day(ms: i64) -> String {
+    format_time(ms).chars().take(10).collect()
+}

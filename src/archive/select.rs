@@ -1,0 +1,129 @@
+//! Which feed items are new, and the files they become.
+
+use std::collections::HashSet;
+
+use super::{Archive, ArchiveError, canonical_link, comparable_title};
+use crate::config::Source;
+use crate::feed::Item;
+use crate::mirror;
+use crate::store::ArticleRecord;
+
+/// Articles with the same title within this window are the same article.
+const TITLE_WINDOW_MS: i64 = 30 * 86_400_000;
+
+/// The title of an item whose feed gave none.
+const UNTITLED: &str = "(无标题)";
+
+/// Titles longer than this (in characters) are cut, with an ellipsis.
+const MAX_TITLE_CHARS: usize = 1000;
+
+fn truncate_chars(s: String, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &s[..at]),
+        None => s,
+    }
+}
+
+/// The items of one source that are not archived yet, with ids and file texts, oldest first.
+pub(super) fn select_new(
+    archive: &Archive,
+    source: &Source,
+    items: &[Item],
+    now_ms: i64,
+) -> Result<Vec<(ArticleRecord, String)>, ArchiveError> {
+    let mut seen_guids = HashSet::new();
+    let mut seen_canon = HashSet::new();
+    let mut seen_titles: Vec<(String, i64)> = Vec::new();
+    let mut fresh = Vec::new();
+    for item in items {
+        let cleaned = mirror::clean_line(&item.title);
+        // An empty title matches nothing: two untitled items are not the same article.
+        let norm_title = comparable_title(&cleaned);
+        let title = if cleaned.is_empty() {
+            UNTITLED.to_string()
+        } else {
+            truncate_chars(cleaned, MAX_TITLE_CHARS)
+        };
+        let link = match (&item.link, &item.raw_link) {
+            (Some(u), _) => mirror::clean_line(u.as_str()),
+            (None, Some(raw)) => mirror::clean_line(raw),
+            (None, None) => String::new(),
+        };
+        let canon = item.link.as_ref().map(canonical_link);
+        let guid = item
+            .guid
+            .as_deref()
+            .map(str::trim)
+            .filter(|g| !g.is_empty());
+        let published_ms = match item.published.map(|t| t.timestamp_millis()) {
+            Some(ms) if ms > now_ms => now_ms,
+            Some(ms) if ms >= 0 => ms,
+            _ => now_ms,
+        };
+        let repeat_in_run = guid.is_some_and(|g| seen_guids.contains(g))
+            || canon.as_ref().is_some_and(|c| seen_canon.contains(c))
+            || (!norm_title.is_empty()
+                && seen_titles.iter().any(|(t, ms)| {
+                    *t == norm_title && (ms - published_ms).abs() <= TITLE_WINDOW_MS
+                }));
+        if let Some(g) = guid {
+            seen_guids.insert(g.to_string());
+        }
+        if let Some(c) = &canon {
+            seen_canon.insert(c.clone());
+        }
+        seen_titles.push((norm_title.clone(), published_ms));
+        if repeat_in_run {
+            continue;
+        }
+        let repeat = archive.store.find_repeat(
+            &source.slug,
+            guid,
+            canon.as_deref(),
+            &norm_title,
+            published_ms,
+            TITLE_WINDOW_MS,
+        )?;
+        if repeat.is_some() {
+            continue;
+        }
+        fresh.push(ArticleRecord {
+            source: source.slug.clone(),
+            id: 0,
+            path: String::new(),
+            guid: guid.map(str::to_string),
+            link,
+            canon,
+            title,
+            norm_title,
+            published_ms,
+            first_seen_ms: now_ms,
+            content: item.content.clone(),
+        });
+    }
+    // Oldest first; the sort is stable, so ties keep feed order.
+    fresh.sort_by_key(|r| r.published_ms);
+    let mut next = archive
+        .store
+        .min_id(&source.slug)?
+        .unwrap_or(mirror::FIRST_ID + 1)
+        - 1;
+    let mut out = Vec::with_capacity(fresh.len());
+    for mut rec in fresh {
+        rec.id = next;
+        next -= 1;
+        rec.path = format!(
+            "articles/{}/{}",
+            source.slug,
+            mirror::article_file_name(rec.id)
+        );
+        let text = mirror::article_text(
+            rec.published_ms,
+            &rec.title,
+            &rec.link,
+            &mirror::flatten_content(&rec.content),
+        );
+        out.push((rec, text));
+    }
+    Ok(out)
+}

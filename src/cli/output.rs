@@ -1,0 +1,131 @@
+//! What the command line prints: logs, progress, summaries, tables.
+
+use std::io::IsTerminal;
+use std::sync::Arc;
+
+use crate::archive::{self, FeedDone, SourceHealth, UpdateReport};
+
+pub fn init_logging(quiet: bool, verbose: u8) {
+    let level = match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("NEWSMIRROR_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_target(false)
+        .try_init();
+}
+
+/// A progress bar over feeds, shown only when stderr is a terminal.
+pub struct Progress {
+    bar: indicatif::ProgressBar,
+}
+
+pub fn progress(feeds: usize, quiet: bool) -> Option<Progress> {
+    if quiet || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(feeds as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} fetching [{bar:30}] {pos}/{len} feeds {msg}",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    Some(Progress { bar })
+}
+
+impl Progress {
+    pub fn callback(&self) -> Arc<dyn Fn(&FeedDone) + Send + Sync> {
+        let bar = self.bar.clone();
+        Arc::new(move |done: &FeedDone| {
+            if let Some(e) = &done.error {
+                bar.println(format!("failed: {} {}: {e}", done.source, done.feed));
+            }
+            bar.set_message(done.source.clone());
+            bar.inc(1);
+        })
+    }
+
+    pub fn finish(self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+pub fn report_reconcile(r: &archive::ReconcileReport, quiet: bool) {
+    if !quiet && r.added > 0 {
+        eprintln!("rebuilt the database from the files: {} articles", r.added);
+    }
+    for (path, why) in &r.unreadable {
+        eprintln!("warning: {}: {why}; left as it is", path.display());
+    }
+}
+
+pub fn print_update(report: &UpdateReport, json: bool, quiet: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(report)?);
+    } else if !quiet {
+        for s in &report.sources {
+            let mut line = format!("{:<12} {:>4} new", s.slug, s.new);
+            if s.not_modified > 0 {
+                line.push_str(&format!(", {} not modified", s.not_modified));
+            }
+            if !s.failures.is_empty() {
+                line.push_str(", FAILED");
+            }
+            println!("{line}");
+        }
+        println!(
+            "update: {} new articles, {} sources, {} failed",
+            report.new_articles(),
+            report.sources.len(),
+            report
+                .sources
+                .iter()
+                .filter(|s| !s.failures.is_empty())
+                .count()
+        );
+    }
+    for s in &report.sources {
+        for f in &s.failures {
+            eprintln!(
+                "error: source {} ({}): feed {}: {}",
+                s.slug, s.name, f.feed, f.error
+            );
+        }
+    }
+    Ok(())
+}
+
+pub fn print_status(health: &[SourceHealth], json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(health)?);
+        return Ok(());
+    }
+    let t = |ms: Option<i64>| ms.map(archive::format_time).unwrap_or_else(|| "-".into());
+    println!(
+        "{:<14} {:>8} {:<8} {:>5}  {:<16}  {:<16}  last error",
+        "source", "articles", "state", "fails", "last success", "next attempt"
+    );
+    for h in health {
+        println!(
+            "{:<14} {:>8} {:<8} {:>5}  {:<16}  {:<16}  {}",
+            h.slug,
+            h.articles,
+            h.state,
+            h.failures,
+            t(h.last_success_ms),
+            t(h.next_attempt_ms),
+            h.last_error.as_deref().unwrap_or("")
+        );
+    }
+    Ok(())
+}
