@@ -19,7 +19,8 @@ pub use identity::{canonical_link, comparable_title};
 pub use lock::{ArchiveLock, LockError};
 pub use reconcile::ReconcileReport;
 pub use update::{
-    FeedDone, FeedFailure, SourceReport, UpdateOptions, UpdateReport, backoff_ms, update,
+    FeedDone, FeedFailure, ProgressFn, SourceReport, UpdateOptions, UpdateReport, backoff_ms,
+    update,
 };
 
 use crate::config::{Config, Source};

@@ -68,13 +68,16 @@ pub struct FeedDone {
     pub error: Option<String>,
 }
 
+/// Called as each feed finishes.
+pub type ProgressFn = Arc<dyn Fn(&FeedDone) + Send + Sync>;
+
 /// How to run an update.
 #[derive(Default, Clone)]
 pub struct UpdateOptions {
     /// Only these sources (by slug); all when `None`.
     pub only: Option<Vec<String>>,
     /// Called as each feed finishes.
-    pub progress: Option<Arc<dyn Fn(&FeedDone) + Send + Sync>>,
+    pub progress: Option<ProgressFn>,
     /// Becomes true when the run should stop: fetching is abandoned, nothing half-written.
     pub shutdown: Option<watch::Receiver<bool>>,
 }

@@ -44,7 +44,7 @@ pub fn progress(feeds: usize, quiet: bool) -> Option<Progress> {
 }
 
 impl Progress {
-    pub fn callback(&self) -> Arc<dyn Fn(&FeedDone) + Send + Sync> {
+    pub fn callback(&self) -> archive::ProgressFn {
         let bar = self.bar.clone();
         Arc::new(move |done: &FeedDone| {
             if let Some(e) = &done.error {
