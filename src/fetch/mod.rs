@@ -32,7 +32,7 @@ pub enum FetchError {
         /// The server's `Retry-After`, when it sent one.
         retry_after: Option<Duration>,
     },
-    #[error("the body is larger than the limit of {limit} bytes")]
+    #[error("the body is larger than the limit of {}", human_bytes(*limit))]
     TooLarge { limit: u64 },
     #[error("too many redirects")]
     Redirects,
@@ -304,6 +304,17 @@ async fn read_file(url: &Url, max_bytes: u64) -> Result<Fetched, FetchError> {
         validators: Validators::default(),
         final_url: url.clone(),
     }))
+}
+
+/// `20 MB`, `512 KB`, `300 bytes`.
+fn human_bytes(n: u64) -> String {
+    if n >= 1 << 20 {
+        format!("{} MB", n as f64 / (1u64 << 20) as f64)
+    } else if n >= 1 << 10 {
+        format!("{} KB", n as f64 / 1024.0)
+    } else {
+        format!("{n} bytes")
+    }
 }
 
 /// The innermost error message: reqwest's own top level says little ("error sending request").

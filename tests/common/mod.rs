@@ -173,3 +173,22 @@ pub fn rss(items: &[TestItem<'_>]) -> String {
     out.push_str("</channel></rss>\n");
     out
 }
+
+/// The largest resident set (KB) of any child this test process has waited for.
+pub fn peak_child_rss_kb() -> i64 {
+    // SAFETY: getrusage writes into the struct it is given.
+    unsafe {
+        let mut u: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_CHILDREN, &mut u);
+        u.ru_maxrss
+    }
+}
+
+/// Every `.md` file below `dir`, with its text.
+pub fn markdown_files(dir: &Path) -> Vec<(String, String)> {
+    tree(dir)
+        .into_iter()
+        .filter(|(k, _)| k.ends_with(".md"))
+        .map(|(k, v)| (k, String::from_utf8_lossy(&v).into_owned()))
+        .collect()
+}

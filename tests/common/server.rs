@@ -15,6 +15,14 @@ pub enum Answer {
     Fixed(u16, Vec<(String, String)>, Vec<u8>),
     /// Accepts and never answers (until the server is dropped).
     Hang,
+    /// A 200 whose body comes one byte every `every`.
+    Drip(Vec<u8>, Duration),
+    /// Headers announcing all of the body, `n` bytes of it, then a TCP reset.
+    Reset(Vec<u8>, usize),
+    /// Headers announcing all of the body, half of it, then a clean close.
+    Truncated(Vec<u8>),
+    /// A 200 with no length whose body is `prefix` then `chunk` forever.
+    Endless(Vec<u8>, Vec<u8>),
 }
 
 impl Answer {
@@ -140,6 +148,41 @@ fn handle(stream: TcpStream, state: &Arc<Mutex<State>>) -> std::io::Result<()> {
                 std::thread::sleep(Duration::from_secs(600));
                 return Ok(());
             }
+            Some(Answer::Drip(body, every)) => {
+                stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nConnection: close\r\n\r\n")?;
+                for b in body {
+                    stream.write_all(&[b])?;
+                    stream.flush()?;
+                    std::thread::sleep(every);
+                }
+                return Ok(());
+            }
+            Some(Answer::Reset(body, n)) => {
+                let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len());
+                stream.write_all(head.as_bytes())?;
+                stream.write_all(&body[..n.min(body.len())])?;
+                stream.flush()?;
+                reset(&stream);
+                return Ok(());
+            }
+            Some(Answer::Truncated(body)) => {
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                stream.write_all(head.as_bytes())?;
+                stream.write_all(&body[..body.len() / 2])?;
+                return Ok(());
+            }
+            Some(Answer::Endless(prefix, chunk)) => {
+                stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nConnection: close\r\n\r\n")?;
+                stream.write_all(&prefix)?;
+                // Bounded so that a broken client cannot keep the test running forever.
+                for _ in 0..2_000_000 {
+                    stream.write_all(&chunk)?;
+                }
+                return Ok(());
+            }
             Some(Answer::Fixed(code, hdrs, body)) => {
                 let etag = hdrs
                     .iter()
@@ -174,4 +217,23 @@ fn write_response(
     stream.write_all(head.as_bytes())?;
     stream.write_all(body)?;
     stream.flush()
+}
+
+/// Closes the connection with a TCP reset (SO_LINGER 0), as a crashing server does.
+fn reset(stream: &TcpStream) {
+    use std::os::fd::AsRawFd;
+    let linger = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
+    // SAFETY: a valid socket descriptor and a correctly sized option value.
+    unsafe {
+        libc::setsockopt(
+            stream.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            &linger as *const libc::linger as *const libc::c_void,
+            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+        );
+    }
 }
