@@ -49,6 +49,23 @@ pub(crate) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> ArchiveError
     }
 }
 
+/// Meta key set once the database has read every article file.
+const FILES_INDEXED: &str = "files_indexed";
+
+/// Removes `.*.tmp` files that a run killed mid-write left in `dir`.
+fn remove_stale_temp_files(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.') && name.ends_with(".tmp") {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
 /// An open archive: its folder and its database.
 pub struct Archive {
     pub dir: PathBuf,
@@ -91,8 +108,13 @@ impl Archive {
             }
         }
         archive.store.clear_pending()?;
-        if created || !orphans.is_empty() {
+        remove_stale_temp_files(&archive.dir.join("lists"));
+        remove_stale_temp_files(&archive.dir);
+        // Rebuilt until done: the mark is set only once every file has been read, so a run
+        // killed while rebuilding rebuilds again.
+        if created || !orphans.is_empty() || archive.store.meta(FILES_INDEXED)?.is_none() {
             let report = reconcile::reconcile(&archive.dir, &mut archive.store, &config.sources)?;
+            archive.store.set_meta(FILES_INDEXED, Some("1"))?;
             archive.reconciled = Some(report);
         }
         Ok(archive)

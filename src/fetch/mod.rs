@@ -161,10 +161,13 @@ impl Fetcher {
             _ => return Err(FetchError::Unsupported(url.to_string())),
         }
         let client = self.client(settings)?;
-        let deadline = Instant::now() + settings.timeout;
+        // The budget starts with the first attempt: time spent queueing behind other
+        // requests to the same host is not the server's fault.
+        let mut deadline = None;
         let mut attempt = 0;
         loop {
             let permit = self.limits.acquire(url, settings.delay).await;
+            let deadline = *deadline.get_or_insert_with(|| Instant::now() + settings.timeout);
             let remaining = deadline.saturating_duration_since(Instant::now());
             if remaining.is_zero() {
                 return Err(FetchError::Timeout(settings.timeout));

@@ -2,6 +2,7 @@
 //! trees, and a small loopback HTTP server.
 #![allow(dead_code)]
 
+pub mod proxy;
 pub mod server;
 
 use std::collections::BTreeMap;
@@ -16,11 +17,26 @@ pub fn fixtures() -> PathBuf {
 
 /// Runs `newsmirror ARGS...` and returns its output.
 pub fn newsmirror(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_newsmirror"))
-        .args(args)
-        .env_remove("NEWSMIRROR_LOG")
-        .output()
-        .expect("the newsmirror binary runs")
+    command(args).output().expect("the newsmirror binary runs")
+}
+
+/// `newsmirror ARGS...`, ready to spawn, in a hermetic environment (no proxy variables).
+pub fn command(args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_newsmirror"));
+    c.args(args).env_remove("NEWSMIRROR_LOG");
+    for v in [
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+        "no_proxy",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "NO_PROXY",
+    ] {
+        c.env_remove(v);
+    }
+    c
 }
 
 /// `update --config CONFIG`, returning (exit code, stdout, stderr).
