@@ -31,6 +31,8 @@ pub(super) fn select_new(
     items: &[Item],
     now_ms: i64,
 ) -> Result<Vec<(ArticleRecord, String)>, ArchiveError> {
+    let min_id = archive.store.min_id(&source.slug)?;
+    let has_articles = min_id.is_some();
     let mut seen_guids = HashSet::new();
     let mut seen_canon = HashSet::new();
     let mut seen_titles: Vec<(String, i64)> = Vec::new();
@@ -76,14 +78,19 @@ pub(super) fn select_new(
         if repeat_in_run {
             continue;
         }
-        let repeat = archive.store.find_repeat(
-            &source.slug,
-            guid,
-            canon.as_deref(),
-            &norm_title,
-            published_ms,
-            TITLE_WINDOW_MS,
-        )?;
+        // A source with nothing archived yet has nothing to repeat.
+        let repeat = if !has_articles {
+            None
+        } else {
+            archive.store.find_repeat(
+                &source.slug,
+                guid,
+                canon.as_deref(),
+                &norm_title,
+                published_ms,
+                TITLE_WINDOW_MS,
+            )?
+        };
         if repeat.is_some() {
             continue;
         }
@@ -103,11 +110,7 @@ pub(super) fn select_new(
     }
     // Oldest first; the sort is stable, so ties keep feed order.
     fresh.sort_by_key(|r| r.published_ms);
-    let mut next = archive
-        .store
-        .min_id(&source.slug)?
-        .unwrap_or(mirror::FIRST_ID + 1)
-        - 1;
+    let mut next = min_id.unwrap_or(mirror::FIRST_ID + 1) - 1;
     let mut out = Vec::with_capacity(fresh.len());
     for mut rec in fresh {
         rec.id = next;

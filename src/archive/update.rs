@@ -116,6 +116,7 @@ pub async fn update(
 
     let mut report = UpdateReport::default();
     let mut pending: Vec<(ArticleRecord, String)> = Vec::new();
+    let mut states = Vec::new();
     for (source, results) in sources.iter().zip(results) {
         let mut sr = SourceReport {
             slug: source.slug.clone(),
@@ -141,14 +142,16 @@ pub async fn update(
                 FeedResult::Failed(why) => {
                     state.failures += 1;
                     state.last_error = Some(why.clone());
-                    state.next_at_ms = Some(now_ms + backoff_ms(state.failures));
+                    state.next_at_ms = Some(
+                        now_ms + backoff_ms(state.failures, source.interval.as_millis() as i64),
+                    );
                     sr.failures.push(FeedFailure {
                         feed: key.to_string(),
                         error: why,
                     });
                 }
             }
-            archive.store.save_feed_state(key, &source.slug, &state)?;
+            states.push((key.to_string(), source.slug.clone(), state));
         }
         let new = select_new(archive, source, &items, now_ms)?;
         sr.known = items.len() - new.len();
@@ -157,6 +160,7 @@ pub async fn update(
         report.sources.push(sr);
     }
 
+    archive.store.save_feed_states(&states)?;
     tracing::info!(elapsed = ?started.elapsed(), new = pending.len(), "selected new articles");
     if !pending.is_empty() {
         // Journal the paths before the first file lands: should the run die before the
@@ -175,10 +179,11 @@ pub async fn update(
     Ok(report)
 }
 
-/// The wait after `failures` consecutive failures: 5 min, doubling, at most 6 h.
-pub fn backoff_ms(failures: i64) -> i64 {
+/// The wait after `failures` consecutive failures: 5 min (or the source's interval, when
+/// shorter), doubling, at most 6 h. A failing source is never given up.
+pub fn backoff_ms(failures: i64, interval_ms: i64) -> i64 {
     let doublings = (failures.max(1) - 1).min(16) as u32;
-    (FIRST_BACKOFF_MS << doublings).min(MAX_BACKOFF_MS)
+    (FIRST_BACKOFF_MS.min(interval_ms.max(1000)) << doublings).min(MAX_BACKOFF_MS)
 }
 
 fn mark_ok(state: &mut FeedState, now_ms: i64, source: &Source) {
@@ -306,5 +311,21 @@ async fn fetch_one(
             }
         }
         Err(e) => FeedResult::Failed(e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        let hour = 3_600_000;
+        assert_eq!(backoff_ms(1, hour), 5 * 60_000);
+        assert_eq!(backoff_ms(2, hour), 10 * 60_000);
+        assert_eq!(backoff_ms(7, hour), 320 * 60_000);
+        assert_eq!(backoff_ms(8, hour), MAX_BACKOFF_MS);
+        assert_eq!(backoff_ms(1000, hour), MAX_BACKOFF_MS);
+        assert_eq!(backoff_ms(1, 2000), 2000);
     }
 }

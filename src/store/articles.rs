@@ -66,41 +66,28 @@ impl Store {
         published_ms: i64,
         window_ms: i64,
     ) -> Result<Option<i64>> {
-        let q = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> Result<Option<i64>> {
-            let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.err(e))?;
-            stmt.query_row(p, |r| r.get(0))
-                .optional()
-                .map_err(|e| self.err(e))
-        };
-        if let Some(g) = guid
-            && let Some(id) = q(
-                "SELECT id FROM articles WHERE source = ?1 AND guid = ?2 LIMIT 1",
-                &[&source, &g],
-            )?
-        {
-            return Ok(Some(id));
-        }
-        if let Some(c) = canon
-            && let Some(id) = q(
-                "SELECT id FROM articles WHERE source = ?1 AND canon = ?2 LIMIT 1",
-                &[&source, &c],
-            )?
-        {
-            return Ok(Some(id));
-        }
-        if norm_title.is_empty() {
-            return Ok(None);
-        }
-        q(
-            "SELECT id FROM articles WHERE source = ?1 AND norm_title = ?2
-             AND published_ms BETWEEN ?3 AND ?4 LIMIT 1",
-            &[
-                &source,
-                &norm_title,
-                &(published_ms - window_ms),
-                &(published_ms + window_ms),
+        // One query; SQLite answers each OR branch from its own index.
+        let title = (!norm_title.is_empty()).then_some(norm_title);
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id FROM articles WHERE source = ?1 AND (guid = ?2 OR canon = ?3
+                 OR (norm_title = ?4 AND published_ms BETWEEN ?5 AND ?6)) LIMIT 1",
+            )
+            .map_err(|e| self.err(e))?;
+        stmt.query_row(
+            params![
+                source,
+                guid,
+                canon,
+                title,
+                published_ms - window_ms,
+                published_ms + window_ms
             ],
+            |r| r.get(0),
         )
+        .optional()
+        .map_err(|e| self.err(e))
     }
 
     /// Records articles (and their first revision) in one transaction.

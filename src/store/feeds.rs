@@ -43,18 +43,26 @@ impl Store {
             .unwrap_or_default())
     }
 
-    /// Saves a feed's state.
-    pub fn save_feed_state(&self, url: &str, source: &str, s: &FeedState) -> Result<()> {
-        self.conn
-            .prepare_cached(
-                "INSERT INTO feeds (url, source, etag, last_modified, last_ok_ms, last_error, failures,
-                 last_attempt_ms, next_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-                 ON CONFLICT (url) DO UPDATE SET source = excluded.source, etag = excluded.etag,
-                 last_modified = excluded.last_modified, last_ok_ms = excluded.last_ok_ms,
-                 last_error = excluded.last_error, failures = excluded.failures,
-                 last_attempt_ms = excluded.last_attempt_ms, next_at_ms = excluded.next_at_ms",
-            )
-            .and_then(|mut st| {
+    /// Saves the state of several feeds `(url, source, state)` in one transaction.
+    pub fn save_feed_states(&mut self, states: &[(String, String, FeedState)]) -> Result<()> {
+        let path = self.path.clone();
+        let err = |source| super::StoreError {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(err)?;
+        {
+            let mut st = tx
+                .prepare_cached(
+                    "INSERT INTO feeds (url, source, etag, last_modified, last_ok_ms, last_error, failures,
+                     last_attempt_ms, next_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                     ON CONFLICT (url) DO UPDATE SET source = excluded.source, etag = excluded.etag,
+                     last_modified = excluded.last_modified, last_ok_ms = excluded.last_ok_ms,
+                     last_error = excluded.last_error, failures = excluded.failures,
+                     last_attempt_ms = excluded.last_attempt_ms, next_at_ms = excluded.next_at_ms",
+                )
+                .map_err(err)?;
+            for (url, source, s) in states {
                 st.execute(params![
                     url,
                     source,
@@ -66,9 +74,10 @@ impl Store {
                     s.last_attempt_ms,
                     s.next_at_ms
                 ])
-            })
-            .map(|_| ())
-            .map_err(|e| self.err(e))
+                .map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)
     }
 }
 

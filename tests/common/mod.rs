@@ -5,7 +5,7 @@
 pub mod proxy;
 pub mod server;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::SystemTime;
@@ -207,4 +207,88 @@ pub fn markdown_files(dir: &Path) -> Vec<(String, String)> {
         .filter(|(k, _)| k.ends_with(".md"))
         .map(|(k, v)| (k, String::from_utf8_lossy(&v).into_owned()))
         .collect()
+}
+
+/// A feed of `n` distinct items (newest first), titled `{tag}-{i}`.
+pub fn big_feed(tag: &str, n: usize) -> String {
+    let items: Vec<(String, String, String, String)> = (0..n)
+        .map(|i| {
+            let ms = 1_718_801_223_000i64 - i as i64 * 60_000;
+            let date = chrono::DateTime::from_timestamp_millis(ms)
+                .unwrap()
+                .to_rfc2822();
+            (
+                format!("{tag}-{i} 标题"),
+                format!("https://example.org/{tag}/{i}"),
+                date,
+                format!("<p>{tag} 第{i}篇的正文。</p>\n  <p>第二段。</p>"),
+            )
+        })
+        .collect();
+    let items: Vec<TestItem<'_>> = items
+        .iter()
+        .map(|(t, l, d, c)| TestItem {
+            title: t,
+            link: l,
+            guid: Some(l),
+            date: Some(d),
+            content: c,
+        })
+        .collect();
+    rss(&items)
+}
+
+/// Checks an archive after crashes: every item once, every file whole, database sound and in
+/// line with the files.
+pub fn check_archive(archive: &Path, sources: &[(&str, usize)]) {
+    for (slug, n) in sources {
+        let dir = archive.join("articles").join(slug);
+        let names: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert!(
+            names.iter().all(|n| !n.starts_with('.')),
+            "temporary files left: {names:?}"
+        );
+        assert_eq!(
+            names.len(),
+            *n,
+            "{slug}: {} files for {n} items",
+            names.len()
+        );
+        let mut titles = HashSet::new();
+        for name in &names {
+            let text = std::fs::read_to_string(dir.join(name)).unwrap();
+            let parsed = newsmirror::mirror::parse_article(&text)
+                .unwrap_or_else(|| panic!("{name} is not well-formed"));
+            assert!(text.ends_with("</p>\n"), "{slug}/{name} is incomplete");
+            assert!(
+                titles.insert(parsed.title.clone()),
+                "{slug}: duplicate {}",
+                parsed.title
+            );
+        }
+        let ids: Vec<i64> = names
+            .iter()
+            .map(|n| newsmirror::mirror::id_from_file_name(n).unwrap())
+            .collect();
+        assert_eq!(*ids.iter().max().unwrap(), 1048574);
+        assert_eq!(
+            *ids.iter().min().unwrap(),
+            1048574 - *n as i64 + 1,
+            "ids are contiguous"
+        );
+    }
+    let (store, created) =
+        newsmirror::store::Store::open(&archive.join(".newsmirror/newsmirror.sqlite")).unwrap();
+    assert!(!created);
+    assert_eq!(store.integrity_check().unwrap(), Vec::<String>::new());
+    for (slug, n) in sources {
+        let known = store.known_paths(slug).unwrap();
+        assert_eq!(known.len(), *n, "{slug}: database and files disagree");
+        for p in &known {
+            assert!(archive.join(p).exists(), "{p} recorded but missing");
+        }
+    }
 }

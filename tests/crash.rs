@@ -1,0 +1,99 @@
+//! Crash safety: `update` killed with SIGKILL at random moments of large runs, then run to
+//! completion, loses and duplicates nothing. In its own test binary, so that other tests do
+//! not compete with it for the machine while it aims its kills.
+
+mod common;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::*;
+
+#[test]
+fn killed_at_twenty_random_moments_loses_and_duplicates_nothing() {
+    // Each round the feeds grow by STEP items per source, so every run has work to do when
+    // it is killed; killed runs leave theirs to the next.
+    const STEP: usize = 150;
+    const ROUNDS: usize = 20;
+    let tmp = tempfile::tempdir().unwrap();
+    let slugs = ["a", "b", "c"];
+    let write_feeds = |dir: &Path, n: usize| {
+        for slug in slugs {
+            std::fs::write(dir.join(format!("{slug}.xml")), big_feed(slug, n)).unwrap();
+        }
+    };
+    let cfg = write_config(
+        tmp.path(),
+        "",
+        &[
+            ("a", "A", &["a.xml"]),
+            ("b", "B", &["b.xml"]),
+            ("c", "C", &["c.xml"]),
+        ],
+    );
+    let cfg_s = cfg.to_str().unwrap();
+
+    // How long a run with one round's work takes here, to spread the kills over it.
+    let probe = tempfile::tempdir().unwrap();
+    write_feeds(probe.path(), STEP);
+    std::fs::copy(&cfg, probe.path().join("newsmirror.toml")).unwrap();
+    let t = Instant::now();
+    assert_eq!(update(&probe.path().join("newsmirror.toml")).0, 0);
+    let full = t.elapsed().as_millis().max(50) as u64;
+
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut kills = 0;
+    let mut mid_write = 0;
+    let mut window = full + full / 4;
+    for round in 1..=ROUNDS {
+        write_feeds(tmp.path(), round * STEP);
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let at = Duration::from_millis(seed % window.max(1));
+        let mut child = command(&["-q", "update", "--config", cfg_s])
+            .spawn()
+            .unwrap();
+        std::thread::sleep(at);
+        let killed = child.try_wait().unwrap().is_none();
+        if killed {
+            child.kill().unwrap();
+            kills += 1;
+        }
+        child.wait().unwrap();
+        // Killed while writing files: paths journaled, not yet recorded.
+        let db = tmp.path().join("archive/.newsmirror/newsmirror.sqlite");
+        let writing = db.exists()
+            && !newsmirror::store::Store::open(&db)
+                .unwrap()
+                .0
+                .orphaned_pending()
+                .unwrap()
+                .is_empty();
+        mid_write += usize::from(writing);
+        // Steer the window so that kills land across whole runs, writing included: runs grow
+        // as the feeds grow.
+        window = match (killed, writing) {
+            (false, _) => window * 4 / 5,
+            (true, false) => window * 13 / 10,
+            (true, true) => window,
+        };
+    }
+    eprintln!(
+        "{kills} of {ROUNDS} runs killed mid-way, {mid_write} while writing files; a round's run takes {full} ms"
+    );
+    assert!(
+        kills >= ROUNDS / 2,
+        "only {kills} of {ROUNDS} runs were killed mid-way"
+    );
+    assert!(
+        mid_write >= 2,
+        "only {mid_write} kills landed while files were being written"
+    );
+    let (code, out, err) = update(&cfg);
+    assert_eq!(code, 0, "{out}{err}");
+    let n = ROUNDS * STEP;
+    check_archive(&tmp.path().join("archive"), &[("a", n), ("b", n), ("c", n)]);
+    let list = std::fs::read_to_string(tmp.path().join("archive/lists/A.md")).unwrap();
+    assert_eq!(list.matches("](/articles/a/").count(), 300);
+}
