@@ -250,6 +250,10 @@ mod tests {
             .collect::<rusqlite::Result<_>>()
             .unwrap();
         assert!(plan.iter().all(|p| !p.starts_with("SCAN")), "{plan:?}");
-        assert_eq!(plan.iter().filter(|p| p.contains("USING INDEX")).count(), 3, "{plan:?}");
+        assert_eq!(
+            plan.iter().filter(|p| p.contains("USING INDEX")).count(),
+            3,
+            "{plan:?}"
+        );
     }
 }
