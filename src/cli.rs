@@ -70,8 +70,52 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Rewrite the lists and README from the database.
+    /// Rewrite every output from the database: article files, lists, README.
     Render {
+        #[command(flatten)]
+        config: ConfigArg,
+    },
+    /// Take an existing mirror's checkout (DIR/articles/<folder>/, DIR/lists/) into the archive.
+    Import {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// The mirror's checkout (may be the archive itself).
+        dir: PathBuf,
+    },
+    /// Write every article, one JSON object per line, to stdout.
+    Export {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// Output format (only jsonl).
+        #[arg(long, default_value = "jsonl")]
+        format: ExportFormat,
+        /// Only articles first seen on or after this date (YYYY-MM-DD, UTC, or RFC 3339).
+        #[arg(long)]
+        since: Option<String>,
+    },
+    /// Manage the config's sources.
+    Sources {
+        #[command(subcommand)]
+        action: SourcesAction,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ExportFormat {
+    Jsonl,
+}
+
+#[derive(Subcommand)]
+enum SourcesAction {
+    /// Add the feeds of an OPML file as sources (slug derived, name from the outline title).
+    Import {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// The OPML file.
+        file: PathBuf,
+    },
+    /// Write the sources as OPML to stdout.
+    Export {
         #[command(flatten)]
         config: ConfigArg,
     },
@@ -154,8 +198,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if let Some(b) = bar {
                 b.finish();
             }
+            let published = archive::publish(&config, &archive, &archive::commit_message(&report))?;
             output::print_update(&report, json, cli.quiet)?;
-            Ok(if report.ok() {
+            output::print_publish(&published, cli.quiet || json);
+            Ok(if report.ok() && published.failed.is_empty() {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::from(1)
@@ -187,11 +233,92 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Render { config } => {
             let config = load(&config.config)?;
             let (_lock, archive) = open(&config, false, cli.quiet)?;
-            let changed = archive.render_indexes(&config.sources)?;
+            let changed = archive.render_articles()? + archive.render_indexes(&config)?;
             if !cli.quiet {
                 println!("render: {changed} files rewritten");
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Import { config, dir } => {
+            let config = load(&config.config)?;
+            let (_lock, mut archive) = open(&config, false, true)?;
+            let report = archive::import(&config, &mut archive, &dir)
+                .with_context(|| format!("cannot import {}", dir.display()))?;
+            let rendered = archive.render_indexes(&config)?;
+            output::print_import(&report, rendered, cli.quiet);
+            Ok(
+                if report.reconciled.unreadable.is_empty() && report.unmapped.is_empty() {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::from(1)
+                },
+            )
+        }
+        Command::Export {
+            config,
+            format: ExportFormat::Jsonl,
+            since,
+        } => {
+            let config = load(&config.config)?;
+            let since_ms = match since {
+                None => i64::MIN,
+                Some(s) => parse_since(&s).map_err(|e| anyhow::anyhow!(e).context(Exit(2)))?,
+            };
+            let archive = Archive::open(&config)?;
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            archive
+                .store
+                .for_each_export::<anyhow::Error>(since_ms, &mut |a| {
+                    use std::io::Write;
+                    writeln!(out, "{}", crate::render::export::jsonl_line(&a))?;
+                    Ok(())
+                })?;
+            use std::io::Write;
+            out.flush()?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sources {
+            action: SourcesAction::Import { config, file },
+        } => {
+            let config = load(&config.config)?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let added = crate::config::opml::add_sources_from_opml(&config, &text, &file)
+                .map_err(|e| anyhow::Error::new(e).context(Exit(2)))?;
+            if !cli.quiet {
+                for (slug, name, url) in &added {
+                    println!("added {slug} ({name}): {url}");
+                }
+                println!(
+                    "sources import: {} added to {}",
+                    added.len(),
+                    config.path.display()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sources {
+            action: SourcesAction::Export { config },
+        } => {
+            let config = load(&config.config)?;
+            print!("{}", crate::config::opml::sources_to_opml(&config));
+            Ok(ExitCode::SUCCESS)
+        }
     }
+}
+
+/// `YYYY-MM-DD` (UTC midnight) or RFC 3339 → milliseconds.
+fn parse_since(s: &str) -> Result<i64, String> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Ok(t.timestamp_millis());
+    }
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map(|d| {
+            d.and_hms_opt(0, 0, 0)
+                .expect("midnight")
+                .and_utc()
+                .timestamp_millis()
+        })
+        .map_err(|_| format!("--since {s:?} is not a date (YYYY-MM-DD or RFC 3339)"))
 }

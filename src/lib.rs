@@ -2,7 +2,8 @@
 //! Markdown file in a format shared by thousands of existing mirrors.
 //!
 //! The pipeline, one module per stage (see `ARCHITECTURE.md`):
-//! [`config`] → [`fetch`] → [`feed`] → [`store`] → [`render`], driven by [`archive`];
+//! [`config`] → [`fetch`] → [`feed`] → [`store`] → [`render`] → [`publish`], driven by
+//! [`archive`];
 //! [`mirror`] holds the file format; [`cli`] turns arguments into calls.
 
 pub mod archive;
@@ -11,5 +12,6 @@ pub mod config;
 pub mod feed;
 pub mod fetch;
 pub mod mirror;
+pub mod publish;
 pub mod render;
 pub mod store;

@@ -7,6 +7,8 @@
 
 use chrono::{Datelike, FixedOffset, TimeZone, Utc};
 
+use crate::config::Layout;
+
 /// The id the first archived article of a source gets (0xFFFFF − 1). Ids count down from here,
 /// so the newest article has the smallest id and sorts first in a directory listing.
 pub const FIRST_ID: i64 = 0xFFFFF - 1;
@@ -16,6 +18,9 @@ pub const LIST_LEN: usize = 300;
 
 /// The separator line between an article's header and its content.
 const RULE: &str = "------";
+
+/// The date line of the 2020 China Digital Times layout.
+const DATE_LINE: &str = "日期：";
 
 /// JavaScript's `\s`: the white space the reference program trimmed with `String.prototype.trim`.
 /// Differs from `char::is_whitespace`: it includes U+FEFF and excludes U+0085 and U+001C–U+001F.
@@ -68,9 +73,30 @@ pub fn article_text(published_ms: i64, title: &str, link: &str, content: &str) -
     format!("<!--{published_ms}-->\n[{title}]({link})\n{RULE}\n\n{content}\n")
 }
 
-/// The file name of an article in the flat layout.
+/// The file name of an article written by newsmirror.
 pub fn article_file_name(id: i64) -> String {
     format!("{id}.md")
+}
+
+/// The path below the archive of a new article: `articles/<folder>/<id>.md`, or in the yearly
+/// layout `articles/<folder>/<yyyy>/<id>.md` (the year of publication in UTC+8).
+pub fn article_path(folder: &str, id: i64, published_ms: i64, layout: Layout) -> String {
+    match layout {
+        Layout::Flat => format!("articles/{folder}/{}", article_file_name(id)),
+        Layout::Yearly => format!(
+            "articles/{folder}/{}/{}",
+            utc8(published_ms).year(),
+            article_file_name(id)
+        ),
+    }
+}
+
+fn utc8(ms: i64) -> chrono::DateTime<FixedOffset> {
+    let tz = FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
+    Utc.timestamp_millis_opt(ms)
+        .single()
+        .unwrap_or_default()
+        .with_timezone(&tz)
 }
 
 /// An article file read back.
@@ -100,6 +126,17 @@ pub fn parse_article(text: &str) -> Option<ParsedArticle> {
     let content = body.strip_prefix('\n').unwrap_or(body);
     let content = content.strip_suffix('\n').unwrap_or(content);
     let (title, link) = split_header(header)?;
+    // The 2020 China Digital Times layout: no `<!--ms-->` line, a `日期：<date>` line instead.
+    let (published_ms, content) = match (published_ms, content.strip_prefix(DATE_LINE)) {
+        (None, Some(rest)) => {
+            let (date, after) = rest.split_once('\n').unwrap_or((rest, ""));
+            let ms = chrono::DateTime::parse_from_rfc2822(date.trim())
+                .ok()
+                .map(|d| d.timestamp_millis());
+            (ms, after.strip_prefix('\n').unwrap_or(after))
+        }
+        _ => (published_ms, content),
+    };
     Some(ParsedArticle {
         published_ms,
         title: title.to_string(),
@@ -146,39 +183,139 @@ pub fn id_from_file_name(name: &str) -> Option<i64> {
 
 /// `M-D` of a time in UTC+8, no leading zeros, as list entries show it.
 pub fn month_day_utc8(ms: i64) -> String {
-    let tz = FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
-    let t = Utc
-        .timestamp_millis_opt(ms)
-        .single()
-        .unwrap_or_default()
-        .with_timezone(&tz);
+    let t = utc8(ms);
     format!("{}-{}", t.month(), t.day())
 }
 
-/// One entry of a list file.
-pub struct ListEntry<'a> {
-    pub published_ms: i64,
-    pub title: &'a str,
-    /// The article's path below the archive, e.g. `articles/dw/1048574.md`.
-    pub path: &'a str,
+/// One entry of a list file: `{M}-{D} [{title}]({link})`.
+pub fn list_entry(published_ms: i64, title: &str, path: &str) -> String {
+    format!(
+        "{} [{}](/{})",
+        month_day_utc8(published_ms),
+        js_trim(title),
+        encode_list_path(path)
+    )
 }
 
-/// A list file's text: `{name}\n------\n\n`, then the entries joined by `\n`, then `\n`.
-pub fn list_text(name: &str, entries: &[ListEntry<'_>]) -> String {
+/// A path as list links write it: characters that would break a Markdown link (space, `|`,
+/// line breaks, brackets, quotes…) percent-encoded; everything else, CJK included, as it is.
+pub fn encode_list_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        match c {
+            ' ' | '|' | '\n' | '\r' | '\t' | '(' | ')' | '[' | ']' | '<' | '>' | '"' | '\\'
+            | '`' | '#' => {
+                let mut buf = [0u8; 4];
+                for b in c.encode_utf8(&mut buf).bytes() {
+                    out.push_str(&format!("%{b:02X}"));
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The path a list link points at (the inverse of [`encode_list_path`]).
+pub fn decode_list_path(link: &str) -> String {
+    let bytes = link.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
+        {
+            out.push(h * 16 + l);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn hex(b: u8) -> Option<u8> {
+    (b as char).to_digit(16).map(|d| d as u8)
+}
+
+/// Splits a list entry line into its link target, when it is one.
+pub fn list_entry_link(line: &str) -> Option<&str> {
+    let open = line.rfind("](/")?;
+    line[open + 3..].strip_suffix(')')
+}
+
+/// A list file's text: `{name}\n------\n\n`, then the entry lines joined by `\n` with a `\n`
+/// after each, then `\n`.
+pub fn list_text<S: AsRef<str>>(name: &str, entries: &[S]) -> String {
     let mut out = format!("{name}\n{RULE}\n\n");
     for (i, e) in entries.iter().enumerate() {
         if i > 0 {
             out.push('\n');
         }
-        out.push_str(&format!(
-            "{} [{}](/{})\n",
-            month_day_utc8(e.published_ms),
-            e.title,
-            e.path
-        ));
+        out.push_str(e.as_ref());
+        out.push('\n');
     }
     out.push('\n');
     out
+}
+
+/// The entry lines (`M-D [title](/path)`) of a list file's text.
+pub fn list_entries(text: &str) -> Vec<&str> {
+    let body = text
+        .split_once(&format!("\n{RULE}\n\n"))
+        .map_or("", |(_, b)| b);
+    body.split('\n').filter(|l| is_list_entry(l)).collect()
+}
+
+fn is_list_entry(line: &str) -> bool {
+    let Some((md, rest)) = line.split_once(' ') else {
+        return false;
+    };
+    let Some((m, d)) = md.split_once('-') else {
+        return false;
+    };
+    !m.is_empty()
+        && !d.is_empty()
+        && m.bytes().all(|b| b.is_ascii_digit())
+        && d.bytes().all(|b| b.is_ascii_digit())
+        && rest.starts_with('[')
+        && list_entry_link(line).is_some()
+}
+
+/// How an existing list file is laid out beyond its entries: some mirrors list 100 entries
+/// and end with a "more" link. Learnt from the file, so that rendering keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ListStyle {
+    /// How many entries the list shows.
+    pub limit: usize,
+    /// What follows the entries, byte for byte (empty in the usual layout).
+    pub suffix: String,
+}
+
+impl Default for ListStyle {
+    fn default() -> Self {
+        ListStyle {
+            limit: LIST_LEN,
+            suffix: String::new(),
+        }
+    }
+}
+
+/// The style of a list file's text, when it is a list `list_text` can reproduce.
+pub fn list_style(name: &str, text: &str) -> Option<ListStyle> {
+    let entries = list_entries(text);
+    let standard = list_text(name, &entries);
+    let suffix = text.strip_prefix(standard.as_str())?;
+    Some(if suffix.is_empty() {
+        ListStyle::default()
+    } else {
+        ListStyle {
+            limit: entries.len(),
+            suffix: suffix.to_string(),
+        }
+    })
 }
 
 #[cfg(test)]
@@ -227,6 +364,27 @@ mod tests {
         assert_eq!(id_from_file_name("x1.md"), None);
         assert_eq!(id_from_file_name("12a.md"), None);
         assert_eq!(id_from_file_name("1048574.txt"), None);
+    }
+
+    #[test]
+    fn list_paths_round_trip() {
+        let p = "articles/中国数字时代/398473_南方人物周刊 | 九十李泽厚\n80%.md";
+        let e = encode_list_path(p);
+        assert_eq!(
+            e,
+            "articles/中国数字时代/398473_南方人物周刊%20%7C%20九十李泽厚%0A80%.md"
+        );
+        assert_eq!(decode_list_path(&e), p);
+        let line = list_entry(1595176200000, " 标题 ", p);
+        assert_eq!(list_entry_link(&line), Some(&e[..]));
+    }
+
+    #[test]
+    fn cdt_date_line() {
+        let t = "[质化研究](https://chinadigitaltimes.net/x/)\n------\n日期：Sat, 27 Jun 2020 13:30:55 +0000\n\n<p>x</p>\n";
+        let p = parse_article(t).unwrap();
+        assert_eq!(p.published_ms, Some(1593264655000));
+        assert_eq!(p.content, "<p>x</p>");
     }
 
     #[test]

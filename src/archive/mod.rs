@@ -7,7 +7,9 @@
 
 mod health;
 mod identity;
+mod import;
 mod lock;
+mod publishing;
 mod reconcile;
 mod select;
 mod update;
@@ -16,7 +18,9 @@ use std::path::{Path, PathBuf};
 
 pub use health::{SourceHealth, format_day, format_time, health};
 pub use identity::{canonical_link, comparable_title};
+pub use import::{ImportReport, import};
 pub use lock::{ArchiveLock, LockError};
+pub use publishing::{PublishReport, commit_message, publish};
 pub use reconcile::ReconcileReport;
 pub use update::{
     FeedDone, FeedFailure, ProgressFn, SourceReport, UpdateOptions, UpdateReport, backoff_ms,
@@ -35,6 +39,8 @@ pub const STATE_DIR: &str = ".newsmirror";
 pub enum ArchiveError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Publish(#[from] crate::publish::PublishError),
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,
@@ -50,7 +56,12 @@ pub(crate) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> ArchiveError
 }
 
 /// Meta key set once the database has read every article file.
-const FILES_INDEXED: &str = "files_indexed";
+pub(crate) const FILES_INDEXED: &str = "files_indexed";
+
+/// Meta key of a source's list style, when it is not the usual one.
+pub(crate) fn list_style_key(slug: &str) -> String {
+    format!("list_style:{slug}")
+}
 
 /// Removes `.*.tmp` files that a run killed mid-write left in `dir`.
 fn remove_stale_temp_files(dir: &Path) {
@@ -122,22 +133,51 @@ impl Archive {
 
     /// The folder of a source's articles.
     pub fn source_dir(&self, source: &Source) -> PathBuf {
-        self.dir.join("articles").join(&source.slug)
+        self.dir.join("articles").join(&source.folder)
+    }
+
+    /// Rewrites every article file newsmirror writes from the database (the newest revision
+    /// of each; files kept as found, in other layouts, are left alone). Returns how many
+    /// files changed.
+    pub fn render_articles(&self) -> Result<usize, ArchiveError> {
+        let mut changed = 0;
+        let dir = &self.dir;
+        self.store
+            .for_each_rendered_article::<ArchiveError>(&mut |a| {
+                let text = crate::mirror::article_text(
+                    a.published_ms,
+                    &a.title,
+                    &a.link,
+                    &crate::mirror::flatten_content(&a.content),
+                );
+                let path = dir.join(&a.path);
+                if render::write_if_changed(&path, text.as_bytes()).map_err(io_err(&path))? {
+                    changed += 1;
+                }
+                Ok(())
+            })?;
+        Ok(changed)
     }
 
     /// Rewrites every list and the README from the database, touching only files whose bytes
     /// change. Returns how many files changed.
-    pub fn render_indexes(&self, sources: &[Source]) -> Result<usize, ArchiveError> {
+    pub fn render_indexes(&self, config: &Config) -> Result<usize, ArchiveError> {
+        let sources = &config.sources;
+        let by_id = config.layout == crate::config::Layout::Yearly;
         let mut changed = 0;
         for s in sources {
-            let rows = self.store.list_rows(&s.slug, crate::mirror::LIST_LEN)?;
+            let style: crate::mirror::ListStyle = self
+                .store
+                .meta(&list_style_key(&s.slug))?
+                .and_then(|j| serde_json::from_str(&j).ok())
+                .unwrap_or_default();
+            let rows = self.store.list_rows(&s.slug, style.limit, by_id)?;
             if rows.is_empty() {
                 continue;
             }
             let path = self.dir.join("lists").join(format!("{}.md", s.name));
-            if render::write_if_changed(&path, render::list_text(&s.name, &rows).as_bytes())
-                .map_err(io_err(&path))?
-            {
+            let text = render::list_text(&s.name, &rows) + &style.suffix;
+            if render::write_if_changed(&path, text.as_bytes()).map_err(io_err(&path))? {
                 changed += 1;
             }
         }

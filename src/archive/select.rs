@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use super::{Archive, ArchiveError, canonical_link, comparable_title};
-use crate::config::Source;
+use crate::config::{Layout, Source};
 use crate::feed::Item;
 use crate::mirror;
 use crate::store::ArticleRecord;
@@ -28,6 +28,7 @@ fn truncate_chars(s: String, max: usize) -> String {
 pub(super) fn select_new(
     archive: &Archive,
     source: &Source,
+    layout: Layout,
     items: &[Item],
     now_ms: i64,
 ) -> Result<Vec<(ArticleRecord, String)>, ArchiveError> {
@@ -106,6 +107,7 @@ pub(super) fn select_new(
             published_ms,
             first_seen_ms: now_ms,
             content: item.content.clone(),
+            verbatim: false,
         });
     }
     // Oldest first; the sort is stable, so ties keep feed order.
@@ -115,11 +117,7 @@ pub(super) fn select_new(
     for mut rec in fresh {
         rec.id = next;
         next -= 1;
-        rec.path = format!(
-            "articles/{}/{}",
-            source.slug,
-            mirror::article_file_name(rec.id)
-        );
+        rec.path = mirror::article_path(&source.folder, rec.id, rec.published_ms, layout);
         let text = mirror::article_text(
             rec.published_ms,
             &rec.title,

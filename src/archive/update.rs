@@ -13,6 +13,9 @@ use crate::fetch::{Fetched, Fetcher, Kind, Validators};
 use crate::render;
 use crate::store::{ArticleRecord, FeedState};
 
+/// Past this many files in one folder, git hosts' web views slow down or give up.
+const FOLDER_WARN: i64 = 3000;
+
 /// The longest a failing feed waits before it is tried again.
 pub const MAX_BACKOFF_MS: i64 = 6 * 3_600_000;
 /// The first wait after a failure; it doubles with each further failure.
@@ -26,6 +29,10 @@ pub struct UpdateReport {
     pub indexes_changed: usize,
     /// The run was stopped by a signal before it archived anything.
     pub interrupted: bool,
+    /// Articles whose new revision was recorded (edits).
+    pub edited: usize,
+    /// Articles found removed.
+    pub removed: usize,
 }
 
 impl UpdateReport {
@@ -153,7 +160,7 @@ pub async fn update(
             }
             states.push((key.to_string(), source.slug.clone(), state));
         }
-        let new = select_new(archive, source, &items, now_ms)?;
+        let new = select_new(archive, source, config.layout, &items, now_ms)?;
         sr.known = items.len() - new.len();
         sr.new = new.len();
         pending.extend(new);
@@ -174,7 +181,24 @@ pub async fn update(
         archive.store.clear_pending()?;
         tracing::info!(elapsed = ?started.elapsed(), "recorded new articles");
     }
-    report.indexes_changed = archive.render_indexes(&config.sources)?;
+    if config.layout == crate::config::Layout::Flat {
+        for s in report.sources.iter().filter(|s| s.new > 0) {
+            let n = archive
+                .store
+                .counts()?
+                .into_iter()
+                .find(|c| c.source == s.slug)
+                .map_or(0, |c| c.articles);
+            if n > FOLDER_WARN && n - (s.new as i64) <= FOLDER_WARN {
+                tracing::warn!(
+                    "source {} now holds {n} files in one folder; git hosts slow down past about \
+                     {FOLDER_WARN} files a folder (layout = \"yearly\" keeps new archives small)",
+                    s.slug
+                );
+            }
+        }
+    }
+    report.indexes_changed = archive.render_indexes(config)?;
     tracing::info!(elapsed = ?started.elapsed(), "rendered indexes");
     Ok(report)
 }
@@ -211,13 +235,15 @@ fn write_files(
             .map(|t| {
                 let groups = &groups;
                 scope.spawn(move || -> Result<(), ArchiveError> {
+                    let mut made = std::collections::HashSet::new();
                     for group in groups.iter().skip(t).step_by(threads) {
-                        let first = dir.join(&group[0].0.path);
-                        if let Some(folder) = first.parent() {
-                            std::fs::create_dir_all(folder).map_err(io_err(folder))?;
-                        }
                         for (rec, text) in group {
                             let path = dir.join(&rec.path);
+                            if let Some(folder) = path.parent()
+                                && made.insert(folder.to_path_buf())
+                            {
+                                std::fs::create_dir_all(folder).map_err(io_err(folder))?;
+                            }
                             render::write_new(&path, text.as_bytes()).map_err(io_err(&path))?;
                         }
                     }

@@ -129,3 +129,40 @@ pub fn print_status(health: &[SourceHealth], json: bool) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+pub fn print_publish(p: &archive::PublishReport, quiet: bool) {
+    if !quiet {
+        if let Some(c) = &p.commit {
+            println!("publish: committed {}", &c[..c.len().min(12)]);
+        }
+        for r in &p.pushed {
+            println!("publish: pushed to {r}");
+        }
+    }
+    for (remote, why) in &p.failed {
+        eprintln!("error: push to {remote} failed: {why}; the next run pushes it again");
+    }
+}
+
+pub fn print_import(r: &archive::ImportReport, rendered: usize, quiet: bool) {
+    if !quiet {
+        println!(
+            "import: {} files copied, {} articles read, {} list entries kept, {} index files rewritten",
+            r.copied, r.reconciled.added, r.reconciled.list_extras, rendered
+        );
+    }
+    for f in &r.unmapped {
+        eprintln!(
+            "warning: articles/{f}/: no source has slug or import_from = {f:?}; not imported"
+        );
+    }
+    for p in &r.conflicts {
+        eprintln!(
+            "warning: {}: the archive holds other bytes there; left as it is",
+            p.display()
+        );
+    }
+    for (path, why) in &r.reconciled.unreadable {
+        eprintln!("warning: {}: {why}; left as it is", path.display());
+    }
+}

@@ -45,7 +45,9 @@ pub async fn run(config: &Config, archive: &mut Archive, quiet: bool) -> anyhow:
             if report.interrupted {
                 break;
             }
+            let published = archive::publish(config, archive, &archive::commit_message(&report))?;
             super::output::print_update(&report, false, quiet)?;
+            super::output::print_publish(&published, quiet);
         }
         let health = archive::health(&archive.store, &config.sources)?;
         let now = chrono::Utc::now().timestamp_millis();

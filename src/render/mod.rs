@@ -3,6 +3,7 @@
 //! Owns the text of every output and the atomic, write-only-when-changed file writing. It
 //! takes plain records (from the store) and never fetches, parses feeds or runs SQL.
 
+pub mod export;
 mod readme;
 
 use std::io::Write;
@@ -10,20 +11,19 @@ use std::path::Path;
 
 pub use readme::{ReadmeSource, readme_text};
 
-use crate::mirror::{self, ListEntry};
+use crate::mirror;
 use crate::store::ListRow;
 
-/// The text of a list file for a source, from its first rows in path order.
+/// The text of a list file for a source, from its first rows in list order.
 pub fn list_text(name: &str, rows: &[ListRow]) -> String {
-    let entries: Vec<ListEntry<'_>> = rows
+    let lines: Vec<String> = rows
         .iter()
-        .map(|r| ListEntry {
-            published_ms: r.published_ms,
-            title: &r.title,
-            path: &r.path,
+        .map(|r| match &r.line {
+            Some(line) => line.clone(),
+            None => mirror::list_entry(r.published_ms, &r.title, &r.path),
         })
         .collect();
-    mirror::list_text(name, &entries)
+    mirror::list_text(name, &lines)
 }
 
 /// Writes `bytes` to `path` atomically (a temporary file beside it, then a rename), unless the

@@ -26,14 +26,27 @@ pub struct ArticleRecord {
     pub first_seen_ms: i64,
     /// The content as received (or as read from the file when rebuilt).
     pub content: String,
+    /// The file is kept as it was found (a layout newsmirror does not write).
+    pub verbatim: bool,
 }
 
-/// A list entry.
+/// What an article file is rendered from.
+pub struct RenderedArticle {
+    pub path: String,
+    pub published_ms: i64,
+    pub title: String,
+    pub link: String,
+    pub content: String,
+}
+
+/// A list entry: an article, or a line kept from an imported list.
 #[derive(Debug, Clone)]
 pub struct ListRow {
     pub path: String,
     pub title: String,
     pub published_ms: i64,
+    /// The entry's line as an imported list had it, for an article whose file is absent.
+    pub line: Option<String>,
 }
 
 /// Articles per source.
@@ -52,11 +65,13 @@ pub(super) const FIND_REPEAT: &str = "
     LIMIT 1";
 
 impl Store {
-    /// The smallest id of a source, if it has any article.
+    /// The smallest id of a source, if it has any article (or list entry kept from an
+    /// imported list: those articles existed, and their ids are taken).
     pub fn min_id(&self, source: &str) -> Result<Option<i64>> {
         self.conn
             .query_row(
-                "SELECT MIN(id) FROM articles WHERE source = ?1",
+                "SELECT MIN(id) FROM (SELECT MIN(id) AS id FROM articles WHERE source = ?1
+                 UNION ALL SELECT MIN(id) FROM list_extras WHERE source = ?1)",
                 [source],
                 |r| r.get(0),
             )
@@ -108,7 +123,8 @@ impl Store {
             let mut art = tx
                 .prepare_cached(
                     "INSERT INTO articles (source, id, path, guid, link, canon, title, norm_title,
-                     published_ms, first_seen_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                     published_ms, first_seen_ms, verbatim)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                 )
                 .map_err(err)?;
             let mut rev = tx
@@ -128,7 +144,8 @@ impl Store {
                     a.title,
                     a.norm_title,
                     a.published_ms,
-                    a.first_seen_ms
+                    a.first_seen_ms,
+                    a.verbatim
                 ])
                 .map_err(err)?;
                 let pk = tx.last_insert_rowid();
@@ -192,25 +209,109 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
-    /// The first `limit` articles of a source in byte order of their paths (the order of
-    /// file names in a directory listing).
-    pub fn list_rows(&self, source: &str, limit: usize) -> Result<Vec<ListRow>> {
+    /// The first `limit` entries of a source's list: articles and kept list lines, in byte
+    /// order of their paths (the order of file names in a directory listing), or by id
+    /// (newest first) when `by_id`.
+    pub fn list_rows(&self, source: &str, limit: usize, by_id: bool) -> Result<Vec<ListRow>> {
+        let sql = if by_id {
+            "SELECT path, title, published_ms FROM articles WHERE source = ?1 ORDER BY id LIMIT ?2"
+        } else {
+            "SELECT path, title, published_ms FROM articles WHERE source = ?1 ORDER BY path LIMIT ?2"
+        };
+        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.err(e))?;
+        let mut rows: Vec<ListRow> = stmt
+            .query_map(params![source, limit as i64], |r| {
+                Ok(ListRow {
+                    path: r.get(0)?,
+                    title: r.get(1)?,
+                    published_ms: r.get(2)?,
+                    line: None,
+                })
+            })
+            .and_then(Iterator::collect)
+            .map_err(|e| self.err(e))?;
+        if by_id {
+            return Ok(rows);
+        }
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT path, title, published_ms FROM articles WHERE source = ?1
+                "SELECT path, line FROM list_extras e WHERE source = ?1 AND NOT EXISTS
+                 (SELECT 1 FROM articles a WHERE a.source = e.source AND a.path = e.path)
                  ORDER BY path LIMIT ?2",
             )
             .map_err(|e| self.err(e))?;
-        stmt.query_map(params![source, limit as i64], |r| {
-            Ok(ListRow {
-                path: r.get(0)?,
-                title: r.get(1)?,
-                published_ms: r.get(2)?,
+        let extras: Vec<ListRow> = stmt
+            .query_map(params![source, limit as i64], |r| {
+                Ok(ListRow {
+                    path: r.get(0)?,
+                    title: String::new(),
+                    published_ms: 0,
+                    line: Some(r.get(1)?),
+                })
             })
-        })
-        .and_then(Iterator::collect)
-        .map_err(|e| self.err(e))
+            .and_then(Iterator::collect)
+            .map_err(|e| self.err(e))?;
+        if !extras.is_empty() {
+            rows.extend(extras);
+            rows.sort_by(|a, b| a.path.cmp(&b.path));
+            rows.truncate(limit);
+        }
+        Ok(rows)
+    }
+
+    /// Keeps list lines for paths whose files are absent.
+    pub fn insert_list_extras(&mut self, source: &str, extras: &[(String, String)]) -> Result<()> {
+        let path = self.path.clone();
+        let err = |source| super::StoreError {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(err)?;
+        {
+            let mut st = tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO list_extras (source, path, id, line) VALUES (?1, ?2, ?3, ?4)",
+                )
+                .map_err(err)?;
+            for (p, line) in extras {
+                let id = p
+                    .rsplit('/')
+                    .next()
+                    .and_then(crate::mirror::id_from_file_name);
+                st.execute(params![source, p, id, line]).map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)
+    }
+
+    /// Calls `f` with every article newsmirror renders itself (not kept verbatim), with the
+    /// title and content of its newest revision.
+    pub fn for_each_rendered_article<E: From<super::StoreError>>(
+        &self,
+        f: &mut dyn FnMut(RenderedArticle) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT a.path, a.published_ms, r.title, a.link, r.content FROM articles a
+                 JOIN revisions r ON r.article = a.pk
+                 AND r.n = (SELECT MAX(n) FROM revisions WHERE article = a.pk)
+                 WHERE a.verbatim = 0 OR r.n > 1",
+            )
+            .map_err(|e| self.err(e))?;
+        let mut rows = stmt.query([]).map_err(|e| self.err(e))?;
+        while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+            let get = |i| -> Result<String> { r.get(i).map_err(|e| self.err(e)) };
+            f(RenderedArticle {
+                path: get(0)?,
+                published_ms: r.get(1).map_err(|e| self.err(e))?,
+                title: get(2)?,
+                link: get(3)?,
+                content: get(4)?,
+            })?;
+        }
+        Ok(())
     }
 
     /// Article counts of every source that has articles.

@@ -6,13 +6,15 @@
 //! records; it knows nothing of HTTP, feeds or the file format.
 
 mod articles;
+mod export;
 mod feeds;
 
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OptionalExtension};
 
-pub use articles::{ArticleRecord, ListRow, SourceCount};
+pub use articles::{ArticleRecord, ListRow, RenderedArticle, SourceCount};
+pub use export::{ExportedArticle, ExportedRevision};
 pub use feeds::{FeedRow, FeedState};
 
 /// What went wrong in the database.
@@ -33,7 +35,8 @@ pub struct Store {
 }
 
 /// The schema, one entry per version; `PRAGMA user_version` says how many have run.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE feeds (
     url TEXT PRIMARY KEY,
@@ -73,7 +76,22 @@ CREATE TABLE revisions (
     PRIMARY KEY (article, n)
 ) WITHOUT ROWID;
 CREATE TABLE pending_files (path TEXT PRIMARY KEY) WITHOUT ROWID;
-"#];
+"#,
+    r#"
+-- 1: the file is kept byte for byte as it was found (an imported layout newsmirror does not
+-- write); rendering leaves it alone until a new revision arrives.
+ALTER TABLE articles ADD COLUMN verbatim INTEGER NOT NULL DEFAULT 0;
+-- Entries of list files whose article file is not in the archive (a partial checkout of an
+-- older mirror): kept so that the list renders as it was.
+CREATE TABLE list_extras (
+    source TEXT NOT NULL,
+    path TEXT NOT NULL,
+    id INTEGER,
+    line TEXT NOT NULL,
+    PRIMARY KEY (source, path)
+) WITHOUT ROWID;
+"#,
+];
 
 impl Store {
     /// Opens (creating when missing) the database at `path`. The second value is true when

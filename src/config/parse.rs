@@ -1,0 +1,441 @@
+//! Reading the TOML text into a [`Config`]: raw serde structures, defaults, and validation
+//! with errors that name the key and its line.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::Spanned;
+use url::Url;
+
+use super::*;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    archive: RawArchive,
+    #[serde(default)]
+    publish: RawPublish,
+    #[serde(default)]
+    fetch: RawFetch,
+    #[serde(default)]
+    sources: Vec<RawSource>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawArchive {
+    dir: String,
+    #[serde(default)]
+    layout: Layout,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawPublish {
+    #[serde(default)]
+    git: bool,
+    #[serde(default)]
+    remotes: Vec<Spanned<String>>,
+    author: Option<Spanned<String>>,
+    #[serde(default)]
+    images: bool,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawFetch {
+    timeout: Option<Spanned<String>>,
+    connect_timeout: Option<Spanned<String>>,
+    max_bytes: Option<u64>,
+    page_max_bytes: Option<u64>,
+    user_agent: Option<String>,
+    proxy: Option<Spanned<String>>,
+    delay: Option<Spanned<String>>,
+    retries: Option<u32>,
+    concurrency: Option<Spanned<usize>>,
+    per_host: Option<Spanned<usize>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSource {
+    slug: Spanned<String>,
+    name: Spanned<String>,
+    #[serde(default)]
+    feeds: Vec<Spanned<String>>,
+    interval: Option<Spanned<String>>,
+    import_from: Option<Spanned<String>>,
+    // Per-source overrides of [fetch].
+    timeout: Option<Spanned<String>>,
+    connect_timeout: Option<Spanned<String>>,
+    max_bytes: Option<u64>,
+    page_max_bytes: Option<u64>,
+    user_agent: Option<String>,
+    proxy: Option<Spanned<String>>,
+    delay: Option<Spanned<String>>,
+    retries: Option<u32>,
+}
+
+impl Config {
+    /// Reads and validates a config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Config::parse(&text, path)
+    }
+
+    /// Validates config text as if it were read from `path` (relative paths resolve against
+    /// the folder of `path`).
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let base = abs.parent().map(Path::to_path_buf).unwrap_or_default();
+        let invalid = |message: String| ConfigError::Invalid {
+            path: abs.clone(),
+            message,
+        };
+        let raw: RawConfig = toml::from_str(text).map_err(|e| invalid(toml_message(&e, text)))?;
+        let line = |span: std::ops::Range<usize>| line_of(text, span.start);
+
+        let duration =
+            |key: &str, v: &Option<Spanned<String>>| -> Result<Option<Duration>, ConfigError> {
+                match v {
+                None => Ok(None),
+                Some(t) => parse_duration(t.get_ref()).map(Some).ok_or_else(|| {
+                    invalid(format!(
+                        "line {}: {key} = {:?} is not a duration (e.g. \"30s\", \"2m\", \"1h\")",
+                        line(t.span()),
+                        t.get_ref()
+                    ))
+                }),
+            }
+            };
+        let proxy =
+            |key: &str, v: &Option<Spanned<String>>| -> Result<Option<String>, ConfigError> {
+                match v {
+                    None => Ok(None),
+                    Some(p) => check_proxy(p.get_ref()).map(Some).map_err(|why| {
+                        invalid(format!(
+                            "line {}: {key} = {:?}: {why}",
+                            line(p.span()),
+                            p.get_ref()
+                        ))
+                    }),
+                }
+            };
+        let positive = |key: &str, v: &Option<Spanned<usize>>, default: usize| match v {
+            Some(c) if *c.get_ref() == 0 => Err(invalid(format!(
+                "line {}: {key} must be at least 1",
+                line(c.span())
+            ))),
+            Some(c) => Ok(*c.get_ref()),
+            None => Ok(default),
+        };
+
+        let rf = &raw.fetch;
+        let mut fetch = FetchSettings::default();
+        if let Some(d) = duration("fetch.timeout", &rf.timeout)? {
+            fetch.timeout = d;
+        }
+        if let Some(d) = duration("fetch.connect_timeout", &rf.connect_timeout)? {
+            fetch.connect_timeout = d;
+        }
+        if let Some(d) = duration("fetch.delay", &rf.delay)? {
+            fetch.delay = d;
+        }
+        fetch.max_bytes = rf.max_bytes.unwrap_or(fetch.max_bytes);
+        fetch.page_max_bytes = rf.page_max_bytes.unwrap_or(fetch.page_max_bytes);
+        fetch.retries = rf.retries.unwrap_or(fetch.retries);
+        if let Some(ua) = &rf.user_agent {
+            fetch.user_agent = ua.clone();
+        }
+        fetch.proxy = proxy("fetch.proxy", &rf.proxy)?;
+        let concurrency = positive("fetch.concurrency", &rf.concurrency, 8)?;
+        let per_host = positive("fetch.per_host", &rf.per_host, 2)?;
+
+        let mut sources: Vec<Source> = Vec::new();
+        for rs in raw.sources {
+            let slug = rs.slug.get_ref().clone();
+            let slug_line = line(rs.slug.span());
+            if let Some(why) = bad_name(&slug) {
+                return Err(invalid(format!(
+                    "line {slug_line}: slug {slug:?} {why}; a slug is a folder name under articles/"
+                )));
+            }
+            if !slug
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            {
+                return Err(invalid(format!(
+                    "line {slug_line}: slug {slug:?} may hold only letters, digits, '-', '_' and '.'"
+                )));
+            }
+            if sources.iter().any(|s| s.slug == slug) {
+                return Err(invalid(format!(
+                    "line {slug_line}: duplicate slug {slug:?}; every source needs its own"
+                )));
+            }
+            let name = rs.name.get_ref().trim().to_string();
+            if let Some(why) = bad_name(&name) {
+                return Err(invalid(format!(
+                    "line {}: name {name:?} of source {slug:?} {why}; the name is the list's file name",
+                    line(rs.name.span())
+                )));
+            }
+            if sources.iter().any(|s| s.name == name) {
+                return Err(invalid(format!(
+                    "line {}: source {slug:?} has the name {name:?} of another source; lists/{name}.md would be shared",
+                    line(rs.name.span())
+                )));
+            }
+            let mut feeds = Vec::new();
+            for f in &rs.feeds {
+                let url = resolve_feed(f.get_ref(), &base).map_err(|why| {
+                    invalid(format!(
+                        "line {}: feed {:?} of source {slug:?}: {why}",
+                        line(f.span()),
+                        f.get_ref()
+                    ))
+                })?;
+                feeds.push(url);
+            }
+            let mut sf = fetch.clone();
+            if let Some(d) = duration("timeout", &rs.timeout)? {
+                sf.timeout = d;
+            }
+            if let Some(d) = duration("connect_timeout", &rs.connect_timeout)? {
+                sf.connect_timeout = d;
+            }
+            if let Some(d) = duration("delay", &rs.delay)? {
+                sf.delay = d;
+            }
+            sf.max_bytes = rs.max_bytes.unwrap_or(sf.max_bytes);
+            sf.page_max_bytes = rs.page_max_bytes.unwrap_or(sf.page_max_bytes);
+            sf.retries = rs.retries.unwrap_or(sf.retries);
+            if let Some(ua) = &rs.user_agent {
+                sf.user_agent = ua.clone();
+            }
+            if let Some(p) = proxy("proxy", &rs.proxy)? {
+                sf.proxy = Some(p);
+            }
+            let interval = duration("interval", &rs.interval)?.unwrap_or(DEFAULT_INTERVAL);
+            let folder = match &rs.import_from {
+                None => slug.clone(),
+                Some(f) => {
+                    let folder = f.get_ref().clone();
+                    if let Some(why) = bad_name(&folder) {
+                        return Err(invalid(format!(
+                            "line {}: import_from {folder:?} of source {slug:?} {why}; it names a folder under articles/",
+                            line(f.span())
+                        )));
+                    }
+                    folder
+                }
+            };
+            if let Some(other) = sources.iter().find(|s| s.folder == folder) {
+                return Err(invalid(format!(
+                    "line {slug_line}: source {slug:?} would share the folder articles/{folder}/ with source {:?}",
+                    other.slug
+                )));
+            }
+            sources.push(Source {
+                slug,
+                name,
+                folder,
+                feeds,
+                interval,
+                fetch: sf,
+            });
+        }
+
+        let dir = Path::new(&raw.archive.dir);
+        let archive_dir = if dir.is_absolute() {
+            dir.to_path_buf()
+        } else {
+            base.join(dir)
+        };
+        let author = match &raw.publish.author {
+            None => "newsmirror <newsmirror@localhost>".to_string(),
+            Some(a) => {
+                let v = a.get_ref().trim();
+                if !(v.contains('<') && v.ends_with('>')) {
+                    return Err(invalid(format!(
+                        "line {}: publish.author = {v:?} must look like \"Name <email>\"",
+                        line(a.span())
+                    )));
+                }
+                v.to_string()
+            }
+        };
+        let mut remotes = Vec::new();
+        for r in &raw.publish.remotes {
+            let v = r.get_ref().trim();
+            if v.is_empty() || v.starts_with('-') {
+                return Err(invalid(format!(
+                    "line {}: publish.remotes holds {v:?}, which is not a remote name or URL",
+                    line(r.span())
+                )));
+            }
+            remotes.push(v.to_string());
+        }
+        Ok(Config {
+            path: abs,
+            archive_dir,
+            fetch,
+            concurrency,
+            per_host,
+            layout: raw.archive.layout,
+            publish: PublishSettings {
+                git: raw.publish.git,
+                remotes,
+                author,
+                images: raw.publish.images,
+            },
+            sources,
+        })
+    }
+}
+
+/// Why a slug or list name cannot be a single path component, if it cannot.
+fn bad_name(s: &str) -> Option<&'static str> {
+    if s.is_empty() {
+        Some("is empty")
+    } else if s.contains('/') || s.contains('\\') {
+        Some("contains a slash")
+    } else if s.contains('\0') {
+        Some("contains a NUL character")
+    } else if s == "." || s == ".." || s.contains("..") {
+        Some("contains \"..\"")
+    } else if s.starts_with('.') {
+        Some("starts with a dot (hidden folder)")
+    } else if s.chars().any(char::is_control) {
+        Some("contains a control character")
+    } else {
+        None
+    }
+}
+
+/// `http(s)://` and `file://` URLs are taken as they are; anything else is a path relative to
+/// the config file's folder.
+fn resolve_feed(s: &str, base: &Path) -> Result<Url, String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Err("is empty".into());
+    }
+    if let Some((scheme, _)) = s.split_once("://") {
+        let url = Url::parse(s).map_err(|e| format!("is not a valid URL ({e})"))?;
+        return match scheme.to_ascii_lowercase().as_str() {
+            "http" | "https" | "file" => Ok(url),
+            other => Err(format!(
+                "unsupported scheme {other:?}; use http, https or file"
+            )),
+        };
+    }
+    let p = base.join(s);
+    Url::from_file_path(&p).map_err(|_| format!("cannot turn {} into a file URL", p.display()))
+}
+
+/// A proxy URL must parse and use a scheme reqwest speaks.
+fn check_proxy(s: &str) -> Result<String, String> {
+    let url = Url::parse(s.trim()).map_err(|e| format!("not a valid proxy URL ({e})"))?;
+    match url.scheme() {
+        "http" | "https" | "socks5" | "socks5h" => Ok(s.trim().to_string()),
+        other => Err(format!(
+            "unsupported proxy scheme {other:?}; use socks5h://, socks5://, http:// or https://"
+        )),
+    }
+}
+
+/// The line (1-based) of a byte offset.
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// The toml error's own message, with its line in front when it has a span.
+fn toml_message(e: &toml::de::Error, text: &str) -> String {
+    let msg = e.message().trim_end().to_string();
+    match e.span() {
+        Some(span) => format!("line {}: {msg}", line_of(text, span.start)),
+        None => msg,
+    }
+}
+
+/// Parses `"30s"`, `"500ms"`, `"2m"`, `"1h"`, `"14d"`, or a bare number of seconds.
+pub fn parse_duration(s: &str) -> Option<Duration> {
+    let s = s.trim();
+    let split = s
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: f64 = num.parse().ok()?;
+    let secs = match unit.trim() {
+        "" | "s" | "sec" | "secs" => n,
+        "ms" => n / 1000.0,
+        "m" | "min" | "mins" => n * 60.0,
+        "h" | "hour" | "hours" => n * 3600.0,
+        "d" | "day" | "days" => n * 86400.0,
+        _ => return None,
+    };
+    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new("/srv/mirror/newsmirror.toml"))
+    }
+
+    #[test]
+    fn resolves_paths_against_the_config_folder() {
+        let c = parse(
+            "[archive]\ndir = \"archive\"\n[[sources]]\nslug = \"dw\"\nname = \"德国之声\"\nfeeds = [\"feeds/dw.xml\", \"https://rss.dw.com/rdf/rss-chi-all\"]\n",
+        )
+        .unwrap();
+        assert_eq!(c.archive_dir, Path::new("/srv/mirror/archive"));
+        assert_eq!(
+            c.sources[0].feeds[0].as_str(),
+            "file:///srv/mirror/feeds/dw.xml"
+        );
+        assert_eq!(c.sources[0].feeds[1].scheme(), "https");
+    }
+
+    #[test]
+    fn unknown_key_names_key_and_line() {
+        let e = parse("[archive]\ndir = \"a\"\ncolour = 1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("colour") && e.contains("line 3"), "{e}");
+    }
+
+    #[test]
+    fn duplicate_and_bad_slugs_name_the_line() {
+        let dup = "[archive]\ndir = \"a\"\n[[sources]]\nslug = \"x\"\nname = \"X\"\n[[sources]]\nslug = \"x\"\nname = \"Y\"\n";
+        let e = parse(dup).unwrap_err().to_string();
+        assert!(
+            e.contains("line 7") && e.contains("duplicate slug \"x\""),
+            "{e}"
+        );
+        for bad in ["../x", "a/b", "a\\\\b", "..", "a\\u0000b"] {
+            let t =
+                format!("[archive]\ndir = \"a\"\n[[sources]]\nslug = \"{bad}\"\nname = \"X\"\n");
+            let e = parse(&t).unwrap_err().to_string();
+            assert!(e.contains("line 4") && e.contains("slug"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("30s"), Some(Duration::from_secs(30)));
+        assert_eq!(parse_duration("500ms"), Some(Duration::from_millis(500)));
+        assert_eq!(parse_duration("6h"), Some(Duration::from_secs(21600)));
+        assert_eq!(parse_duration("soon"), None);
+    }
+}

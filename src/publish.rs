@@ -1,0 +1,207 @@
+//! Publishing the archive with git: one commit per update that changed files, pushed to every
+//! remote.
+//!
+//! Owns the git command line. It takes a folder, a message and remote names or URLs; it never
+//! reads the database or decides what changed in the archive (git status does).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// What went wrong with git.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error("cannot run git in {dir}: {source} (is git installed?)")]
+    Spawn {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("git {what} in {dir} failed: {message}")]
+    Git {
+        what: String,
+        dir: PathBuf,
+        message: String,
+    },
+    #[error("git {what} in {dir} took longer than {timeout:?} and was stopped")]
+    Timeout {
+        what: String,
+        dir: PathBuf,
+        timeout: Duration,
+    },
+}
+
+/// How long one push may take.
+pub const PUSH_TIMEOUT: Duration = Duration::from_secs(300);
+
+fn git(dir: &Path, args: &[&str], timeout: Duration) -> Result<String, PublishError> {
+    let what = args.first().copied().unwrap_or("").to_string();
+    let mut child = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env(
+            "GIT_SSH_COMMAND",
+            std::env::var("GIT_SSH_COMMAND")
+                .unwrap_or_else(|_| "ssh -o BatchMode=yes -o ConnectTimeout=30".into()),
+        )
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|source| PublishError::Spawn {
+            dir: dir.to_path_buf(),
+            source,
+        })?;
+    // Drain the pipes on threads so that a chatty git never blocks on a full pipe.
+    let mut out = child.stdout.take().expect("piped stdout");
+    let mut err = child.stderr.take().expect("piped stderr");
+    let out_t = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = std::io::Read::read_to_string(&mut out, &mut s);
+        s
+    });
+    let err_t = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = std::io::Read::read_to_string(&mut err, &mut s);
+        s
+    });
+    let started = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().map_err(|source| PublishError::Spawn {
+            dir: dir.to_path_buf(),
+            source,
+        })? {
+            break s;
+        }
+        if started.elapsed() > timeout {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(PublishError::Timeout {
+                what,
+                dir: dir.to_path_buf(),
+                timeout,
+            });
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let stdout = out_t.join().unwrap_or_default();
+    let stderr = err_t.join().unwrap_or_default();
+    if status.success() {
+        Ok(stdout)
+    } else {
+        let message = stderr
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .collect::<Vec<_>>()
+            .join("; ");
+        Err(PublishError::Git {
+            what,
+            dir: dir.to_path_buf(),
+            message: if message.is_empty() {
+                format!("exit status {status}")
+            } else {
+                message
+            },
+        })
+    }
+}
+
+const LOCAL: Duration = Duration::from_secs(120);
+
+/// Makes `dir` a git work tree when it is not inside one, and makes sure git ignores the
+/// internal state (and, unless `commit_assets`, downloaded images).
+pub fn ensure_repository(dir: &Path, commit_assets: bool) -> Result<(), PublishError> {
+    if git(dir, &["rev-parse", "--show-toplevel"], LOCAL).is_err() {
+        git(dir, &["init", "-q", "-b", "main"], LOCAL)?;
+    }
+    let ignore = dir.join(".gitignore");
+    let old = std::fs::read_to_string(&ignore).unwrap_or_default();
+    let mut wanted = vec!["/.newsmirror/"];
+    if !commit_assets {
+        wanted.push("/assets/");
+    }
+    let missing: Vec<&str> = wanted
+        .into_iter()
+        .filter(|w| !old.lines().any(|l| l.trim() == *w))
+        .collect();
+    if !missing.is_empty() {
+        let mut text = old.clone();
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        if old.is_empty() {
+            text.push_str("# newsmirror: internal state and downloaded images stay out of git\n");
+        }
+        for m in missing {
+            text.push_str(m);
+            text.push('\n');
+        }
+        std::fs::write(&ignore, text).map_err(|source| PublishError::Spawn {
+            dir: dir.to_path_buf(),
+            source,
+        })?;
+    }
+    Ok(())
+}
+
+/// Commits every change below `dir`, if there is any. Returns the new commit's id.
+pub fn commit_all(dir: &Path, author: &str, message: &str) -> Result<Option<String>, PublishError> {
+    git(dir, &["add", "-A", "--", "."], LOCAL)?;
+    let staged = git(dir, &["diff", "--cached", "--name-only", "--", "."], LOCAL)?;
+    if staged.trim().is_empty() {
+        return Ok(None);
+    }
+    let (name, email) = split_author(author);
+    git(
+        dir,
+        &[
+            "-c",
+            &format!("user.name={name}"),
+            "-c",
+            &format!("user.email={email}"),
+            "commit",
+            "-q",
+            "--no-verify",
+            "-m",
+            message,
+            "--",
+            ".",
+        ],
+        LOCAL,
+    )?;
+    head(dir).map(Some)
+}
+
+/// The commit id of `HEAD`.
+pub fn head(dir: &Path) -> Result<String, PublishError> {
+    Ok(git(dir, &["rev-parse", "HEAD"], LOCAL)?.trim().to_string())
+}
+
+/// Pushes the current branch to `remote` (a remote's name or a URL), trying up to three
+/// times with a growing pause.
+pub fn push(dir: &Path, remote: &str) -> Result<(), PublishError> {
+    let branch = git(dir, &["symbolic-ref", "--short", "HEAD"], LOCAL)?
+        .trim()
+        .to_string();
+    let refspec = format!("HEAD:refs/heads/{branch}");
+    let mut last = None;
+    for attempt in 0..3u32 {
+        if attempt > 0 {
+            std::thread::sleep(Duration::from_secs(u64::from(attempt)));
+        }
+        match git(dir, &["push", "-q", "--", remote, &refspec], PUSH_TIMEOUT) {
+            Ok(_) => return Ok(()),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.expect("at least one attempt"))
+}
+
+/// `Name <email>` → (`Name`, `email`).
+fn split_author(author: &str) -> (&str, &str) {
+    match author.split_once('<') {
+        Some((name, rest)) => (name.trim(), rest.trim_end_matches('>').trim()),
+        None => (author.trim(), "newsmirror@localhost"),
+    }
+}
