@@ -242,8 +242,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import { config, dir } => {
             let config = load(&config.config)?;
             let (_lock, mut archive) = open(&config, false, true)?;
-            let report = archive::import(&config, &mut archive, &dir)
+            let opened = archive.reconciled.take().unwrap_or_default();
+            let mut report = archive::import(&config, &mut archive, &dir)
                 .with_context(|| format!("cannot import {}", dir.display()))?;
+            // Importing the archive's own folder: opening it already read the files.
+            report.reconciled.added += opened.added;
+            report.reconciled.list_extras += opened.list_extras;
+            report.reconciled.unreadable.extend(opened.unreadable);
             let rendered = archive.render_indexes(&config)?;
             output::print_import(&report, rendered, cli.quiet);
             Ok(

@@ -171,6 +171,5 @@ fn keep_list_extras(dir: &Path, store: &mut Store, source: &Source) -> Result<us
                 .then(|| (target, line.to_string()))
         })
         .collect();
-    store.insert_list_extras(&source.slug, &extras)?;
-    Ok(extras.len())
+    Ok(store.insert_list_extras(&source.slug, &extras)?)
 }

@@ -260,14 +260,19 @@ impl Store {
         Ok(rows)
     }
 
-    /// Keeps list lines for paths whose files are absent.
-    pub fn insert_list_extras(&mut self, source: &str, extras: &[(String, String)]) -> Result<()> {
+    /// Keeps list lines for paths whose files are absent; returns how many were new.
+    pub fn insert_list_extras(
+        &mut self,
+        source: &str,
+        extras: &[(String, String)],
+    ) -> Result<usize> {
         let path = self.path.clone();
         let err = |source| super::StoreError {
             path: path.clone(),
             source,
         };
         let tx = self.conn.transaction().map_err(err)?;
+        let mut added = 0;
         {
             let mut st = tx
                 .prepare_cached(
@@ -279,10 +284,11 @@ impl Store {
                     .rsplit('/')
                     .next()
                     .and_then(crate::mirror::id_from_file_name);
-                st.execute(params![source, p, id, line]).map_err(err)?;
+                added += st.execute(params![source, p, id, line]).map_err(err)?;
             }
         }
-        tx.commit().map_err(err)
+        tx.commit().map_err(err)?;
+        Ok(added)
     }
 
     /// Calls `f` with every article newsmirror renders itself (not kept verbatim), with the
