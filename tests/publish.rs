@@ -142,3 +142,61 @@ fn a_failing_remote_does_not_stop_the_others_and_gets_its_commits_later() {
     assert_eq!(commits(&good)[0], "update: 2 new (s 2)");
     assert_eq!(commits(&later)[0], "update: 2 new (s 2)");
 }
+
+/// The GitHub Actions flow: each run starts from a fresh clone of the mirror, with no
+/// database, and must continue it without repeats.
+#[test]
+fn a_fresh_clone_with_no_database_continues_the_mirror() {
+    let tmp = tempfile::tempdir().unwrap();
+    let origin = tmp.path().join("origin.git");
+    bare(&origin);
+    let feed_path = tmp.path().join("feed.xml");
+    let config = |dir: &Path| {
+        let text = format!(
+            "[archive]\ndir = \".\"\n[publish]\ngit = true\nremotes = [\"origin\"]\n[[sources]]\nslug = \"s\"\nname = \"S\"\nfeeds = [\"{}\"]\n",
+            feed_path.display()
+        );
+        std::fs::write(dir.join("newsmirror.toml"), text).unwrap();
+    };
+    for (round, n) in [(1, 2), (2, 4), (3, 4)] {
+        std::fs::write(&feed_path, feed(n)).unwrap();
+        let runner = tmp.path().join(format!("runner{round}"));
+        let out = Command::new("git")
+            .args(["clone", "-q"])
+            .arg(&origin)
+            .arg(&runner)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        config(&runner);
+        // The config is part of the mirror repository, as in a real one.
+        let (code, out, err) = update(&runner.join("newsmirror.toml"));
+        assert_eq!(code, 0, "round {round}: {out}{err}");
+    }
+    let subjects = commits(&origin);
+    assert_eq!(
+        subjects,
+        ["update: 2 new (s 2)", "update: 2 new (s 2)"],
+        "the third run found nothing new"
+    );
+    let check = tmp.path().join("check");
+    Command::new("git")
+        .args(["clone", "-q"])
+        .arg(&origin)
+        .arg(&check)
+        .output()
+        .unwrap();
+    let mut names: Vec<String> = std::fs::read_dir(check.join("articles/s"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["1048571.md", "1048572.md", "1048573.md", "1048574.md"]
+    );
+}
