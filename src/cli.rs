@@ -93,6 +93,25 @@ enum Command {
         #[arg(long)]
         since: Option<String>,
     },
+    /// Re-request the pages of recent articles: removals and restorations.
+    Recheck {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// Check every recent article now, whenever it was last checked.
+        #[arg(long)]
+        now: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every revision of an article with word-level diffs, and its removal events.
+    History {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// The article: <slug>/<id>.
+        article: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Manage the config's sources.
     Sources {
         #[command(subcommand)]
@@ -281,6 +300,52 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 })?;
             use std::io::Write;
             out.flush()?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Recheck { config, now, json } => {
+            let config = load(&config.config)?;
+            let (_lock, mut archive) = open(&config, false, cli.quiet)?;
+            let report = runtime()?.block_on(archive::recheck(&config, &mut archive, now))?;
+            let msg = format!(
+                "recheck: {} removed, {} restored",
+                report.removed, report.restored
+            );
+            let published = archive::publish(&config, &archive, &msg)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else if !cli.quiet {
+                println!(
+                    "recheck: {} pages checked, {} newly missing, {} removed, {} restored",
+                    report.checked, report.missing, report.removed, report.restored
+                );
+            }
+            output::print_publish(&published, cli.quiet || json);
+            Ok(if published.failed.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        Command::History {
+            config,
+            article,
+            json,
+        } => {
+            let config = load(&config.config)?;
+            let archive = Archive::open(&config)?;
+            let (slug, id) = article
+                .split_once('/')
+                .and_then(|(s, i)| Some((s, i.trim_end_matches(".md").parse::<i64>().ok()?)))
+                .ok_or_else(|| {
+                    anyhow::anyhow!("{article:?} is not <slug>/<id>, e.g. dw/1048574")
+                        .context(Exit(2))
+                })?;
+            let Some(info) = archive.store.article(slug, id)? else {
+                anyhow::bail!("no article {slug}/{id} in the archive");
+            };
+            let revisions = archive.store.revisions(info.pk)?;
+            let events = archive.store.events_of(info.pk)?;
+            output::print_history(&info, &revisions, &events, json)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Sources {

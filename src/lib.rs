@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod feed;
 pub mod fetch;
+pub mod history;
 pub mod mirror;
 pub mod publish;
 pub mod render;

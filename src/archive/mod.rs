@@ -10,6 +10,7 @@ mod identity;
 mod import;
 mod lock;
 mod publishing;
+mod recheck;
 mod reconcile;
 mod select;
 mod update;
@@ -21,6 +22,7 @@ pub use identity::{canonical_link, comparable_title};
 pub use import::{ImportReport, import};
 pub use lock::{ArchiveLock, LockError};
 pub use publishing::{PublishReport, commit_message, publish};
+pub use recheck::{RecheckReport, recheck};
 pub use reconcile::ReconcileReport;
 pub use update::{
     FeedDone, FeedFailure, ProgressFn, SourceReport, UpdateOptions, UpdateReport, backoff_ms,
@@ -57,6 +59,69 @@ pub(crate) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> ArchiveError
 
 /// Meta key set once the database has read every article file.
 pub(crate) const FILES_INDEXED: &str = "files_indexed";
+
+/// Rewrites `changes/<yyyy>-<mm>.md` of the month (UTC+8) that holds `at_ms`, from the
+/// database's events.
+pub(crate) fn render_changes(archive: &Archive, at_ms: i64) -> Result<(), ArchiveError> {
+    use chrono::{Datelike, TimeZone};
+    let tz = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
+    let t = tz.timestamp_millis_opt(at_ms).single().unwrap_or_default();
+    let start = tz
+        .with_ymd_and_hms(t.year(), t.month(), 1, 0, 0, 0)
+        .single()
+        .unwrap_or_default();
+    let (ny, nm) = if t.month() == 12 {
+        (t.year() + 1, 1)
+    } else {
+        (t.year(), t.month() + 1)
+    };
+    let end = tz
+        .with_ymd_and_hms(ny, nm, 1, 0, 0, 0)
+        .single()
+        .unwrap_or_default();
+    let events = archive
+        .store
+        .events_between(start.timestamp_millis(), end.timestamp_millis())?;
+    let mut entries = Vec::new();
+    for ev in events {
+        let Some(a) = archive.store.article_by_pk(ev.article)? else {
+            continue;
+        };
+        let diff = match (ev.kind.as_str(), ev.revision) {
+            ("edited", Some(n)) => {
+                let revs = archive.store.revisions(ev.article)?;
+                let new = revs.iter().find(|r| r.n == n);
+                let old = revs.iter().filter(|r| r.n < n).max_by_key(|r| r.n);
+                match (old, new) {
+                    (Some(o), Some(w)) => Some(crate::history::short_diff(
+                        &crate::history::diff_text(
+                            &format!("{}\n{}", o.title, crate::history::text_of_html(&o.content)),
+                            &format!("{}\n{}", w.title, crate::history::text_of_html(&w.content)),
+                        ),
+                        ("<del>", "</del>", "<ins>", "</ins>"),
+                        300,
+                    )),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        entries.push(render::ChangeEntry {
+            kind: ev.kind,
+            at_ms: ev.at_ms,
+            title: a.title,
+            path: a.path,
+            link: a.link,
+            first_seen_ms: a.first_seen_ms,
+            diff,
+        });
+    }
+    let month = format!("{:04}-{:02}", t.year(), t.month());
+    let text = render::changes_text(&month, &entries, &format_time);
+    let path = archive.dir.join("changes").join(format!("{month}.md"));
+    render::write_if_changed(&path, text.as_bytes()).map_err(io_err(&path))?;
+    Ok(())
+}
 
 /// Meta key of a source's list style, when it is not the usual one.
 pub(crate) fn list_style_key(slug: &str) -> String {
@@ -176,7 +241,7 @@ impl Archive {
                 continue;
             }
             let path = self.dir.join("lists").join(format!("{}.md", s.name));
-            let text = render::list_text(&s.name, &rows) + &style.suffix;
+            let text = render::list_text(&s.name, &rows, config.history.annotate) + &style.suffix;
             if render::write_if_changed(&path, text.as_bytes()).map_err(io_err(&path))? {
                 changed += 1;
             }

@@ -122,6 +122,7 @@ fn record_of(source: &Source, id: i64, rel: String, bytes: &[u8]) -> (ArticleRec
             first_seen_ms: 0,
             content: text.into_owned(),
             verbatim: true,
+            hash: None,
         };
         return (rec, false);
     };
@@ -146,6 +147,7 @@ fn record_of(source: &Source, id: i64, rel: String, bytes: &[u8]) -> (ArticleRec
         first_seen_ms: ms,
         content: p.content,
         verbatim,
+        hash: None,
     };
     (rec, true)
 }

@@ -5,6 +5,7 @@ use std::collections::HashSet;
 use super::{Archive, ArchiveError, canonical_link, comparable_title};
 use crate::config::{Layout, Source};
 use crate::feed::Item;
+use crate::history::content_hash;
 use crate::mirror;
 use crate::store::ArticleRecord;
 
@@ -25,13 +26,36 @@ fn truncate_chars(s: String, max: usize) -> String {
 }
 
 /// The items of one source that are not archived yet, with ids and file texts, oldest first.
+/// An archived article that came back with another title or content.
+#[derive(Debug, Clone)]
+pub(super) struct Edit {
+    pub pk: i64,
+    pub title: String,
+    pub norm_title: String,
+    pub content: String,
+    pub hash: String,
+}
+
+/// What a source's feed items mean for the archive.
+#[derive(Debug, Default)]
+pub(super) struct Selection {
+    /// New articles with their file texts, oldest first, ids assigned.
+    pub new: Vec<(ArticleRecord, String)>,
+    /// Articles whose new revision is to be recorded.
+    pub edits: Vec<Edit>,
+    /// Items that were already archived as they are.
+    pub known: usize,
+}
+
 pub(super) fn select_new(
     archive: &Archive,
     source: &Source,
     layout: Layout,
     items: &[Item],
     now_ms: i64,
-) -> Result<Vec<(ArticleRecord, String)>, ArchiveError> {
+) -> Result<Selection, ArchiveError> {
+    let mut selection = Selection::default();
+    let mut edited = HashSet::new();
     let min_id = archive.store.min_id(&source.slug)?;
     let has_articles = min_id.is_some();
     let mut seen_guids = HashSet::new();
@@ -77,6 +101,7 @@ pub(super) fn select_new(
         }
         seen_titles.push((norm_title.clone(), published_ms));
         if repeat_in_run {
+            selection.known += 1;
             continue;
         }
         // A source with nothing archived yet has nothing to repeat.
@@ -92,7 +117,21 @@ pub(super) fn select_new(
                 TITLE_WINDOW_MS,
             )?
         };
-        if repeat.is_some() {
+        let hash = content_hash(&title, &item.content);
+        if let Some(r) = repeat {
+            // The same article (by guid or link) with another text is an edit; a title match
+            // alone is only a repeat.
+            if r.same_identity && edited.insert(r.pk) && is_edit(archive, r.pk, &hash)? {
+                selection.edits.push(Edit {
+                    pk: r.pk,
+                    title,
+                    norm_title,
+                    content: item.content.clone(),
+                    hash,
+                });
+            } else {
+                selection.known += 1;
+            }
             continue;
         }
         fresh.push(ArticleRecord {
@@ -108,6 +147,7 @@ pub(super) fn select_new(
             first_seen_ms: now_ms,
             content: item.content.clone(),
             verbatim: false,
+            hash: Some(hash),
         });
     }
     // Oldest first; the sort is stable, so ties keep feed order.
@@ -126,5 +166,23 @@ pub(super) fn select_new(
         );
         out.push((rec, text));
     }
-    Ok(out)
+    selection.new = out;
+    Ok(selection)
+}
+
+/// Whether `hash` differs from the newest revision's (whose hash is filled in when it was
+/// stored without one).
+fn is_edit(archive: &Archive, pk: i64, hash: &str) -> Result<bool, ArchiveError> {
+    let Some(latest) = archive.store.latest_revision(pk)? else {
+        return Ok(false);
+    };
+    let old = match latest.hash {
+        Some(h) => h,
+        None => {
+            let h = content_hash(&latest.title, &latest.content);
+            archive.store.set_revision_hash(pk, latest.n, &h)?;
+            h
+        }
+    };
+    Ok(old != hash)
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use tokio::sync::watch;
 use url::Url;
 
-use super::select::select_new;
+use super::select::{Edit, select_new};
 use super::{Archive, ArchiveError, io_err};
 use crate::config::{Config, Source};
 use crate::feed::{self, Item};
@@ -55,6 +55,8 @@ pub struct SourceReport {
     pub new: usize,
     /// Feed items that were already archived (or repeated within the run).
     pub known: usize,
+    /// Archived articles that came back edited (a new revision recorded).
+    pub edited: usize,
     /// Feeds that answered 304 Not Modified.
     pub not_modified: usize,
     pub failures: Vec<FeedFailure>,
@@ -124,6 +126,7 @@ pub async fn update(
     let mut report = UpdateReport::default();
     let mut pending: Vec<(ArticleRecord, String)> = Vec::new();
     let mut states = Vec::new();
+    let mut edits = Vec::new();
     for (source, results) in sources.iter().zip(results) {
         let mut sr = SourceReport {
             slug: source.slug.clone(),
@@ -160,10 +163,12 @@ pub async fn update(
             }
             states.push((key.to_string(), source.slug.clone(), state));
         }
-        let new = select_new(archive, source, config.layout, &items, now_ms)?;
-        sr.known = items.len() - new.len();
-        sr.new = new.len();
-        pending.extend(new);
+        let selection = select_new(archive, source, config.layout, &items, now_ms)?;
+        sr.known = selection.known;
+        sr.new = selection.new.len();
+        sr.edited = selection.edits.len();
+        pending.extend(selection.new);
+        edits.extend(selection.edits);
         report.sources.push(sr);
     }
 
@@ -180,6 +185,10 @@ pub async fn update(
         archive.store.insert_articles(&records)?;
         archive.store.clear_pending()?;
         tracing::info!(elapsed = ?started.elapsed(), "recorded new articles");
+    }
+    report.edited = apply_edits(archive, &edits, now_ms)?;
+    if report.edited > 0 {
+        super::render_changes(archive, now_ms)?;
     }
     if config.layout == crate::config::Layout::Flat {
         for s in report.sources.iter().filter(|s| s.new > 0) {
@@ -201,6 +210,28 @@ pub async fn update(
     report.indexes_changed = archive.render_indexes(config)?;
     tracing::info!(elapsed = ?started.elapsed(), "rendered indexes");
     Ok(report)
+}
+
+/// Records each edit as a new revision and rewrites the article's file with it (file first:
+/// a crash in between is repaired by the next run, which sees the edit again).
+fn apply_edits(archive: &mut Archive, edits: &[Edit], now_ms: i64) -> Result<usize, ArchiveError> {
+    for e in edits {
+        let Some(a) = archive.store.article_by_pk(e.pk)? else {
+            continue;
+        };
+        let text = crate::mirror::article_text(
+            a.published_ms,
+            &e.title,
+            &a.link,
+            &crate::mirror::flatten_content(&e.content),
+        );
+        let path = archive.dir.join(&a.path);
+        render::write_if_changed(&path, text.as_bytes()).map_err(io_err(&path))?;
+        archive
+            .store
+            .add_revision(e.pk, &e.title, &e.norm_title, &e.content, &e.hash, now_ms)?;
+    }
+    Ok(edits.len())
 }
 
 /// The wait after `failures` consecutive failures: 5 min (or the source's interval, when

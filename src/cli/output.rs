@@ -166,3 +166,86 @@ pub fn print_import(r: &archive::ImportReport, rendered: usize, quiet: bool) {
         eprintln!("warning: {}: {why}; left as it is", path.display());
     }
 }
+
+/// The diff between two revisions, on their titles and readable text.
+fn revision_diff(
+    old: &crate::store::RevisionRow,
+    new: &crate::store::RevisionRow,
+) -> Vec<crate::history::Change> {
+    crate::history::diff_text(
+        &format!(
+            "{}\n{}",
+            old.title,
+            crate::history::text_of_html(&old.content)
+        ),
+        &format!(
+            "{}\n{}",
+            new.title,
+            crate::history::text_of_html(&new.content)
+        ),
+    )
+}
+
+pub fn print_history(
+    info: &crate::store::ArticleInfo,
+    revisions: &[crate::store::RevisionRow],
+    events: &[crate::store::EventRow],
+    json: bool,
+) -> anyhow::Result<()> {
+    let t = archive::format_time;
+    if json {
+        let revs: Vec<serde_json::Value> = revisions
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                serde_json::json!({
+                    "n": r.n,
+                    "seen_ms": r.seen_ms,
+                    "seen": t(r.seen_ms),
+                    "title": r.title,
+                    "content": r.content,
+                    "hash": r.hash,
+                    "diff": if i > 0 { Some(revision_diff(&revisions[i - 1], r)) } else { None },
+                })
+            })
+            .collect();
+        let evs: Vec<serde_json::Value> = events
+            .iter()
+            .map(|e| serde_json::json!({"kind": e.kind, "at_ms": e.at_ms, "at": t(e.at_ms), "revision": e.revision}))
+            .collect();
+        let v = serde_json::json!({
+            "source": info.source,
+            "id": info.id,
+            "path": info.path,
+            "link": info.link,
+            "title": info.title,
+            "status": info.status,
+            "first_seen_ms": info.first_seen_ms,
+            "revisions": revs,
+            "events": evs,
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    println!("{}/{}  {}", info.source, info.id, info.title);
+    println!("  {}  ({})", info.link, info.path);
+    println!(
+        "  first seen {}, status {}",
+        t(info.first_seen_ms),
+        info.status
+    );
+    for (i, r) in revisions.iter().enumerate() {
+        println!("\nrevision {}  seen {}  {}", r.n, t(r.seen_ms), r.title);
+        if i > 0 {
+            let d = revision_diff(&revisions[i - 1], r);
+            println!(
+                "  {}",
+                crate::history::short_diff(&d, ("[-", "-]", "{+", "+}"), 2000)
+            );
+        }
+    }
+    for e in events.iter().filter(|e| e.kind != "edited") {
+        println!("\n{} {}", e.kind, t(e.at_ms));
+    }
+    Ok(())
+}

@@ -49,6 +49,16 @@ pub async fn run(config: &Config, archive: &mut Archive, quiet: bool) -> anyhow:
             super::output::print_update(&report, false, quiet)?;
             super::output::print_publish(&published, quiet);
         }
+        // Pages of recent articles, on their own schedule (recheck_every).
+        let rechecked = archive::recheck(config, archive, false).await?;
+        if rechecked.removed + rechecked.restored > 0 {
+            let msg = format!(
+                "recheck: {} removed, {} restored",
+                rechecked.removed, rechecked.restored
+            );
+            let published = archive::publish(config, archive, &msg)?;
+            super::output::print_publish(&published, quiet);
+        }
         let health = archive::health(&archive.store, &config.sources)?;
         let now = chrono::Utc::now().timestamp_millis();
         let next = health

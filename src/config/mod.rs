@@ -40,7 +40,32 @@ pub struct Config {
     /// Where new article files go.
     pub layout: Layout,
     pub publish: PublishSettings,
+    pub history: HistorySettings,
     pub sources: Vec<Source>,
+}
+
+/// `[history]`: rechecking article pages for removals, and marking lists.
+#[derive(Debug, Clone)]
+pub struct HistorySettings {
+    /// Articles first seen this recently have their page rechecked.
+    pub recheck_for: Duration,
+    /// How often each of them is rechecked.
+    pub recheck_every: Duration,
+    /// A page must be gone on two checks at least this far apart to count as removed.
+    pub confirm_after: Duration,
+    /// Append ` (已修改)` / ` (已删除)` to list entries.
+    pub annotate: bool,
+}
+
+impl Default for HistorySettings {
+    fn default() -> Self {
+        HistorySettings {
+            recheck_for: Duration::from_secs(14 * 86400),
+            recheck_every: Duration::from_secs(6 * 3600),
+            confirm_after: Duration::from_secs(6 * 3600),
+            annotate: false,
+        }
+    }
 }
 
 /// Where new article files go inside a source's folder.

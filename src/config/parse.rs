@@ -17,6 +17,8 @@ struct RawConfig {
     #[serde(default)]
     publish: RawPublish,
     #[serde(default)]
+    history: RawHistory,
+    #[serde(default)]
     fetch: RawFetch,
     #[serde(default)]
     sources: Vec<RawSource>,
@@ -28,6 +30,16 @@ struct RawArchive {
     dir: String,
     #[serde(default)]
     layout: Layout,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawHistory {
+    recheck_for: Option<Spanned<String>>,
+    recheck_every: Option<Spanned<String>>,
+    confirm_after: Option<Spanned<String>>,
+    #[serde(default)]
+    annotate: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -280,8 +292,22 @@ impl Config {
             }
             remotes.push(v.to_string());
         }
+        let mut history = HistorySettings {
+            annotate: raw.history.annotate,
+            ..Default::default()
+        };
+        if let Some(d) = duration("history.recheck_for", &raw.history.recheck_for)? {
+            history.recheck_for = d;
+        }
+        if let Some(d) = duration("history.recheck_every", &raw.history.recheck_every)? {
+            history.recheck_every = d;
+        }
+        if let Some(d) = duration("history.confirm_after", &raw.history.confirm_after)? {
+            history.confirm_after = d;
+        }
         Ok(Config {
             path: abs,
+            history,
             archive_dir,
             fetch,
             concurrency,

@@ -3,24 +3,35 @@
 //! Owns the text of every output and the atomic, write-only-when-changed file writing. It
 //! takes plain records (from the store) and never fetches, parses feeds or runs SQL.
 
+mod changes;
 pub mod export;
 mod readme;
 
 use std::io::Write;
 use std::path::Path;
 
+pub use changes::{ChangeEntry, changes_text};
 pub use readme::{ReadmeSource, readme_text};
 
 use crate::mirror;
 use crate::store::ListRow;
 
-/// The text of a list file for a source, from its first rows in list order.
-pub fn list_text(name: &str, rows: &[ListRow]) -> String {
+/// The text of a list file for a source, from its first rows in list order. With
+/// `annotate`, edited and removed articles are marked ` (已修改)` / ` (已删除)`.
+pub fn list_text(name: &str, rows: &[ListRow], annotate: bool) -> String {
     let lines: Vec<String> = rows
         .iter()
         .map(|r| match &r.line {
             Some(line) => line.clone(),
-            None => mirror::list_entry(r.published_ms, &r.title, &r.path),
+            None => {
+                let mut line = mirror::list_entry(r.published_ms, &r.title, &r.path);
+                if annotate && r.removed {
+                    line.push_str(" (已删除)");
+                } else if annotate && r.edited {
+                    line.push_str(" (已修改)");
+                }
+                line
+            }
         })
         .collect();
     mirror::list_text(name, &lines)

@@ -28,6 +28,8 @@ pub struct ArticleRecord {
     pub content: String,
     /// The file is kept as it was found (a layout newsmirror does not write).
     pub verbatim: bool,
+    /// The hash of the normalized title and content (`history::content_hash`).
+    pub hash: Option<String>,
 }
 
 /// What an article file is rendered from.
@@ -47,6 +49,10 @@ pub struct ListRow {
     pub published_ms: i64,
     /// The entry's line as an imported list had it, for an article whose file is absent.
     pub line: Option<String>,
+    /// The article has more than one revision.
+    pub edited: bool,
+    /// The article was found removed.
+    pub removed: bool,
 }
 
 /// Articles per source.
@@ -58,11 +64,20 @@ pub struct SourceCount {
 
 /// Same guid, same canonical link, or same title within a window.
 pub(super) const FIND_REPEAT: &str = "
-    SELECT id FROM articles WHERE source = ?1 AND guid = ?2
-    UNION ALL SELECT id FROM articles WHERE source = ?1 AND canon = ?3
-    UNION ALL SELECT id FROM articles WHERE source = ?1 AND norm_title = ?4
+    SELECT pk, 1 FROM articles WHERE source = ?1 AND guid = ?2
+    UNION ALL SELECT pk, 1 FROM articles WHERE source = ?1 AND canon = ?3
+    UNION ALL SELECT pk, 0 FROM articles WHERE source = ?1 AND norm_title = ?4
         AND published_ms BETWEEN ?5 AND ?6
     LIMIT 1";
+
+/// An archived article an item repeats.
+#[derive(Debug, Clone, Copy)]
+pub struct Repeat {
+    /// The article's primary key.
+    pub pk: i64,
+    /// Matched by guid or canonical link (the same article, perhaps edited), not only by title.
+    pub same_identity: bool,
+}
 
 impl Store {
     /// The smallest id of a source, if it has any article (or list entry kept from an
@@ -78,8 +93,8 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
-    /// The id of an archived article that is the same as the one described: same guid, same
-    /// canonical link, or same title published within `window_ms`.
+    /// The archived article that is the same as the one described: same guid, same canonical
+    /// link, or same title published within `window_ms`.
     pub fn find_repeat(
         &self,
         source: &str,
@@ -88,7 +103,7 @@ impl Store {
         norm_title: &str,
         published_ms: i64,
         window_ms: i64,
-    ) -> Result<Option<i64>> {
+    ) -> Result<Option<Repeat>> {
         // One statement, each branch answered from its own index (an OR in one WHERE would
         // scan the source's rows).
         let title = (!norm_title.is_empty()).then_some(norm_title);
@@ -105,7 +120,12 @@ impl Store {
                 published_ms - window_ms,
                 published_ms + window_ms
             ],
-            |r| r.get(0),
+            |r| {
+                Ok(Repeat {
+                    pk: r.get(0)?,
+                    same_identity: r.get::<_, i64>(1)? == 1,
+                })
+            },
         )
         .optional()
         .map_err(|e| self.err(e))
@@ -129,8 +149,8 @@ impl Store {
                 .map_err(err)?;
             let mut rev = tx
                 .prepare_cached(
-                    "INSERT INTO revisions (article, n, seen_ms, title, content)
-                     VALUES (?1, 1, ?2, ?3, ?4)",
+                    "INSERT INTO revisions (article, n, seen_ms, title, content, hash)
+                     VALUES (?1, 1, ?2, ?3, ?4, ?5)",
                 )
                 .map_err(err)?;
             for a in rows {
@@ -149,7 +169,7 @@ impl Store {
                 ])
                 .map_err(err)?;
                 let pk = tx.last_insert_rowid();
-                rev.execute(params![pk, a.first_seen_ms, a.title, a.content])
+                rev.execute(params![pk, a.first_seen_ms, a.title, a.content, a.hash])
                     .map_err(err)?;
             }
         }
@@ -213,12 +233,13 @@ impl Store {
     /// order of their paths (the order of file names in a directory listing), or by id
     /// (newest first) when `by_id`.
     pub fn list_rows(&self, source: &str, limit: usize, by_id: bool) -> Result<Vec<ListRow>> {
-        let sql = if by_id {
-            "SELECT path, title, published_ms FROM articles WHERE source = ?1 ORDER BY id LIMIT ?2"
-        } else {
-            "SELECT path, title, published_ms FROM articles WHERE source = ?1 ORDER BY path LIMIT ?2"
-        };
-        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.err(e))?;
+        let sql = format!(
+            "SELECT path, title, published_ms, status = 'removed',
+             EXISTS (SELECT 1 FROM revisions r WHERE r.article = a.pk AND r.n > 1)
+             FROM articles a WHERE source = ?1 ORDER BY {} LIMIT ?2",
+            if by_id { "id" } else { "path" }
+        );
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
         let mut rows: Vec<ListRow> = stmt
             .query_map(params![source, limit as i64], |r| {
                 Ok(ListRow {
@@ -226,6 +247,8 @@ impl Store {
                     title: r.get(1)?,
                     published_ms: r.get(2)?,
                     line: None,
+                    removed: r.get(3)?,
+                    edited: r.get(4)?,
                 })
             })
             .and_then(Iterator::collect)
@@ -248,6 +271,8 @@ impl Store {
                     title: String::new(),
                     published_ms: 0,
                     line: Some(r.get(1)?),
+                    edited: false,
+                    removed: false,
                 })
             })
             .and_then(Iterator::collect)

@@ -8,14 +8,16 @@
 mod articles;
 mod export;
 mod feeds;
+mod history;
 
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OptionalExtension};
 
-pub use articles::{ArticleRecord, ListRow, RenderedArticle, SourceCount};
+pub use articles::{ArticleRecord, ListRow, RenderedArticle, Repeat, SourceCount};
 pub use export::{ExportedArticle, ExportedRevision};
 pub use feeds::{FeedRow, FeedState};
+pub use history::{ArticleInfo, CheckResult, CheckTarget, EventRow, RevisionRow};
 
 /// What went wrong in the database.
 #[derive(Debug, thiserror::Error)]
@@ -90,6 +92,27 @@ CREATE TABLE list_extras (
     line TEXT NOT NULL,
     PRIMARY KEY (source, path)
 ) WITHOUT ROWID;
+"#,
+    r#"
+-- Revisions: a hash of the normalized text, to tell an edit from noise.
+ALTER TABLE revisions ADD COLUMN hash TEXT;
+-- Rechecks of the article page: removals and restorations.
+ALTER TABLE articles ADD COLUMN status TEXT NOT NULL DEFAULT 'live';
+ALTER TABLE articles ADD COLUMN status_ms INTEGER;
+ALTER TABLE articles ADD COLUMN checked_ms INTEGER;
+ALTER TABLE articles ADD COLUMN missing_since_ms INTEGER;
+ALTER TABLE articles ADD COLUMN page_etag TEXT;
+ALTER TABLE articles ADD COLUMN page_last_modified TEXT;
+CREATE INDEX articles_first_seen ON articles (first_seen_ms);
+CREATE TABLE events (
+    pk INTEGER PRIMARY KEY,
+    article INTEGER NOT NULL REFERENCES articles (pk),
+    kind TEXT NOT NULL,
+    at_ms INTEGER NOT NULL,
+    revision INTEGER
+);
+CREATE INDEX events_at ON events (at_ms);
+CREATE INDEX events_article ON events (article);
 "#,
 ];
 

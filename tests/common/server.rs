@@ -40,6 +40,10 @@ impl Answer {
 
 #[derive(Default)]
 struct State {
+    /// A pause before every answer.
+    delay: Duration,
+    in_flight: usize,
+    max_in_flight: usize,
     routes: HashMap<String, Answer>,
     hits: HashMap<String, usize>,
     not_modified: usize,
@@ -92,6 +96,16 @@ impl Server {
             .unwrap_or(0)
     }
 
+    /// Pauses every answer by `d` (to make concurrency observable).
+    pub fn set_delay(&self, d: Duration) {
+        self.state.lock().unwrap().delay = d;
+    }
+
+    /// The most requests this server had in progress at once.
+    pub fn max_in_flight(&self) -> usize {
+        self.state.lock().unwrap().max_in_flight
+    }
+
     pub fn not_modified(&self) -> usize {
         self.state.lock().unwrap().not_modified
     }
@@ -136,12 +150,18 @@ fn handle(stream: TcpStream, state: &Arc<Mutex<State>>) -> std::io::Result<()> {
         let mut body = vec![0; content_length];
         reader.read_exact(&mut body)?;
         let route_key = path.split('?').next().unwrap_or("").to_string();
-        let answer = {
+        let (answer, delay) = {
             let mut st = state.lock().unwrap();
             *st.hits.entry(route_key.clone()).or_default() += 1;
             st.requests.push((route_key.clone(), headers.clone()));
-            st.routes.get(&route_key).cloned()
+            st.in_flight += 1;
+            st.max_in_flight = st.max_in_flight.max(st.in_flight);
+            (st.routes.get(&route_key).cloned(), st.delay)
         };
+        if !delay.is_zero() {
+            std::thread::sleep(delay);
+        }
+        state.lock().unwrap().in_flight -= 1;
         match answer {
             None => write_response(&mut stream, 404, &[], b"not found\n")?,
             Some(Answer::Hang) => {

@@ -1,0 +1,213 @@
+//! Word-level diffs that work on Chinese: CJK characters are words of their own, runs of
+//! letters and digits are words, and everything else is a token by itself.
+
+use similar::{Algorithm, DiffTag, capture_diff_slices};
+
+/// A piece of a diff.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "op", content = "text", rename_all = "lowercase")]
+pub enum Change {
+    Same(String),
+    Removed(String),
+    Added(String),
+}
+
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF | 0xF900..=0xFAFF
+        | 0x20000..=0x2FA1F | 0x3000..=0x303F | 0xFF00..=0xFFEF)
+}
+
+/// The tokens a diff works on.
+pub fn tokens(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in text.char_indices() {
+        let word = c.is_alphanumeric() && !is_cjk(c);
+        match (word, start) {
+            (true, None) => start = Some(i),
+            (true, Some(_)) => {}
+            (false, s) => {
+                if let Some(s) = s {
+                    out.push(&text[s..i]);
+                    start = None;
+                }
+                out.push(&text[i..i + c.len_utf8()]);
+            }
+        }
+    }
+    if let Some(s) = start {
+        out.push(&text[s..]);
+    }
+    out
+}
+
+/// The diff of two texts, consecutive tokens of one kind merged.
+pub fn diff_text(old: &str, new: &str) -> Vec<Change> {
+    let (a, b) = (tokens(old), tokens(new));
+    let mut out: Vec<Change> = Vec::new();
+    let mut push = |change: Change| match (out.last_mut(), &change) {
+        (Some(Change::Same(x)), Change::Same(y))
+        | (Some(Change::Removed(x)), Change::Removed(y))
+        | (Some(Change::Added(x)), Change::Added(y)) => x.push_str(y),
+        _ => out.push(change),
+    };
+    for op in capture_diff_slices(Algorithm::Myers, &a, &b) {
+        let (tag, ra, rb) = op.as_tag_tuple();
+        let join = |r: std::ops::Range<usize>, t: &[&str]| t[r].concat();
+        match tag {
+            DiffTag::Equal => push(Change::Same(join(ra, &a))),
+            DiffTag::Delete => push(Change::Removed(join(ra, &a))),
+            DiffTag::Insert => push(Change::Added(join(rb, &b))),
+            DiffTag::Replace => {
+                push(Change::Removed(join(ra, &a)));
+                push(Change::Added(join(rb, &b)));
+            }
+        }
+    }
+    out
+}
+
+/// A short rendering of a diff for logs: the changes with a little context, `[-old-]` and
+/// `{+new+}` (or the given markers), at most about `max` characters.
+pub fn short_diff(changes: &[Change], marks: (&str, &str, &str, &str), max: usize) -> String {
+    const CONTEXT: usize = 12;
+    let mut out = String::new();
+    let n = changes.len();
+    for (i, c) in changes.iter().enumerate() {
+        match c {
+            Change::Same(s) => {
+                let chars: Vec<char> = s.chars().collect();
+                if chars.len() <= 2 * CONTEXT || (i > 0 && i + 1 < n && chars.len() <= 3 * CONTEXT)
+                {
+                    out.push_str(s);
+                } else {
+                    if i > 0 {
+                        out.extend(&chars[..CONTEXT]);
+                        out.push('…');
+                    }
+                    if i + 1 < n {
+                        if i == 0 {
+                            out.push('…');
+                        } else {
+                            out.push(' ');
+                        }
+                        out.extend(&chars[chars.len() - CONTEXT..]);
+                    }
+                }
+            }
+            Change::Removed(s) => {
+                out.push_str(marks.0);
+                out.push_str(s);
+                out.push_str(marks.1);
+            }
+            Change::Added(s) => {
+                out.push_str(marks.2);
+                out.push_str(s);
+                out.push_str(marks.3);
+            }
+        }
+        if out.chars().count() > max {
+            let cut: String = out.chars().take(max).collect();
+            return format!("{cut}…");
+        }
+    }
+    out
+}
+
+/// The readable text of an HTML fragment: tags dropped (block ends become line breaks),
+/// common entities decoded, white space folded.
+pub fn text_of_html(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(lt) = rest.find('<') {
+        out.push_str(&rest[..lt]);
+        let tail = &rest[lt..];
+        let end = tail.find('>').map_or(tail.len(), |e| e + 1);
+        let tag = tail[1..end.saturating_sub(1).max(1)].trim_start_matches('/');
+        let name: String = tag
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if matches!(
+            name.as_str(),
+            "p" | "br"
+                | "div"
+                | "li"
+                | "h1"
+                | "h2"
+                | "h3"
+                | "h4"
+                | "tr"
+                | "blockquote"
+                | "figcaption"
+        ) {
+            out.push('\n');
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    let decoded = out
+        .replace("&nbsp;", " ")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
+    decoded
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chinese_diff_marks_characters() {
+        let d = diff_text(
+            "俄罗斯总统普京周三凌晨抵达平壤，对朝鲜进行访问。",
+            "俄罗斯总统普京周二凌晨抵达平壤，对朝鲜进行国事访问。",
+        );
+        assert_eq!(
+            d,
+            vec![
+                Change::Same("俄罗斯总统普京周".into()),
+                Change::Removed("三".into()),
+                Change::Added("二".into()),
+                Change::Same("凌晨抵达平壤，对朝鲜进行".into()),
+                Change::Added("国事".into()),
+                Change::Same("访问。".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn english_diff_marks_words() {
+        let d = diff_text("the quick brown fox", "the quick red fox");
+        assert_eq!(d[1], Change::Removed("brown".into()));
+        assert_eq!(d[2], Change::Added("red".into()));
+    }
+
+    #[test]
+    fn html_text() {
+        assert_eq!(
+            text_of_html("<p>一 &amp; 二</p><p>三<br>四</p>"),
+            "一 & 二\n三\n四"
+        );
+    }
+
+    #[test]
+    fn short() {
+        let d = diff_text(
+            &"长".repeat(100),
+            &format!("{}短{}", "长".repeat(50), "长".repeat(50)),
+        );
+        let s = short_diff(&d, ("[-", "-]", "{+", "+}"), 200);
+        assert!(s.contains("{+短+}") && s.chars().count() < 40, "{s}");
+    }
+}
