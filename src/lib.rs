@@ -7,8 +7,10 @@
 //! [`mirror`] holds the file format; [`cli`] turns arguments into calls.
 
 pub mod archive;
+pub mod clean;
 pub mod cli;
 pub mod config;
+pub mod extract;
 pub mod feed;
 pub mod fetch;
 pub mod history;

@@ -57,7 +57,7 @@ fn import_config(dir: &Path, archive: &str, feeds: &[(&str, &str)]) -> std::path
             .find(|(s, _)| *s == slug)
             .map(|(_, f)| format!("\"{f}\""))
             .unwrap_or_default();
-        text.push_str(&format!("\n[[sources]]\nslug = \"{slug}\"\nname = \"{folder}\"\nimport_from = \"{folder}\"\nfeeds = [{feed}]\n"));
+        text.push_str(&format!("\n[[sources]]\nslug = \"{slug}\"\nname = \"{folder}\"\nimport_from = \"{folder}\"\nfulltext = \"feed\"\nfeeds = [{feed}]\n"));
     }
     let path = dir.join("newsmirror.toml");
     std::fs::write(&path, text).unwrap();

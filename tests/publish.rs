@@ -153,7 +153,7 @@ fn a_fresh_clone_with_no_database_continues_the_mirror() {
     let feed_path = tmp.path().join("feed.xml");
     let config = |dir: &Path| {
         let text = format!(
-            "[archive]\ndir = \".\"\n[publish]\ngit = true\nremotes = [\"origin\"]\n[[sources]]\nslug = \"s\"\nname = \"S\"\nfeeds = [\"{}\"]\n",
+            "[archive]\ndir = \".\"\n[publish]\ngit = true\nremotes = [\"origin\"]\n[[sources]]\nslug = \"s\"\nname = \"S\"\nfulltext = \"feed\"\nfeeds = [\"{}\"]\n",
             feed_path.display()
         );
         std::fs::write(dir.join("newsmirror.toml"), text).unwrap();

@@ -142,7 +142,7 @@ fn fetches_go_through_socks5_and_http_proxies() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("local.xml"), big_feed("d", 1)).unwrap();
     let text = format!(
-        "[archive]\ndir = \"archive\"\n[[sources]]\nslug = \"p\"\nname = \"P\"\nfeeds = [\"{url}\"]\nproxy = \"http://127.0.0.1:{}\"\n[[sources]]\nslug = \"d\"\nname = \"D\"\nfeeds = [\"local.xml\"]\n",
+        "[archive]\ndir = \"archive\"\n[[sources]]\nslug = \"p\"\nname = \"P\"\nfulltext = \"feed\"\nfeeds = [\"{url}\"]\nproxy = \"http://127.0.0.1:{}\"\n[[sources]]\nslug = \"d\"\nname = \"D\"\nfulltext = \"feed\"\nfeeds = [\"local.xml\"]\n",
         http.port
     );
     std::fs::write(tmp.path().join("newsmirror.toml"), text).unwrap();

@@ -5,6 +5,7 @@
 //! database records them, the database can always be rebuilt from the files, and nothing
 //! taken from a feed becomes part of a path.
 
+mod enrich;
 mod health;
 mod identity;
 mod import;
@@ -17,6 +18,7 @@ mod update;
 
 use std::path::{Path, PathBuf};
 
+pub use enrich::looks_like_summary;
 pub use health::{SourceHealth, format_day, format_time, health};
 pub use identity::{canonical_link, comparable_title};
 pub use import::{ImportReport, import};

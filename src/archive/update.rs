@@ -5,6 +5,7 @@ use std::sync::Arc;
 use tokio::sync::watch;
 use url::Url;
 
+use super::enrich::{Job, enrich_all};
 use super::select::{Edit, select_new};
 use super::{Archive, ArchiveError, io_err};
 use crate::config::{Config, Source};
@@ -57,6 +58,11 @@ pub struct SourceReport {
     pub known: usize,
     /// Archived articles that came back edited (a new revision recorded).
     pub edited: usize,
+    /// New articles whose text came from their page (full text).
+    pub full_text: usize,
+    /// Things that went wrong without failing the source (a page that could not be
+    /// extracted, an image that could not be downloaded).
+    pub warnings: Vec<String>,
     /// Feeds that answered 304 Not Modified.
     pub not_modified: usize,
     pub failures: Vec<FeedFailure>,
@@ -111,7 +117,8 @@ pub async fn update(
         .iter()
         .filter(|s| opts.only.as_ref().is_none_or(|o| o.contains(&s.slug)))
         .collect();
-    let fetched = fetch_all(config, archive, &sources, opts);
+    let fetcher = Arc::new(Fetcher::new(config.concurrency, config.per_host));
+    let fetched = fetch_all(config, archive, &sources, opts, fetcher.clone());
     let results = match opts.shutdown.clone() {
         None => fetched.await?,
         Some(mut stop) => tokio::select! {
@@ -174,6 +181,16 @@ pub async fn update(
 
     archive.store.save_feed_states(&states)?;
     tracing::info!(elapsed = ?started.elapsed(), new = pending.len(), "selected new articles");
+    complete(
+        config,
+        archive,
+        fetcher,
+        &mut pending,
+        &mut edits,
+        &mut report,
+    )
+    .await?;
+    tracing::info!(elapsed = ?started.elapsed(), "completed full texts and images");
     if !pending.is_empty() {
         // Journal the paths before the first file lands: should the run die before the
         // database records them, the next run removes them and writes them anew.
@@ -212,13 +229,89 @@ pub async fn update(
     Ok(report)
 }
 
+/// Full text and images for the new articles and edits, then their file texts.
+async fn complete(
+    config: &Config,
+    archive: &Archive,
+    fetcher: Arc<Fetcher>,
+    pending: &mut [(ArticleRecord, String)],
+    edits: &mut [Edit],
+    report: &mut UpdateReport,
+) -> Result<(), ArchiveError> {
+    let source_of = |slug: &str| config.sources.iter().find(|s| s.slug == slug).cloned();
+    let mut jobs = Vec::new();
+    for (rec, _) in pending.iter() {
+        if let Some(source) = source_of(&rec.source) {
+            jobs.push(Job {
+                source,
+                link: rec.link.clone(),
+                content: rec.content.clone(),
+                path: rec.path.clone(),
+            });
+        }
+    }
+    let n_new = jobs.len();
+    for e in edits.iter() {
+        if let (Some(a), true) = (archive.store.article_by_pk(e.pk)?, true)
+            && let Some(source) = source_of(&a.source)
+        {
+            jobs.push(Job {
+                source,
+                link: a.link,
+                content: e.content.clone(),
+                path: a.path,
+            });
+        }
+    }
+    if jobs.is_empty() {
+        return Ok(());
+    }
+    let done = enrich_all(fetcher, &archive.dir, jobs).await;
+    for (i, d) in done.into_iter().enumerate() {
+        for w in &d.warnings {
+            tracing::warn!("{w}");
+        }
+        let slug = if i < n_new {
+            let (rec, text) = &mut pending[i];
+            rec.content = d.content;
+            *text = crate::mirror::article_text(
+                rec.published_ms,
+                &rec.title,
+                &rec.link,
+                &crate::mirror::flatten_content(&rec.content),
+            );
+            rec.source.clone()
+        } else {
+            edits[i - n_new].content = d.content;
+            String::new()
+        };
+        if let Some(sr) = report.sources.iter_mut().find(|s| s.slug == slug) {
+            sr.full_text += usize::from(d.from_page);
+            sr.warnings.extend(d.warnings);
+        }
+    }
+    Ok(())
+}
+
 /// Records each edit as a new revision and rewrites the article's file with it (file first:
 /// a crash in between is repaired by the next run, which sees the edit again).
 fn apply_edits(archive: &mut Archive, edits: &[Edit], now_ms: i64) -> Result<usize, ArchiveError> {
+    let mut n = 0;
     for e in edits {
         let Some(a) = archive.store.article_by_pk(e.pk)? else {
             continue;
         };
+        // The same text as the newest revision (a summary that changed while the page did
+        // not, or a revision rebuilt from the file): only its hash is brought up to date.
+        if let Some(latest) = archive.store.latest_revision(e.pk)?
+            && latest.title == e.title
+            && crate::mirror::flatten_content(&latest.content)
+                == crate::mirror::flatten_content(&e.content)
+        {
+            archive.store.set_revision_hash(e.pk, latest.n, &e.hash)?;
+            continue;
+        }
+        n += 1;
         let text = crate::mirror::article_text(
             a.published_ms,
             &e.title,
@@ -231,7 +324,7 @@ fn apply_edits(archive: &mut Archive, edits: &[Edit], now_ms: i64) -> Result<usi
             .store
             .add_revision(e.pk, &e.title, &e.norm_title, &e.content, &e.hash, now_ms)?;
     }
-    Ok(edits.len())
+    Ok(n)
 }
 
 /// The wait after `failures` consecutive failures: 5 min (or the source's interval, when
@@ -295,8 +388,8 @@ async fn fetch_all(
     archive: &Archive,
     sources: &[&Source],
     opts: &UpdateOptions,
+    fetcher: Arc<Fetcher>,
 ) -> Result<Vec<Vec<FeedResult>>, ArchiveError> {
-    let fetcher = Arc::new(Fetcher::new(config.concurrency, config.per_host));
     let mut tasks = tokio::task::JoinSet::new();
     for (si, source) in sources.iter().enumerate() {
         for (fi, url) in source.feeds.iter().enumerate() {

@@ -147,6 +147,53 @@ pub struct Source {
     pub interval: Duration,
     /// The fetch settings for this source: `[fetch]` with the source's overrides.
     pub fetch: FetchSettings,
+    /// Where the article text comes from.
+    pub fulltext: FullText,
+    /// Extraction rules that win over the general extractor.
+    pub rules: crate::extract::Rules,
+    /// What to do with images.
+    pub images: ImageSettings,
+}
+
+/// Where an article's text comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FullText {
+    /// The feed's content, always.
+    Feed,
+    /// The article page, always (the feed's content when the page fails).
+    Page,
+    /// The page when the feed's content is missing or reads like a summary.
+    #[default]
+    Auto,
+}
+
+/// Images: `[images]` globally, `images` / `image_proxy` per source.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ImageSettings {
+    pub mode: crate::clean::ImageMode,
+    /// The proxy URL template (`{url_without_scheme}` or `{url}`).
+    pub proxy: String,
+    /// Also rewrite images of content the feed carried in full (when the mode was set
+    /// explicitly for the source); by default only pages newsmirror extracted are rewritten,
+    /// so that feed content stays exactly as the feed gave it.
+    pub feed_content: bool,
+    /// The largest image downloaded (`local`).
+    pub max_bytes: u64,
+    /// At most this many images downloaded per article (`local`).
+    pub max_per_article: usize,
+}
+
+impl Default for ImageSettings {
+    fn default() -> Self {
+        ImageSettings {
+            mode: crate::clean::ImageMode::Proxy,
+            proxy: crate::clean::DEFAULT_PROXY.to_string(),
+            feed_content: false,
+            max_bytes: 5 * 1024 * 1024,
+            max_per_article: 30,
+        }
+    }
 }
 
 /// The default `interval` of a source.

@@ -19,6 +19,8 @@ struct RawConfig {
     #[serde(default)]
     history: RawHistory,
     #[serde(default)]
+    images: RawImages,
+    #[serde(default)]
     fetch: RawFetch,
     #[serde(default)]
     sources: Vec<RawSource>,
@@ -87,6 +89,22 @@ struct RawSource {
     proxy: Option<Spanned<String>>,
     delay: Option<Spanned<String>>,
     retries: Option<u32>,
+    // Full text and images.
+    fulltext: Option<FullText>,
+    content_selector: Option<Spanned<String>>,
+    #[serde(default)]
+    remove_selectors: Vec<Spanned<String>>,
+    images: Option<crate::clean::ImageMode>,
+    image_proxy: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawImages {
+    mode: Option<crate::clean::ImageMode>,
+    proxy: Option<Spanned<String>>,
+    max_bytes: Option<u64>,
+    max_per_article: Option<usize>,
 }
 
 impl Config {
@@ -166,6 +184,17 @@ impl Config {
         fetch.proxy = proxy("fetch.proxy", &rf.proxy)?;
         let concurrency = positive("fetch.concurrency", &rf.concurrency, 8)?;
         let per_host = positive("fetch.per_host", &rf.per_host, 2)?;
+
+        let mut images = ImageSettings::default();
+        if let Some(m) = &raw.images.mode {
+            images.mode = m.clone();
+        }
+        if let Some(p) = &raw.images.proxy {
+            images.proxy = check_template(p.get_ref())
+                .map_err(|why| invalid(format!("line {}: images.proxy: {why}", line(p.span()))))?;
+        }
+        images.max_bytes = raw.images.max_bytes.unwrap_or(images.max_bytes);
+        images.max_per_article = raw.images.max_per_article.unwrap_or(images.max_per_article);
 
         let mut sources: Vec<Source> = Vec::new();
         for rs in raw.sources {
@@ -252,6 +281,37 @@ impl Config {
                     other.slug
                 )));
             }
+            let mut rules = crate::extract::Rules::default();
+            if let Some(sel) = &rs.content_selector {
+                check_selector(sel.get_ref()).map_err(|why| {
+                    invalid(format!(
+                        "line {}: content_selector {:?} of source {slug:?} is not a CSS selector: {why}",
+                        line(sel.span()),
+                        sel.get_ref()
+                    ))
+                })?;
+                rules.content_selector = Some(sel.get_ref().clone());
+            }
+            for sel in &rs.remove_selectors {
+                check_selector(sel.get_ref()).map_err(|why| {
+                    invalid(format!(
+                        "line {}: remove_selectors holds {:?}, not a CSS selector: {why}",
+                        line(sel.span()),
+                        sel.get_ref()
+                    ))
+                })?;
+                rules.remove_selectors.push(sel.get_ref().clone());
+            }
+            let mut images = images.clone();
+            if let Some(m) = &rs.images {
+                images.mode = m.clone();
+                images.feed_content = true;
+            }
+            if let Some(p) = &rs.image_proxy {
+                images.proxy = check_template(p.get_ref()).map_err(|why| {
+                    invalid(format!("line {}: image_proxy: {why}", line(p.span())))
+                })?;
+            }
             sources.push(Source {
                 slug,
                 name,
@@ -259,6 +319,9 @@ impl Config {
                 feeds,
                 interval,
                 fetch: sf,
+                fulltext: rs.fulltext.unwrap_or_default(),
+                rules,
+                images,
             });
         }
 
@@ -361,6 +424,25 @@ fn resolve_feed(s: &str, base: &Path) -> Result<Url, String> {
     }
     let p = base.join(s);
     Url::from_file_path(&p).map_err(|_| format!("cannot turn {} into a file URL", p.display()))
+}
+
+/// A CSS selector the extractor can use.
+fn check_selector(sel: &str) -> Result<(), String> {
+    dom_query::Matcher::new(sel)
+        .map(|_| ())
+        .map_err(|e| format!("{e:?}"))
+}
+
+/// An image proxy template must hold `{url_without_scheme}` or `{url}` and be a URL.
+fn check_template(t: &str) -> Result<String, String> {
+    if !(t.contains("{url_without_scheme}") || t.contains("{url}")) {
+        return Err(format!(
+            "{t:?} holds neither {{url_without_scheme}} nor {{url}}"
+        ));
+    }
+    Url::parse(&t.replace("{url_without_scheme}", "x").replace("{url}", "x"))
+        .map_err(|e| format!("{t:?} is not a URL template ({e})"))?;
+    Ok(t.to_string())
 }
 
 /// A proxy URL must parse and use a scheme reqwest speaks.

@@ -135,13 +135,14 @@ pub fn assert_same_tree(actual: &Path, expected: &Path) {
     }
 }
 
-/// Writes a config with one `[[sources]]` per (slug, name, feeds).
+/// Writes a config with one `[[sources]]` per (slug, name, feeds). Sources take the feed's
+/// content as it is (`fulltext = "feed"`): tests never reach for pages on the network.
 pub fn write_config(dir: &Path, extra: &str, sources: &[(&str, &str, &[&str])]) -> PathBuf {
     let mut text = format!("[archive]\ndir = \"archive\"\n{extra}\n");
     for (slug, name, feeds) in sources {
         let feeds: Vec<String> = feeds.iter().map(|f| format!("{f:?}")).collect();
         text.push_str(&format!(
-            "[[sources]]\nslug = \"{slug}\"\nname = \"{name}\"\nfeeds = [{}]\n\n",
+            "[[sources]]\nslug = \"{slug}\"\nname = \"{name}\"\nfulltext = \"feed\"\nfeeds = [{}]\n\n",
             feeds.join(", ")
         ));
     }
@@ -291,4 +292,12 @@ pub fn check_archive(archive: &Path, sources: &[(&str, usize)]) {
             assert!(archive.join(p).exists(), "{p} recorded but missing");
         }
     }
+}
+
+/// The compat fixture's `sources.toml`, with `fulltext = "feed"` for every source: its feeds
+/// carry the archived full text, and tests never fetch the outlets' pages (no network).
+pub fn compat_config(to: &Path) {
+    let text = std::fs::read_to_string(fixtures().join("compat/sources.toml")).unwrap();
+    let text = text.replace("\nfeeds = [", "\nfulltext = \"feed\"\nfeeds = [");
+    std::fs::write(to, text).unwrap();
 }

@@ -1,0 +1,271 @@
+//! Full text and images for new articles and edits: fetch the article page when the source
+//! wants it (or, with `fulltext = "auto"`, when the feed gave only a summary), extract, clean,
+//! and rewrite or download images.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use url::Url;
+
+use crate::clean::{self, ImageMode};
+use crate::config::{FullText, Source};
+use crate::extract;
+use crate::fetch::{Fetched, Fetcher, Kind, Validators, charset};
+
+/// Below this many characters of text, a feed's content is a summary.
+const SUMMARY_CHARS: usize = 200;
+
+/// Whether a feed's content reads like a summary: missing, short, or cut off with an
+/// ellipsis or a "read more" link.
+pub fn looks_like_summary(content: &str) -> bool {
+    let text = crate::history::text_of_html(content);
+    let n = text.chars().count();
+    if n < SUMMARY_CHARS {
+        return true;
+    }
+    let tail: String = text
+        .chars()
+        .rev()
+        .take(20)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    n < 1500
+        && [
+            "…",
+            "...",
+            "[…]",
+            "[...]",
+            "阅读全文",
+            "閱讀全文",
+            "继续阅读",
+            "Read more",
+            "read more",
+            "(more…)",
+        ]
+        .iter()
+        .any(|m| tail.trim_end().ends_with(m))
+}
+
+/// One piece of content to complete.
+pub(super) struct Job {
+    pub source: Source,
+    pub link: String,
+    pub content: String,
+    /// The article file's path below the archive (for relative image paths).
+    pub path: String,
+}
+
+/// What completing one piece of content did.
+pub(super) struct Done {
+    pub content: String,
+    pub from_page: bool,
+    pub warnings: Vec<String>,
+}
+
+/// Completes every job, within the fetcher's limits; results in the jobs' order.
+pub(super) async fn enrich_all(fetcher: Arc<Fetcher>, dir: &Path, jobs: Vec<Job>) -> Vec<Done> {
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, job) in jobs.into_iter().enumerate() {
+        let fetcher = fetcher.clone();
+        let dir = dir.to_path_buf();
+        tasks.spawn(async move { (i, enrich(&fetcher, &dir, job).await) });
+    }
+    let mut out: Vec<Option<Done>> = Vec::new();
+    while let Some(r) = tasks.join_next().await {
+        if let Ok((i, done)) = r {
+            if out.len() <= i {
+                out.resize_with(i + 1, || None);
+            }
+            out[i] = Some(done);
+        }
+    }
+    out.into_iter()
+        .map(|d| {
+            d.unwrap_or(Done {
+                content: String::new(),
+                from_page: false,
+                warnings: vec!["the task completing this article failed".into()],
+            })
+        })
+        .collect()
+}
+
+async fn enrich(fetcher: &Fetcher, dir: &Path, job: Job) -> Done {
+    let mut done = Done {
+        content: job.content.clone(),
+        from_page: false,
+        warnings: Vec::new(),
+    };
+    let link = Url::parse(&job.link)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https"));
+    let wants_page = match job.source.fulltext {
+        FullText::Feed => false,
+        FullText::Page => true,
+        FullText::Auto => looks_like_summary(&job.content),
+    };
+    if let (true, Some(url)) = (wants_page, &link) {
+        match page_content(fetcher, &job.source, url).await {
+            Ok(html) => {
+                done.content = html;
+                done.from_page = true;
+            }
+            Err(why) => done.warnings.push(format!(
+                "full text of {url}: {why}; kept the feed's content"
+            )),
+        }
+    }
+    if done.from_page || job.source.images.feed_content {
+        let images = &job.source.images;
+        let local = if images.mode == ImageMode::Local {
+            download_images(
+                fetcher,
+                &job.source,
+                dir,
+                &job.path,
+                &done.content,
+                &mut done.warnings,
+            )
+            .await
+        } else {
+            HashMap::new()
+        };
+        done.content = clean::rewrite_images(&done.content, &images.mode, &images.proxy, &local);
+    }
+    done
+}
+
+/// The article page's main content, extracted and sanitized.
+async fn page_content(fetcher: &Fetcher, source: &Source, url: &Url) -> Result<String, String> {
+    let body = match fetcher
+        .get(url, &Validators::default(), &source.fetch, Kind::Page)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        Fetched::Body(b) => b,
+        Fetched::NotModified => {
+            return Err("the server answered 304 to an unconditional request".into());
+        }
+    };
+    let rules = source.rules.clone();
+    tokio::task::spawn_blocking(move || {
+        let page = charset::decode(&body.bytes, body.content_type.as_deref());
+        let got =
+            extract::extract(&page.text, &body.final_url, &rules).map_err(|e| e.to_string())?;
+        Ok(clean::sanitize(&got.html, &body.final_url))
+    })
+    .await
+    .map_err(|e| format!("the extractor failed: {e}"))?
+}
+
+/// Downloads the images of `html` into `assets/` (content-addressed, once each) and returns
+/// URL → path relative to the article file. A failed image keeps its URL and is reported.
+async fn download_images(
+    fetcher: &Fetcher,
+    source: &Source,
+    dir: &Path,
+    article_path: &str,
+    html: &str,
+    warnings: &mut Vec<String>,
+) -> HashMap<String, String> {
+    let mut map = HashMap::new();
+    let depth = article_path.matches('/').count();
+    let up = "../".repeat(depth);
+    let mut settings = source.fetch.clone();
+    settings.page_max_bytes = source.images.max_bytes;
+    for src in clean::image_urls(html)
+        .into_iter()
+        .take(source.images.max_per_article)
+    {
+        let Ok(url) = Url::parse(&src) else { continue };
+        if !matches!(url.scheme(), "http" | "https") {
+            continue;
+        }
+        let body = match fetcher
+            .get(&url, &Validators::default(), &settings, Kind::Page)
+            .await
+        {
+            Ok(Fetched::Body(b)) => b,
+            Ok(Fetched::NotModified) => continue,
+            Err(e) => {
+                warnings.push(format!("image {src}: {e}; kept its URL"));
+                continue;
+            }
+        };
+        let ct = body
+            .content_type
+            .as_deref()
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let Some(ext) = image_extension(&ct) else {
+            warnings.push(format!("image {src}: not an image ({ct}); kept its URL"));
+            continue;
+        };
+        let name = format!("{}.{ext}", content_address(&body.bytes));
+        let path = dir.join("assets").join(&name);
+        if !path.exists() {
+            let written = std::fs::create_dir_all(dir.join("assets"))
+                .and_then(|_| crate::render::write_atomic(&path, &body.bytes));
+            if let Err(e) = written {
+                warnings.push(format!(
+                    "image {src}: cannot write {}: {e}; kept its URL",
+                    path.display()
+                ));
+                continue;
+            }
+        }
+        map.insert(src, format!("{up}assets/{name}"));
+    }
+    map
+}
+
+fn image_extension(content_type: &str) -> Option<&'static str> {
+    let mime = content_type.split(';').next().unwrap_or("").trim();
+    Some(match mime {
+        "image/jpeg" | "image/jpg" | "image/pjpeg" => "jpg",
+        "image/png" => "png",
+        "image/gif" => "gif",
+        "image/webp" => "webp",
+        "image/avif" => "avif",
+        "image/svg+xml" => "svg",
+        "image/bmp" => "bmp",
+        _ => return None,
+    })
+}
+
+/// A 128-bit content address: two FNV-1a passes with different seeds.
+fn content_address(bytes: &[u8]) -> String {
+    let fnv = |seed: u64| {
+        let mut h = seed;
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        h
+    };
+    format!(
+        "{:016x}{:016x}",
+        fnv(0xcbf2_9ce4_8422_2325),
+        fnv(0x84222325_cbf29ce4)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summaries() {
+        assert!(looks_like_summary(""));
+        assert!(looks_like_summary(
+            "<p>俄罗斯总统普京周三凌晨抵达平壤。</p>"
+        ));
+        let long = format!("<p>{}</p>", "正文".repeat(400));
+        assert!(!looks_like_summary(&long));
+        let cut = format!("<p>{}……</p>", "正文".repeat(200));
+        assert!(looks_like_summary(&cut));
+    }
+}

