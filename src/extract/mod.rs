@@ -70,6 +70,7 @@ pub fn extract(html: &str, url: &Url, rules: &Rules) -> Result<Extracted, Extrac
         .unwrap_or_else(|| text_to_html(&r.content_text));
     let html = with_figures(html, &r.images, url);
     let (html, text) = cut_trailing_boilerplate(html, r.content_text);
+    let (html, text) = cut_footer(html, text);
     Ok(Extracted {
         title: r.metadata.title,
         html,
@@ -181,6 +182,77 @@ fn cut_trailing_boilerplate(html: String, text: String) -> (String, String) {
             doc.select("body").inner_html().to_string()
         }
         None => html,
+    };
+    (html, text)
+}
+
+/// What a site footer says: licence numbers, copyright lines, contact blocks.
+const FOOTER: &[&str] = &[
+    "ICP备",
+    "ICP证",
+    "版权所有",
+    "版權所有",
+    "Copyright ©",
+    "Copyright©",
+    "copyright ©",
+    "All Rights Reserved",
+    "All rights reserved",
+    "违法和不良信息举报",
+    "举报邮箱",
+    "技术支持：",
+    "主办单位：",
+    "备案/许可证",
+];
+
+/// Cuts a site footer the extractor let through: from the first footer line in the last
+/// 40 % of the text, when every line from there on is short (a footer, not a paragraph).
+fn cut_footer(html: String, text: String) -> (String, String) {
+    let lines: Vec<&str> = text.lines().collect();
+    let total: usize = lines.iter().map(|l| l.chars().count()).sum();
+    let mut seen = 0;
+    let mut cut = None;
+    for (i, l) in lines.iter().enumerate() {
+        if seen * 10 >= total * 6
+            && let Some(m) = FOOTER.iter().find(|m| l.contains(*m))
+            && lines[i..].iter().all(|l| l.trim().chars().count() < 120)
+        {
+            cut = Some((i, *m));
+            break;
+        }
+        seen += l.chars().count();
+    }
+    let Some((i, marker)) = cut else {
+        return (html, text);
+    };
+    // Back up over the short lines just before it that belong to the same block.
+    let mut start = i;
+    while start > 0 {
+        let prev = lines[start - 1].trim();
+        if prev.is_empty()
+            || (prev.chars().count() < 40 && (prev.contains('：') || prev.contains(':')))
+        {
+            start -= 1;
+        } else {
+            break;
+        }
+    }
+    let text = lines[..start].join("\n");
+    let html = match html.rfind(marker) {
+        Some(pos) if pos * 10 >= html.len() * 5 => {
+            let first_line = lines[start].trim();
+            let from = if first_line.is_empty() {
+                None
+            } else {
+                html[..pos].rfind(first_line)
+            };
+            let at = from.unwrap_or(pos);
+            let tag = html[..at].rfind('<').unwrap_or(at);
+            dom_query::Document::from(&html[..tag])
+                .select("body")
+                .inner_html()
+                .to_string()
+        }
+        _ => html,
     };
     (html, text)
 }
