@@ -16,7 +16,7 @@ python3 "$SCORE" --gt "$BENCH/ground-truth.json" "$WORK/newsmirror"
 VENV=${TRAFILATURA_VENV:-bench/work/venv-trafilatura}
 if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q "trafilatura==2.0.0"
+  "$VENV/bin/pip" install -q "trafilatura==2.0.0" lxml_html_clean
 fi
 "$VENV/bin/python" - "$BENCH/html" "$WORK/trafilatura" "$ROUNDS" <<'PY'
 import gzip, json, os, sys, time
