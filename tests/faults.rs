@@ -64,25 +64,6 @@ fn item(title: &str, link: &str, guid: &str, date: Option<&str>, content: &str) 
     )
 }
 
-const XSS: [&str; 16] = [
-    "<p>正文<script>alert(1)</script></p>",
-    "<img src=x onerror=\"alert(2)\"><p>图片</p>",
-    "<a href=\"javascript:alert(3)\">链接</a>",
-    "<a href=\"JaVaScRiPt&#58;alert(4)\">编码链接</a>",
-    "<iframe src=\"https://evil.example/\"></iframe><p>框架</p>",
-    "<svg><script>alert(5)</script></svg><p>矢量</p>",
-    "<div style=\"background:url(javascript:alert(6))\">样式</div>",
-    "<form action=\"https://evil.example/\"><input name=\"p\"></form>",
-    "<math><mtext><table><mglyph><style><img src=x onerror=alert(7)>",
-    "<p onclick=\"alert(8)\" onmouseover=\"alert(9)\">事件</p>",
-    "<object data=\"data:text/html;base64,PHNjcmlwdD5hbGVydCgxMCk8L3NjcmlwdD4=\"></object>",
-    "<meta http-equiv=\"refresh\" content=\"0;url=https://evil.example/\">",
-    "<base href=\"https://evil.example/\"><p>base</p>",
-    "<img src=\"data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMTEpPjwvc3ZnPg==\">",
-    "<style>body{display:none}</style><p>隐藏</p>",
-    "<noscript><p title=\"</noscript><img src=x onerror=alert(12)>\"></noscript>",
-];
-
 const EVIL_TITLES: [&str; 10] = [
     "../../../../etc/passwd",
     "..\\..\\windows\\system32",
@@ -147,7 +128,7 @@ fn every_fault_beside_good_sources() {
         )
     };
     let xxe = "<?xml version=\"1.0\"?><!DOCTYPE rss [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]><rss version=\"2.0\"><channel><title>x</title><item><title>&xxe;</title><link>https://example.org/xxe</link><description>&xxe;</description></item></channel></rss>";
-    let xss: String = XSS
+    let xss: String = FARM_XSS
         .iter()
         .enumerate()
         .map(|(k, p)| {
@@ -418,7 +399,7 @@ fn every_fault_beside_good_sources() {
     // Every undated or oddly dated item archived; the three dupes are one article.
     assert_eq!(count("dates"), 7);
     assert_eq!(count("dupes"), 1);
-    assert_eq!(count("xss"), XSS.len());
+    assert_eq!(count("xss"), FARM_XSS.len());
     // A second run over the same faults gives no new article and no corruption.
     let (code, out, _) = update(&cfg);
     assert_eq!(code, 1);

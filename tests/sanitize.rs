@@ -1,26 +1,10 @@
 //! The allow-list sanitizer against hostile HTML: the feed farm's `xss` payloads and the
 //! classic filter-evasion vectors. Nothing executable survives; article markup does.
 
-use newsmirror::clean::sanitize;
+mod common;
 
-const FARM_XSS: [&str; 16] = [
-    "<p>正文<script>alert(1)</script></p>",
-    "<img src=x onerror=\"alert(2)\"><p>图片</p>",
-    "<a href=\"javascript:alert(3)\">链接</a>",
-    "<a href=\"JaVaScRiPt&#58;alert(4)\">编码链接</a>",
-    "<iframe src=\"https://evil.example/\"></iframe><p>框架</p>",
-    "<svg><script>alert(5)</script></svg><p>矢量</p>",
-    "<div style=\"background:url(javascript:alert(6))\">样式</div>",
-    "<form action=\"https://evil.example/\"><input name=\"p\"></form>",
-    "<math><mtext><table><mglyph><style><img src=x onerror=alert(7)>",
-    "<p onclick=\"alert(8)\" onmouseover=\"alert(9)\">事件</p>",
-    "<object data=\"data:text/html;base64,PHNjcmlwdD5hbGVydCgxMCk8L3NjcmlwdD4=\"></object>",
-    "<meta http-equiv=\"refresh\" content=\"0;url=https://evil.example/\">",
-    "<base href=\"https://evil.example/\"><p>base</p>",
-    "<img src=\"data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMTEpPjwvc3ZnPg==\">",
-    "<style>body{display:none}</style><p>隐藏</p>",
-    "<noscript><p title=\"</noscript><img src=x onerror=alert(12)>\"></noscript>",
-];
+use common::FARM_XSS;
+use newsmirror::clean::sanitize;
 
 /// Classic vectors (OWASP filter-evasion cheat sheet and friends).
 const CLASSIC: [&str; 24] = [

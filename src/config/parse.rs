@@ -107,6 +107,54 @@ struct RawImages {
     max_per_article: Option<usize>,
 }
 
+/// The `[fetch]` keys a source may override too.
+struct FetchKeys<'a> {
+    timeout: &'a Option<Spanned<String>>,
+    connect_timeout: &'a Option<Spanned<String>>,
+    delay: &'a Option<Spanned<String>>,
+    max_bytes: Option<u64>,
+    page_max_bytes: Option<u64>,
+    retries: Option<u32>,
+    user_agent: &'a Option<String>,
+    proxy: &'a Option<Spanned<String>>,
+}
+
+type DurationKey<'a> =
+    dyn Fn(&str, &Option<Spanned<String>>) -> Result<Option<Duration>, ConfigError> + 'a;
+type ProxyKey<'a> =
+    dyn Fn(&str, &Option<Spanned<String>>) -> Result<Option<String>, ConfigError> + 'a;
+
+impl FetchKeys<'_> {
+    /// Sets what the keys set; `prefix` names the table in error messages.
+    fn apply(
+        &self,
+        s: &mut FetchSettings,
+        prefix: &str,
+        duration: &DurationKey<'_>,
+        proxy: &ProxyKey<'_>,
+    ) -> Result<(), ConfigError> {
+        if let Some(d) = duration(&format!("{prefix}timeout"), self.timeout)? {
+            s.timeout = d;
+        }
+        if let Some(d) = duration(&format!("{prefix}connect_timeout"), self.connect_timeout)? {
+            s.connect_timeout = d;
+        }
+        if let Some(d) = duration(&format!("{prefix}delay"), self.delay)? {
+            s.delay = d;
+        }
+        s.max_bytes = self.max_bytes.unwrap_or(s.max_bytes);
+        s.page_max_bytes = self.page_max_bytes.unwrap_or(s.page_max_bytes);
+        s.retries = self.retries.unwrap_or(s.retries);
+        if let Some(ua) = self.user_agent {
+            s.user_agent = ua.clone();
+        }
+        if let Some(p) = proxy(&format!("{prefix}proxy"), self.proxy)? {
+            s.proxy = Some(p);
+        }
+        Ok(())
+    }
+}
+
 impl Config {
     /// Reads and validates a config file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
@@ -166,22 +214,17 @@ impl Config {
 
         let rf = &raw.fetch;
         let mut fetch = FetchSettings::default();
-        if let Some(d) = duration("fetch.timeout", &rf.timeout)? {
-            fetch.timeout = d;
-        }
-        if let Some(d) = duration("fetch.connect_timeout", &rf.connect_timeout)? {
-            fetch.connect_timeout = d;
-        }
-        if let Some(d) = duration("fetch.delay", &rf.delay)? {
-            fetch.delay = d;
-        }
-        fetch.max_bytes = rf.max_bytes.unwrap_or(fetch.max_bytes);
-        fetch.page_max_bytes = rf.page_max_bytes.unwrap_or(fetch.page_max_bytes);
-        fetch.retries = rf.retries.unwrap_or(fetch.retries);
-        if let Some(ua) = &rf.user_agent {
-            fetch.user_agent = ua.clone();
-        }
-        fetch.proxy = proxy("fetch.proxy", &rf.proxy)?;
+        let keys = FetchKeys {
+            timeout: &rf.timeout,
+            connect_timeout: &rf.connect_timeout,
+            delay: &rf.delay,
+            max_bytes: rf.max_bytes,
+            page_max_bytes: rf.page_max_bytes,
+            retries: rf.retries,
+            user_agent: &rf.user_agent,
+            proxy: &rf.proxy,
+        };
+        keys.apply(&mut fetch, "fetch.", &duration, &proxy)?;
         let concurrency = positive("fetch.concurrency", &rf.concurrency, 8)?;
         let per_host = positive("fetch.per_host", &rf.per_host, 2)?;
 
@@ -243,24 +286,17 @@ impl Config {
                 feeds.push(url);
             }
             let mut sf = fetch.clone();
-            if let Some(d) = duration("timeout", &rs.timeout)? {
-                sf.timeout = d;
-            }
-            if let Some(d) = duration("connect_timeout", &rs.connect_timeout)? {
-                sf.connect_timeout = d;
-            }
-            if let Some(d) = duration("delay", &rs.delay)? {
-                sf.delay = d;
-            }
-            sf.max_bytes = rs.max_bytes.unwrap_or(sf.max_bytes);
-            sf.page_max_bytes = rs.page_max_bytes.unwrap_or(sf.page_max_bytes);
-            sf.retries = rs.retries.unwrap_or(sf.retries);
-            if let Some(ua) = &rs.user_agent {
-                sf.user_agent = ua.clone();
-            }
-            if let Some(p) = proxy("proxy", &rs.proxy)? {
-                sf.proxy = Some(p);
-            }
+            let keys = FetchKeys {
+                timeout: &rs.timeout,
+                connect_timeout: &rs.connect_timeout,
+                delay: &rs.delay,
+                max_bytes: rs.max_bytes,
+                page_max_bytes: rs.page_max_bytes,
+                retries: rs.retries,
+                user_agent: &rs.user_agent,
+                proxy: &rs.proxy,
+            };
+            keys.apply(&mut sf, "", &duration, &proxy)?;
             let interval = duration("interval", &rs.interval)?.unwrap_or(DEFAULT_INTERVAL);
             let folder = match &rs.import_from {
                 None => slug.clone(),

@@ -80,6 +80,16 @@ fn info_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<ArticleInfo> {
     })
 }
 
+fn revision_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<RevisionRow> {
+    Ok(RevisionRow {
+        n: r.get(0)?,
+        seen_ms: r.get(1)?,
+        title: r.get(2)?,
+        content: r.get(3)?,
+        hash: r.get(4)?,
+    })
+}
+
 const INFO: &str = "SELECT pk, source, id, path, link, title, published_ms, first_seen_ms, status,
     status_ms FROM articles";
 
@@ -108,17 +118,9 @@ impl Store {
                 "SELECT n, seen_ms, title, content, hash FROM revisions WHERE article = ?1 ORDER BY n",
             )
             .map_err(|e| self.err(e))?;
-        st.query_map([article], |r| {
-            Ok(RevisionRow {
-                n: r.get(0)?,
-                seen_ms: r.get(1)?,
-                title: r.get(2)?,
-                content: r.get(3)?,
-                hash: r.get(4)?,
-            })
-        })
-        .and_then(Iterator::collect)
-        .map_err(|e| self.err(e))
+        st.query_map([article], revision_of)
+            .and_then(Iterator::collect)
+            .map_err(|e| self.err(e))
     }
 
     /// The newest revision of an article.
@@ -128,18 +130,7 @@ impl Store {
                 "SELECT n, seen_ms, title, content, hash FROM revisions WHERE article = ?1
                  ORDER BY n DESC LIMIT 1",
             )
-            .and_then(|mut st| {
-                st.query_row([article], |r| {
-                    Ok(RevisionRow {
-                        n: r.get(0)?,
-                        seen_ms: r.get(1)?,
-                        title: r.get(2)?,
-                        content: r.get(3)?,
-                        hash: r.get(4)?,
-                    })
-                })
-                .optional()
-            })
+            .and_then(|mut st| st.query_row([article], revision_of).optional())
             .map_err(|e| self.err(e))
     }
 

