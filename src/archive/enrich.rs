@@ -49,6 +49,17 @@ pub fn looks_like_summary(content: &str) -> bool {
         .any(|m| tail.trim_end().ends_with(m))
 }
 
+/// Whether content from `source`'s feed needs any work: its page fetched, or its images
+/// rewritten. Most items of full-content feeds need none and never become jobs.
+pub fn needs_work(source: &Source, content: &str) -> bool {
+    source.images.feed_content
+        || match source.fulltext {
+            FullText::Feed => false,
+            FullText::Page => true,
+            FullText::Auto => looks_like_summary(content),
+        }
+}
+
 /// One piece of content to complete.
 pub(super) struct Job {
     pub source: Source,

@@ -238,7 +238,9 @@ impl Archive {
                 .meta(&list_style_key(&s.slug))?
                 .and_then(|j| serde_json::from_str(&j).ok())
                 .unwrap_or_default();
-            let rows = self.store.list_rows(&s.slug, style.limit, by_id)?;
+            let rows =
+                self.store
+                    .list_rows(&s.slug, style.limit, by_id, config.history.annotate)?;
             if rows.is_empty() {
                 continue;
             }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use tokio::sync::watch;
 use url::Url;
 
-use super::enrich::{Job, enrich_all};
+use super::enrich::{Job, enrich_all, needs_work};
 use super::select::{Edit, select_new};
 use super::{Archive, ArchiveError, io_err};
 use crate::config::{Config, Source};
@@ -207,12 +207,11 @@ pub async fn update(
     if report.edited > 0 {
         super::render_changes(archive, now_ms)?;
     }
-    if config.layout == crate::config::Layout::Flat {
+    if config.layout == crate::config::Layout::Flat && report.new_articles() > 0 {
+        let counts = archive.store.counts()?;
         for s in report.sources.iter().filter(|s| s.new > 0) {
-            let n = archive
-                .store
-                .counts()?
-                .into_iter()
+            let n = counts
+                .iter()
                 .find(|c| c.source == s.slug)
                 .map_or(0, |c| c.articles);
             if n > FOLDER_WARN && n - (s.new as i64) <= FOLDER_WARN {
@@ -238,25 +237,32 @@ async fn complete(
     edits: &mut [Edit],
     report: &mut UpdateReport,
 ) -> Result<(), ArchiveError> {
-    let source_of = |slug: &str| config.sources.iter().find(|s| s.slug == slug).cloned();
+    let source_of = |slug: &str| config.sources.iter().find(|s| s.slug == slug);
+    // (index into pending, or into edits past pending's length; the job)
     let mut jobs = Vec::new();
-    for (rec, _) in pending.iter() {
-        if let Some(source) = source_of(&rec.source) {
+    let mut slots = Vec::new();
+    for (i, (rec, _)) in pending.iter().enumerate() {
+        if let Some(source) = source_of(&rec.source)
+            && needs_work(source, &rec.content)
+        {
+            slots.push(i);
             jobs.push(Job {
-                source,
+                source: source.clone(),
                 link: rec.link.clone(),
                 content: rec.content.clone(),
                 path: rec.path.clone(),
             });
         }
     }
-    let n_new = jobs.len();
-    for e in edits.iter() {
-        if let (Some(a), true) = (archive.store.article_by_pk(e.pk)?, true)
+    let n_new = pending.len();
+    for (i, e) in edits.iter().enumerate() {
+        if let Some(a) = archive.store.article_by_pk(e.pk)?
             && let Some(source) = source_of(&a.source)
+            && needs_work(source, &e.content)
         {
+            slots.push(n_new + i);
             jobs.push(Job {
-                source,
+                source: source.clone(),
                 link: a.link,
                 content: e.content.clone(),
                 path: a.path,
@@ -267,7 +273,7 @@ async fn complete(
         return Ok(());
     }
     let done = enrich_all(fetcher, &archive.dir, jobs).await;
-    for (i, d) in done.into_iter().enumerate() {
+    for (i, d) in slots.into_iter().zip(done) {
         for w in &d.warnings {
             tracing::warn!("{w}");
         }

@@ -29,7 +29,9 @@ fn normalize(s: &str) -> String {
     let flat = crate::mirror::flatten_content(s);
     let mut out = String::with_capacity(flat.len());
     let mut rest = flat.as_str();
-    while let Some(pos) = rest.find("http") {
+    // Tracking parameters live in query strings: without a `?` there is nothing to drop.
+    let has_query = flat.contains('?');
+    while has_query && let Some(pos) = rest.find("http") {
         out.push_str(&rest[..pos]);
         let tail = &rest[pos..];
         let end = tail

@@ -232,10 +232,21 @@ impl Store {
     /// The first `limit` entries of a source's list: articles and kept list lines, in byte
     /// order of their paths (the order of file names in a directory listing), or by id
     /// (newest first) when `by_id`.
-    pub fn list_rows(&self, source: &str, limit: usize, by_id: bool) -> Result<Vec<ListRow>> {
+    pub fn list_rows(
+        &self,
+        source: &str,
+        limit: usize,
+        by_id: bool,
+        with_marks: bool,
+    ) -> Result<Vec<ListRow>> {
+        // The edited/removed marks cost a lookup a row: only when lists show them.
+        let marks = if with_marks {
+            "status = 'removed', EXISTS (SELECT 1 FROM revisions r WHERE r.article = a.pk AND r.n > 1)"
+        } else {
+            "0, 0"
+        };
         let sql = format!(
-            "SELECT path, title, published_ms, status = 'removed',
-             EXISTS (SELECT 1 FROM revisions r WHERE r.article = a.pk AND r.n > 1)
+            "SELECT path, title, published_ms, {marks}
              FROM articles a WHERE source = ?1 ORDER BY {} LIMIT ?2",
             if by_id { "id" } else { "path" }
         );
