@@ -243,8 +243,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Status { config, json } => {
             let config = load(&config.config)?;
-            // Reading needs no lock; the database is opened read-write but only read.
-            let archive = Archive::open(&config)?;
+            // Reading needs no lock, and does no recovery: another run may be writing.
+            let archive = Archive::open_to_read(&config)?;
             let health = archive::health(&archive.store, &config.sources)?;
             output::print_status(&health, json)?;
             Ok(ExitCode::SUCCESS)
@@ -288,7 +288,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 None => i64::MIN,
                 Some(s) => parse_since(&s).map_err(|e| anyhow::anyhow!(e).context(Exit(2)))?,
             };
-            let archive = Archive::open(&config)?;
+            let archive = Archive::open_to_read(&config)?;
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
             archive
@@ -332,7 +332,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             json,
         } => {
             let config = load(&config.config)?;
-            let archive = Archive::open(&config)?;
+            let archive = Archive::open_to_read(&config)?;
             let (slug, id) = article
                 .split_once('/')
                 .and_then(|(s, i)| Some((s, i.trim_end_matches(".md").parse::<i64>().ok()?)))

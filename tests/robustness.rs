@@ -41,6 +41,15 @@ fn two_updates_at_once_one_waits_or_exits_3() {
         "{msg}"
     );
 
+    // Reading while the other run writes: no lock needed, nothing touched.
+    let status = newsmirror(&["status", "--config", cfg_s]);
+    assert_eq!(
+        status.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+
     let waiter = command(&["-q", "update", "--wait", "--config", cfg_s])
         .spawn()
         .unwrap();

@@ -156,6 +156,20 @@ impl Archive {
     /// Opens the archive of `config`, creating it when missing. When the database is new
     /// (a fresh clone, a deleted database) or a previous run was interrupted, it is brought in
     /// line with the files first.
+    /// Opens the archive to read only (`status`, `history`, `export`): no recovery, no
+    /// rebuild, so that it is safe while another run holds the lock and is writing.
+    pub fn open_to_read(config: &Config) -> Result<Archive, ArchiveError> {
+        let state = config.archive_dir.join(STATE_DIR);
+        std::fs::create_dir_all(&state).map_err(io_err(&state))?;
+        let (store, _) = Store::open(&state.join("newsmirror.sqlite"))?;
+        Ok(Archive {
+            dir: config.archive_dir.clone(),
+            store,
+            reconciled: None,
+        })
+    }
+
+    /// Opens the archive to write (the caller holds the lock).
     pub fn open(config: &Config) -> Result<Archive, ArchiveError> {
         let dir = config.archive_dir.clone();
         let state = dir.join(STATE_DIR);
