@@ -112,6 +112,20 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print the article newsmirror extracts from a page (URL or saved file): to try a
+    /// source's `content_selector` / `remove_selectors` before an update uses them.
+    Extract {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// Use this source's rules and fetch settings.
+        #[arg(long)]
+        source: Option<String>,
+        /// Print plain text instead of the cleaned HTML.
+        #[arg(long)]
+        text: bool,
+        /// An http(s) URL, or a saved HTML file.
+        target: String,
+    },
     /// Manage the config's sources.
     Sources {
         #[command(subcommand)]
@@ -346,6 +360,54 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let revisions = archive.store.revisions(info.pk)?;
             let events = archive.store.events_of(info.pk)?;
             output::print_history(&info, &revisions, &events, json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Extract {
+            config,
+            source,
+            text,
+            target,
+        } => {
+            let config = load(&config.config)?;
+            let src = match &source {
+                Some(slug) => Some(config.sources.iter().find(|s| &s.slug == slug).ok_or_else(
+                    || anyhow::anyhow!("no source {slug:?} in the config").context(Exit(2)),
+                )?),
+                None => None,
+            };
+            let rules = src.map(|s| s.rules.clone()).unwrap_or_default();
+            let (bytes, content_type, url) = match url::Url::parse(&target) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") => {
+                    let settings = src.map_or_else(|| config.fetch.clone(), |s| s.fetch.clone());
+                    let fetcher = crate::fetch::Fetcher::new(1, 1);
+                    let got = runtime()?.block_on(fetcher.get(
+                        &u,
+                        &crate::fetch::Validators::default(),
+                        &settings,
+                        crate::fetch::Kind::Page,
+                    ));
+                    match got.with_context(|| format!("cannot fetch {u}"))? {
+                        crate::fetch::Fetched::Body(b) => (b.bytes, b.content_type, b.final_url),
+                        crate::fetch::Fetched::NotModified => anyhow::bail!("{u} answered 304"),
+                    }
+                }
+                _ => {
+                    let path = std::path::absolute(&target)?;
+                    let bytes = std::fs::read(&path)
+                        .with_context(|| format!("cannot read {}", path.display()))?;
+                    let url = url::Url::from_file_path(&path)
+                        .map_err(|_| anyhow::anyhow!("{} is not a file path", path.display()))?;
+                    (bytes, None, url)
+                }
+            };
+            let page = crate::fetch::charset::decode(&bytes, content_type.as_deref());
+            let got = crate::extract::extract(&page.text, &url, &rules)
+                .with_context(|| format!("cannot extract {target}"))?;
+            if text {
+                println!("{}", got.text);
+            } else {
+                println!("{}", crate::clean::sanitize(&got.html, &url));
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Sources {

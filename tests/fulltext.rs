@@ -350,3 +350,61 @@ fn chinese_readability_pages() {
         assert!(f1 >= 0.9, "{name}: F1 {f1:.3}");
     }
 }
+
+#[test]
+fn extract_command_tries_rules_on_a_page_or_a_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start();
+    server.route(
+        "/a/1",
+        Answer::ok(
+            "text/html; charset=utf-8",
+            page("标题", &PARAS, "/img/p0.png"),
+        ),
+    );
+    let cfg = config(
+        tmp.path(),
+        "content_selector = \".post-content\"",
+        &server.url("/feed"),
+    );
+    let c = cfg.to_str().unwrap();
+    let out = newsmirror(&[
+        "extract",
+        "--config",
+        c,
+        "--source",
+        "s",
+        "--text",
+        &server.url("/a/1"),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(PARAS[0]) && !text.contains("图片说明文字") && !text.contains("栏目3"),
+        "{text}"
+    );
+    // A saved file, the general extractor, cleaned HTML.
+    let file = tmp.path().join("page.html");
+    std::fs::write(&file, page("标题", &PARAS, "https://img.example/p.png")).unwrap();
+    let out = newsmirror(&["extract", "--config", c, file.to_str().unwrap()]);
+    let html = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        html.contains("<p>") && html.contains(PARAS[3]) && !html.contains("<script"),
+        "{html}"
+    );
+    // An unknown source is a usage error.
+    let out = newsmirror(&[
+        "extract",
+        "--config",
+        c,
+        "--source",
+        "nope",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+}
