@@ -266,7 +266,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Render { config } => {
             let config = load(&config.config)?;
             let (_lock, archive) = open(&config, false, cli.quiet)?;
-            let changed = archive.render_articles()? + archive.render_indexes(&config)?;
+            let changed = archive.render_articles()?
+                + archive.render_indexes(&config)?
+                + archive.render_feeds(&config, None)?;
             if !cli.quiet {
                 println!("render: {changed} files rewritten");
             }

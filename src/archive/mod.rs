@@ -240,6 +240,67 @@ impl Archive {
         Ok(changed)
     }
 
+    /// Rewrites `feeds/<slug>.{atom,rss,json}` of the sources in `only` (all when `None`, and
+    /// any whose feed files are missing) and `feeds/all.atom`. Returns how many files changed.
+    pub fn render_feeds(
+        &self,
+        config: &Config,
+        only: Option<&[String]>,
+    ) -> Result<usize, ArchiveError> {
+        use render::feeds::{FEED_LEN, FeedMeta, atom, json, rss};
+        if !config.feeds_out {
+            return Ok(0);
+        }
+        let dir = self.dir.join("feeds");
+        let mut changed = 0;
+        let mut write = |name: String, text: String| -> Result<(), ArchiveError> {
+            let path = dir.join(name);
+            if render::write_if_changed(&path, text.as_bytes()).map_err(io_err(&path))? {
+                changed += 1;
+            }
+            Ok(())
+        };
+        let mut any = false;
+        for s in &config.sources {
+            let missing = !dir.join(format!("{}.atom", s.slug)).exists();
+            if !(missing || only.is_none_or(|o| o.contains(&s.slug))) {
+                continue;
+            }
+            let entries = self.store.newest_entries(Some(&s.slug), FEED_LEN)?;
+            if entries.is_empty() {
+                continue;
+            }
+            any = true;
+            let id = format!("urn:newsmirror:{}", s.slug);
+            let link = s
+                .feeds
+                .first()
+                .map(|u| u.origin().ascii_serialization())
+                .filter(|o| o.starts_with("http"))
+                .unwrap_or_else(|| "https://invalid.example/".into());
+            let meta = FeedMeta {
+                id: &id,
+                title: &s.name,
+                link: &link,
+            };
+            write(format!("{}.atom", s.slug), atom(&meta, &entries))?;
+            write(format!("{}.rss", s.slug), rss(&meta, &entries))?;
+            write(format!("{}.json", s.slug), json(&meta, &entries))?;
+        }
+        if any || !dir.join("all.atom").exists() {
+            let entries = self.store.newest_entries(None, FEED_LEN)?;
+            if !entries.is_empty() {
+                let meta = FeedMeta {
+                    id: "urn:newsmirror:all",
+                    title: "新闻镜像 · News mirror",
+                    link: "https://invalid.example/",
+                };
+                write("all.atom".into(), atom(&meta, &entries))?;
+            }
+        }
+        Ok(changed)
+    }
+
     /// Rewrites every list and the README from the database, touching only files whose bytes
     /// change. Returns how many files changed.
     pub fn render_indexes(&self, config: &Config) -> Result<usize, ArchiveError> {

@@ -224,6 +224,13 @@ pub async fn update(
         }
     }
     report.indexes_changed = archive.render_indexes(config)?;
+    let changed: Vec<String> = report
+        .sources
+        .iter()
+        .filter(|s| s.new + s.edited > 0)
+        .map(|s| s.slug.clone())
+        .collect();
+    report.indexes_changed += archive.render_feeds(config, Some(&changed))?;
     tracing::info!(elapsed = ?started.elapsed(), "rendered indexes");
     Ok(report)
 }

@@ -39,6 +39,8 @@ pub struct Config {
     pub per_host: usize,
     /// Where new article files go.
     pub layout: Layout,
+    /// Write `feeds/<slug>.{atom,rss,json}` and `feeds/all.atom` beside the mirror files.
+    pub feeds_out: bool,
     pub publish: PublishSettings,
     pub history: HistorySettings,
     pub sources: Vec<Source>,

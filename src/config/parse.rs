@@ -32,6 +32,8 @@ struct RawArchive {
     dir: String,
     #[serde(default)]
     layout: Layout,
+    #[serde(default)]
+    feeds: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -412,6 +414,7 @@ impl Config {
             concurrency,
             per_host,
             layout: raw.archive.layout,
+            feeds_out: raw.archive.feeds,
             publish: PublishSettings {
                 git: raw.publish.git,
                 remotes,

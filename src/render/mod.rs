@@ -5,6 +5,7 @@
 
 mod changes;
 pub mod export;
+pub mod feeds;
 mod readme;
 
 use std::io::Write;

@@ -80,3 +80,48 @@ impl Store {
         Ok(())
     }
 }
+
+/// An article as feeds show it: its newest revision.
+#[derive(Debug, Clone)]
+pub struct FeedEntry {
+    pub source: String,
+    pub id: i64,
+    pub title: String,
+    pub link: String,
+    pub published_ms: i64,
+    pub first_seen_ms: i64,
+    pub content: String,
+}
+
+impl Store {
+    /// The newest `limit` articles (by publication) of a source, or of all sources.
+    pub fn newest_entries(
+        &self,
+        source: Option<&str>,
+        limit: usize,
+    ) -> super::Result<Vec<FeedEntry>> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT a.source, a.id, r.title, a.link, a.published_ms, a.first_seen_ms, r.content
+                 FROM articles a JOIN revisions r ON r.article = a.pk
+                 AND r.n = (SELECT MAX(n) FROM revisions WHERE article = a.pk)
+                 WHERE (?1 IS NULL OR a.source = ?1)
+                 ORDER BY a.published_ms DESC, a.id LIMIT ?2",
+            )
+            .map_err(|e| self.err(e))?;
+        st.query_map(params![source, limit as i64], |r| {
+            Ok(FeedEntry {
+                source: r.get(0)?,
+                id: r.get(1)?,
+                title: r.get(2)?,
+                link: r.get(3)?,
+                published_ms: r.get(4)?,
+                first_seen_ms: r.get(5)?,
+                content: r.get(6)?,
+            })
+        })
+        .and_then(Iterator::collect)
+        .map_err(|e| self.err(e))
+    }
+}

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OptionalExtension};
 
 pub use articles::{ArticleRecord, ListRow, RenderedArticle, Repeat, SourceCount};
-pub use export::{ExportedArticle, ExportedRevision};
+pub use export::{ExportedArticle, ExportedRevision, FeedEntry};
 pub use feeds::{FeedRow, FeedState};
 pub use history::{ArticleInfo, CheckResult, CheckTarget, EventRow, RevisionRow};
 
