@@ -100,10 +100,7 @@ pub fn rss(meta: &FeedMeta<'_>, entries: &[FeedEntry]) -> String {
         })
         .collect();
     channel.set_items(items);
-    format!(
-        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n{}\n",
-        channel.to_string()
-    )
+    format!("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n{channel}\n")
 }
 
 pub fn json(meta: &FeedMeta<'_>, entries: &[FeedEntry]) -> String {
