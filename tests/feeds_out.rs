@@ -90,3 +90,28 @@ fn feeds_out_parse_and_carry_the_articles() {
     assert_eq!(update(&cfg).0, 0);
     assert_eq!(before, mtimes(&out));
 }
+
+#[test]
+fn feeds_out_are_well_formed_xml() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        fixtures().join("seed/feed.xml"),
+        tmp.path().join("feed.xml"),
+    )
+    .unwrap();
+    let cfg = write_config(tmp.path(), "", &[("dw", "德国之声", &["feed.xml"])]);
+    let text = std::fs::read_to_string(&cfg)
+        .unwrap()
+        .replace("dir = \"archive\"", "dir = \"archive\"\nfeeds = true");
+    std::fs::write(&cfg, text).unwrap();
+    assert_eq!(update(&cfg).0, 0);
+    for name in ["dw.atom", "dw.rss", "all.atom"] {
+        let text = std::fs::read_to_string(tmp.path().join("archive/feeds").join(name)).unwrap();
+        assert!(text.starts_with("<?xml"), "{name}");
+        assert_eq!(
+            text.matches("<?xml").count(),
+            1,
+            "{name}: one XML declaration, at the start"
+        );
+    }
+}

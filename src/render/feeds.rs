@@ -72,10 +72,8 @@ pub fn atom(meta: &FeedMeta<'_>, entries: &[FeedEntry]) -> String {
         })
         .collect();
     feed.set_entries(items);
-    format!(
-        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n{}\n",
-        feed.to_string()
-    )
+    // The crate writes its own XML declaration.
+    feed.to_string() + "\n"
 }
 
 pub fn rss(meta: &FeedMeta<'_>, entries: &[FeedEntry]) -> String {
@@ -100,7 +98,8 @@ pub fn rss(meta: &FeedMeta<'_>, entries: &[FeedEntry]) -> String {
         })
         .collect();
     channel.set_items(items);
-    format!("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n{channel}\n")
+    // The crates write their own XML declaration.
+    format!("{channel}\n")
 }
 
 pub fn json(meta: &FeedMeta<'_>, entries: &[FeedEntry]) -> String {
