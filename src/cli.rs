@@ -4,6 +4,7 @@
 //! 2 a bad command line or config; 3 the archive is locked by another run.
 
 mod output;
+mod reader;
 mod service;
 
 use std::path::{Path, PathBuf};
@@ -131,6 +132,38 @@ enum Command {
         #[command(subcommand)]
         action: SourcesAction,
     },
+    /// Serves the archive to readers: pages, feeds and search (read-only).
+    Serve {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// Where to listen; loopback unless told otherwise (port 0 picks a free port).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
+    },
+    /// Searches the archive (Chinese words; traditional and simplified alike).
+    Search {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// Only this source.
+        #[arg(long)]
+        source: Option<String>,
+        #[arg(long, default_value_t = 1)]
+        page: usize,
+        #[arg(long)]
+        json: bool,
+        query: String,
+    },
+    /// Rebuilds the search index from the database.
+    Reindex {
+        #[command(flatten)]
+        config: ConfigArg,
+    },
+    /// Writes the archive as a static site (pages, feeds, images) into OUT.
+    Site {
+        #[command(flatten)]
+        config: ConfigArg,
+        out: PathBuf,
+    },
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -192,13 +225,13 @@ pub fn main() -> ExitCode {
 /// An error that carries its exit code.
 #[derive(Debug, thiserror::Error)]
 #[error("exit {0}")]
-struct Exit(u8);
+pub(crate) struct Exit(pub(crate) u8);
 
 fn load(config: &Path) -> anyhow::Result<Config> {
     Config::load(config).map_err(|e| anyhow::Error::new(e).context(Exit(2)))
 }
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -431,6 +464,29 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 );
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve { config, addr } => {
+            let config = load(&config.config)?;
+            reader::serve(&config, addr, cli.quiet)
+        }
+        Command::Search {
+            config,
+            source,
+            page,
+            json,
+            query,
+        } => {
+            let config = load(&config.config)?;
+            reader::search(&config, &query, source, page, json)
+        }
+        Command::Reindex { config } => {
+            let config = load(&config.config)?;
+            let (_lock, mut archive) = open(&config, false, cli.quiet)?;
+            reader::reindex(&config, &mut archive, cli.quiet)
+        }
+        Command::Site { config, out } => {
+            let config = load(&config.config)?;
+            reader::site(&config, &out, cli.quiet)
         }
         Command::Sources {
             action: SourcesAction::Export { config },

@@ -17,4 +17,6 @@ pub mod history;
 pub mod mirror;
 pub mod publish;
 pub mod render;
+pub mod search;
 pub mod store;
+pub mod web;

@@ -14,6 +14,7 @@ mod publishing;
 mod recheck;
 mod reconcile;
 mod select;
+mod site;
 mod update;
 
 use std::path::{Path, PathBuf};
@@ -25,6 +26,7 @@ pub use import::{ImportReport, import};
 pub use lock::{ArchiveLock, LockError};
 pub use publishing::{PublishReport, commit_message, publish};
 pub use recheck::{RecheckReport, recheck};
+pub use site::{SiteReport, build_site};
 pub use reconcile::ReconcileReport;
 pub use update::{
     FeedDone, FeedFailure, ProgressFn, SourceReport, UpdateOptions, UpdateReport, backoff_ms,
@@ -210,6 +212,28 @@ impl Archive {
             archive.reconciled = Some(report);
         }
         Ok(archive)
+    }
+
+    /// Brings the search index up to date with the database (creating it when missing).
+    /// Search is a convenience: a failure is logged, never fatal to archiving.
+    pub fn sync_search(&mut self) -> usize {
+        let state = self.dir.join(STATE_DIR);
+        let missing = !state.join(crate::search::INDEX_DIR).join("meta.json").exists();
+        match self.store.search_queue_len() {
+            Ok(0) if !missing => return 0,
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!("search index not updated: {e}");
+                return 0;
+            }
+        }
+        match crate::search::sync(&state, &mut self.store) {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::warn!("search index not updated: {e}; `newsmirror reindex` rebuilds it");
+                0
+            }
+        }
     }
 
     /// The folder of a source's articles.

@@ -77,5 +77,6 @@ pub async fn recheck(
         render_changes(archive, now_ms)?;
         archive.render_indexes(config)?;
     }
+    archive.sync_search();
     Ok(report)
 }

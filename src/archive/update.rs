@@ -231,6 +231,8 @@ pub async fn update(
         .map(|s| s.slug.clone())
         .collect();
     report.indexes_changed += archive.render_feeds(config, Some(&changed))?;
+    let indexed = archive.sync_search();
+    tracing::info!(indexed, "search index");
     tracing::info!(elapsed = ?started.elapsed(), "rendered indexes");
     Ok(report)
 }

@@ -6,6 +6,7 @@
 mod changes;
 pub mod export;
 pub mod feeds;
+pub mod pages;
 mod readme;
 
 use std::io::Write;

@@ -9,6 +9,7 @@ mod articles;
 mod export;
 mod feeds;
 mod history;
+mod reader;
 
 use std::path::{Path, PathBuf};
 
@@ -18,6 +19,7 @@ pub use articles::{ArticleRecord, ListRow, RenderedArticle, Repeat, SourceCount}
 pub use export::{ExportedArticle, ExportedRevision, FeedEntry};
 pub use feeds::{FeedRow, FeedState};
 pub use history::{ArticleInfo, CheckResult, CheckTarget, EventRow, RevisionRow};
+pub use reader::{ArticleRow, SearchDoc, SourceOverview};
 
 /// What went wrong in the database.
 #[derive(Debug, thiserror::Error)]
@@ -113,6 +115,22 @@ CREATE TABLE events (
 );
 CREATE INDEX events_at ON events (at_ms);
 CREATE INDEX events_article ON events (article);
+"#,
+    r#"
+-- 3: readers. Lists newest first, paged, need publication order per source and overall.
+CREATE INDEX articles_pub ON articles (source, published_ms);
+CREATE INDEX articles_pub_all ON articles (published_ms);
+-- Articles whose search document is stale: every new revision and every change of status
+-- queues its article; the search index drains the queue after it has committed.
+CREATE TABLE search_queue (article INTEGER PRIMARY KEY);
+INSERT INTO search_queue (article) SELECT pk FROM articles;
+CREATE TRIGGER search_queue_revision AFTER INSERT ON revisions BEGIN
+    INSERT OR IGNORE INTO search_queue (article) VALUES (new.article);
+END;
+CREATE TRIGGER search_queue_status AFTER UPDATE OF status ON articles
+    WHEN old.status IS NOT new.status BEGIN
+    INSERT OR IGNORE INTO search_queue (article) VALUES (new.pk);
+END;
 "#,
 ];
 

@@ -1,0 +1,139 @@
+//! The readers' commands: `serve`, `search`, `reindex`, `site`.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+use crate::archive::{self, Archive, ArchiveLock, STATE_DIR};
+use crate::config::Config;
+use crate::search::{SearchIndex, SearchQuery};
+
+/// Opens the search index; when it is missing or behind the database, brings it up to date
+/// first if no other run holds the archive (else serves what is there).
+fn open_index(config: &Config) -> anyhow::Result<SearchIndex> {
+    let state = config.archive_dir.join(STATE_DIR);
+    let mut archive = Archive::open_to_read(config)?;
+    let (index, created) = SearchIndex::open(&state)?;
+    let behind = archive.store.search_queue_len()? > 0;
+    if created || behind {
+        match ArchiveLock::acquire(&config.archive_dir, false) {
+            Ok(_lock) => {
+                let n = index.sync(&mut archive.store, created)?;
+                tracing::info!("search index: {n} articles indexed");
+            }
+            Err(e) => tracing::warn!("search index not brought up to date: {e}"),
+        }
+    }
+    Ok(index)
+}
+
+pub fn serve(config: &Config, addr: SocketAddr, quiet: bool) -> anyhow::Result<ExitCode> {
+    let index = open_index(config)?;
+    // Built now, so that the first search does not wait for the dictionary.
+    let _ = crate::search::jieba();
+    let app = crate::web::App::new(config, Some(index))?;
+    let rt = super::runtime()?;
+    rt.block_on(crate::web::serve(app, addr, |bound| {
+        if !quiet {
+            println!("newsmirror: serving http://{bound}/");
+            let _ = std::io::stdout().flush();
+        }
+    }))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Snippet HTML as terminal text: marks as 【】, entities decoded.
+fn plain(html: &str) -> String {
+    html.replace("<mark>", "【")
+        .replace("</mark>", "】")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&amp;", "&")
+}
+
+pub fn search(
+    config: &Config,
+    query: &str,
+    source: Option<String>,
+    page: usize,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    if let Some(s) = &source
+        && !config.sources.iter().any(|x| &x.slug == s)
+    {
+        return Err(anyhow::anyhow!("no source {s:?} in the config").context(super::Exit(2)));
+    }
+    let index = open_index(config)?;
+    let q = SearchQuery {
+        text: query.to_string(),
+        source,
+        page,
+        per_page: 20,
+    };
+    let hits = index.search(&q)?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if json {
+        let items: Vec<serde_json::Value> = hits
+            .hits
+            .iter()
+            .map(|h| {
+                serde_json::json!({
+                    "source": h.source,
+                    "id": h.id,
+                    "title": h.title,
+                    "published": crate::render::pages::when(h.published_ms),
+                    "snippet": plain(&h.snippet_html),
+                    "status": h.status,
+                })
+            })
+            .collect();
+        let doc = serde_json::json!({ "total": hits.total, "hits": items });
+        writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+    } else {
+        for h in &hits.hits {
+            writeln!(
+                out,
+                "{}\n  {}/{} · {}\n  {}\n",
+                plain(&h.title_html),
+                h.source,
+                h.id,
+                crate::render::pages::when(h.published_ms),
+                plain(&h.snippet_html)
+            )?;
+        }
+        writeln!(out, "{} found", hits.total)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn reindex(_config: &Config, archive: &mut Archive, quiet: bool) -> anyhow::Result<ExitCode> {
+    let state = archive.dir.join(STATE_DIR);
+    let n = crate::search::reindex(&state, &mut archive.store)
+        .context("cannot rebuild the search index")?;
+    if !quiet {
+        println!("reindex: {n} articles indexed");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn site(config: &Config, out: &Path, quiet: bool) -> anyhow::Result<ExitCode> {
+    let archive = Archive::open_to_read(config)?;
+    let report = archive::build_site(config, &archive, out)
+        .with_context(|| format!("cannot write the site into {}", out.display()))?;
+    if !quiet {
+        println!(
+            "site: {} files written, {} unchanged, in {}",
+            report.written,
+            report.unchanged,
+            out.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

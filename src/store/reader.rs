@@ -1,0 +1,192 @@
+//! What readers see: sources at a glance, articles newest first in pages, and the documents
+//! the search index is fed with.
+
+use rusqlite::params;
+
+use super::{Result, Store};
+
+/// A source at a glance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceOverview {
+    pub source: String,
+    pub articles: i64,
+    /// When the newest article was first seen (0 when none).
+    pub last_seen_ms: i64,
+}
+
+/// An article in a list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArticleRow {
+    pub source: String,
+    pub id: i64,
+    pub title: String,
+    pub published_ms: i64,
+    pub first_seen_ms: i64,
+    /// `live` or `removed`.
+    pub status: String,
+    /// How many revisions the archive holds.
+    pub revisions: i64,
+}
+
+/// An article as the search index holds it: its newest revision.
+#[derive(Debug, Clone)]
+pub struct SearchDoc {
+    pub pk: i64,
+    pub source: String,
+    pub id: i64,
+    pub title: String,
+    /// The newest revision's content, raw HTML.
+    pub content: String,
+    pub published_ms: i64,
+    pub status: String,
+}
+
+const ROW: &str = "SELECT a.source, a.id, a.title, a.published_ms, a.first_seen_ms, a.status,
+    (SELECT COUNT(*) FROM revisions r WHERE r.article = a.pk) FROM articles a";
+
+fn row_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<ArticleRow> {
+    Ok(ArticleRow {
+        source: r.get(0)?,
+        id: r.get(1)?,
+        title: r.get(2)?,
+        published_ms: r.get(3)?,
+        first_seen_ms: r.get(4)?,
+        status: r.get(5)?,
+        revisions: r.get(6)?,
+    })
+}
+
+const DOC: &str = "SELECT a.pk, a.source, a.id, r.title, r.content, a.published_ms, a.status
+    FROM articles a JOIN revisions r ON r.article = a.pk
+    AND r.n = (SELECT MAX(n) FROM revisions WHERE article = a.pk)";
+
+fn doc_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<SearchDoc> {
+    Ok(SearchDoc {
+        pk: r.get(0)?,
+        source: r.get(1)?,
+        id: r.get(2)?,
+        title: r.get(3)?,
+        content: r.get(4)?,
+        published_ms: r.get(5)?,
+        status: r.get(6)?,
+    })
+}
+
+impl Store {
+    /// Every source that holds articles, with its count and latest arrival.
+    pub fn overview(&self) -> Result<Vec<SourceOverview>> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT source, COUNT(*), MAX(first_seen_ms) FROM articles GROUP BY source",
+            )
+            .map_err(|e| self.err(e))?;
+        st.query_map([], |r| {
+            Ok(SourceOverview {
+                source: r.get(0)?,
+                articles: r.get(1)?,
+                last_seen_ms: r.get::<_, Option<i64>>(2)?.unwrap_or(0),
+            })
+        })
+        .and_then(Iterator::collect)
+        .map_err(|e| self.err(e))
+    }
+
+    /// Articles of `source` (all sources when `None`), newest publication first, skipping
+    /// `offset`.
+    pub fn newest_rows(
+        &self,
+        source: Option<&str>,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<ArticleRow>> {
+        let sql = match source {
+            Some(_) => format!(
+                "{ROW} WHERE a.source = ?1 ORDER BY a.published_ms DESC, a.id DESC
+                 LIMIT ?2 OFFSET ?3"
+            ),
+            None => format!(
+                "{ROW} WHERE ?1 IS NULL ORDER BY a.published_ms DESC, a.id DESC
+                 LIMIT ?2 OFFSET ?3"
+            ),
+        };
+        let mut st = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
+        st.query_map(params![source, limit as i64, offset as i64], row_of)
+            .and_then(Iterator::collect)
+            .map_err(|e| self.err(e))
+    }
+
+    /// How many articles `source` holds.
+    pub fn count_of(&self, source: &str) -> Result<i64> {
+        self.conn
+            .prepare_cached("SELECT COUNT(*) FROM articles WHERE source = ?1")
+            .and_then(|mut st| st.query_row([source], |r| r.get(0)))
+            .map_err(|e| self.err(e))
+    }
+
+    /// Up to `limit` articles waiting for the search index, with their newest revision.
+    pub fn search_queue(&self, limit: usize) -> Result<Vec<SearchDoc>> {
+        let mut st = self
+            .conn
+            .prepare_cached(&format!(
+                "{DOC} WHERE a.pk IN (SELECT article FROM search_queue ORDER BY article LIMIT ?1)"
+            ))
+            .map_err(|e| self.err(e))?;
+        st.query_map([limit as i64], doc_of)
+            .and_then(Iterator::collect)
+            .map_err(|e| self.err(e))
+    }
+
+    /// How many articles wait for the search index.
+    pub fn search_queue_len(&self) -> Result<i64> {
+        self.conn
+            .query_row("SELECT COUNT(*) FROM search_queue", [], |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+
+    /// Takes articles off the search queue once the index has committed them.
+    pub fn search_done(&mut self, pks: &[i64]) -> Result<()> {
+        let tx = self.conn.transaction().map_err(|e| StoreErr::of(&self.path, e))?;
+        {
+            let mut st = tx
+                .prepare_cached("DELETE FROM search_queue WHERE article = ?1")
+                .map_err(|e| StoreErr::of(&self.path, e))?;
+            for pk in pks {
+                st.execute([pk]).map_err(|e| StoreErr::of(&self.path, e))?;
+            }
+        }
+        tx.commit().map_err(|e| StoreErr::of(&self.path, e))
+    }
+
+    /// Empties the search queue (the index was rebuilt from every article).
+    pub fn search_clear(&self) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM search_queue", [])
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Calls `f` with every article's search document, one at a time.
+    pub fn for_each_search_doc<E: From<super::StoreError>>(
+        &self,
+        f: &mut dyn FnMut(SearchDoc) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        let mut st = self.conn.prepare(DOC).map_err(|e| self.err(e))?;
+        let mut rows = st.query([]).map_err(|e| self.err(e))?;
+        while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+            f(doc_of(r).map_err(|e| self.err(e))?)?;
+        }
+        Ok(())
+    }
+}
+
+struct StoreErr;
+
+impl StoreErr {
+    fn of(path: &std::path::Path, source: rusqlite::Error) -> super::StoreError {
+        super::StoreError {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
