@@ -26,8 +26,8 @@ pub use import::{ImportReport, import};
 pub use lock::{ArchiveLock, LockError};
 pub use publishing::{PublishReport, commit_message, publish};
 pub use recheck::{RecheckReport, recheck};
-pub use site::{SiteReport, build_site};
 pub use reconcile::ReconcileReport;
+pub use site::{SiteReport, build_site};
 pub use update::{
     FeedDone, FeedFailure, ProgressFn, SourceReport, UpdateOptions, UpdateReport, backoff_ms,
     update,
@@ -218,7 +218,10 @@ impl Archive {
     /// Search is a convenience: a failure is logged, never fatal to archiving.
     pub fn sync_search(&mut self) -> usize {
         let state = self.dir.join(STATE_DIR);
-        let missing = !state.join(crate::search::INDEX_DIR).join("meta.json").exists();
+        let missing = !state
+            .join(crate::search::INDEX_DIR)
+            .join("meta.json")
+            .exists();
         match self.store.search_queue_len() {
             Ok(0) if !missing => return 0,
             Ok(_) => {}

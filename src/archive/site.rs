@@ -144,10 +144,7 @@ pub fn build_site(
     out.write("feeds/all.atom", feeds::atom(&meta, &entries).as_bytes())?;
 
     // Articles, on two threads (each with its own connection).
-    let db = archive
-        .dir
-        .join(super::STATE_DIR)
-        .join("newsmirror.sqlite");
+    let db = archive.dir.join(super::STATE_DIR).join("newsmirror.sqlite");
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4));
     let chunk = keys.len().div_ceil(threads).max(1);
     let results: Vec<Result<SiteReport, ArchiveError>> = std::thread::scope(|scope| {
@@ -171,7 +168,11 @@ pub fn build_site(
     }
 
     // Images kept in the archive.
-    copy_assets(&archive.dir.join("assets"), &out_dir.join("assets"), &mut out.report)?;
+    copy_assets(
+        &archive.dir.join("assets"),
+        &out_dir.join("assets"),
+        &mut out.report,
+    )?;
     Ok(out.report)
 }
 

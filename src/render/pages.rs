@@ -487,7 +487,8 @@ mod tests {
 
     #[test]
     fn local_images_point_at_the_pages_assets() {
-        let html = r#"<p>x</p><img src="../../assets/ab12.jpg"><img src="https://e.com/assets/y.png">"#;
+        let html =
+            r#"<p>x</p><img src="../../assets/ab12.jpg"><img src="https://e.com/assets/y.png">"#;
         let out = article_html(html, "https://news.example/a/1", &Links::files(3));
         assert!(out.contains(r#"src="../../../assets/ab12.jpg""#), "{out}");
         assert!(out.contains(r#"src="https://e.com/assets/y.png""#), "{out}");

@@ -198,7 +198,9 @@ impl SearchIndex {
         if everything {
             writer.delete_all_documents().map_err(|e| self.err(e))?;
             store.for_each_search_doc(&mut |d: SearchDoc| -> Result<()> {
-                writer.add_document(self.document(&d)).map_err(|e| self.err(e))?;
+                writer
+                    .add_document(self.document(&d))
+                    .map_err(|e| self.err(e))?;
                 n += 1;
                 Ok(())
             })?;
@@ -215,7 +217,9 @@ impl SearchIndex {
                         self.fields.key,
                         &key_of(&d.source, d.id),
                     ));
-                    writer.add_document(self.document(d)).map_err(|e| self.err(e))?;
+                    writer
+                        .add_document(self.document(d))
+                        .map_err(|e| self.err(e))?;
                 }
                 writer.commit().map_err(|e| self.err(e))?;
                 let pks: Vec<i64> = docs.iter().map(|d| d.pk).collect();
@@ -300,7 +304,8 @@ impl SearchIndex {
             .map_err(|e| self.err(e))?;
         let mut body_gen =
             SnippetGenerator::create(&searcher, &query, f.body).map_err(|e| self.err(e))?;
-        body_gen.set_max_num_chars(160);
+        // Counted in bytes: about 80 Chinese characters.
+        body_gen.set_max_num_chars(240);
         let mut title_gen =
             SnippetGenerator::create(&searcher, &query, f.title).map_err(|e| self.err(e))?;
         title_gen.set_max_num_chars(1000);

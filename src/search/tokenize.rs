@@ -30,14 +30,17 @@ fn is_word(word: &str) -> bool {
     word.chars().any(char::is_alphanumeric)
 }
 
-/// The words of `folded` text in search mode, with their byte ranges.
+/// The words of `folded` text in search mode, with their byte ranges, in text order.
 pub fn search_words(folded: &str) -> Vec<(usize, usize, String)> {
-    jieba()
+    let mut words: Vec<(usize, usize, String)> = jieba()
         .cut_for_search(folded, true)
         .into_iter()
         .filter(|t| is_word(t.word))
         .map(|t| (t.byte_start, t.byte_end, t.word.to_lowercase()))
-        .collect()
+        .collect();
+    // Search mode gives a long word's parts before the word; snippets need text order.
+    words.sort_by_key(|&(from, to, _)| (from, to));
+    words
 }
 
 /// The words a query is made of (plain cut: the longest words), each with the shorter words
@@ -134,7 +137,13 @@ mod tests {
             let t = stream.token();
             words.push((text[t.offset_from..t.offset_to].to_string(), t.text.clone()));
         }
-        assert!(words.iter().any(|(orig, w)| orig == "總統" && w == "总统"), "{words:?}");
-        assert!(words.iter().all(|(_, w)| w != "，" && w != "。"), "{words:?}");
+        assert!(
+            words.iter().any(|(orig, w)| orig == "總統" && w == "总统"),
+            "{words:?}"
+        );
+        assert!(
+            words.iter().all(|(_, w)| w != "，" && w != "。"),
+            "{words:?}"
+        );
     }
 }

@@ -146,7 +146,10 @@ impl Store {
 
     /// Takes articles off the search queue once the index has committed them.
     pub fn search_done(&mut self, pks: &[i64]) -> Result<()> {
-        let tx = self.conn.transaction().map_err(|e| StoreErr::of(&self.path, e))?;
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| StoreErr::of(&self.path, e))?;
         {
             let mut st = tx
                 .prepare_cached("DELETE FROM search_queue WHERE article = ?1")

@@ -42,7 +42,11 @@ fn error(app: &App, code: StatusCode, message: &str) -> Response {
 
 fn internal(app: &App, e: impl std::fmt::Display) -> Response {
     tracing::error!("serve: {e}");
-    error(app, StatusCode::INTERNAL_SERVER_ERROR, "服务器出错，请稍后再试。")
+    error(
+        app,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "服务器出错，请稍后再试。",
+    )
 }
 
 async fn not_found(State(app): AppState) -> Response {
@@ -99,7 +103,12 @@ async fn home(State(app): AppState) -> Response {
             (r, name)
         })
         .collect();
-    html(pages::home(&Links::server(), &app.site_name, &cards, &newest))
+    html(pages::home(
+        &Links::server(),
+        &app.site_name,
+        &cards,
+        &newest,
+    ))
 }
 
 async fn list_redirect(Path(slug): Path<String>) -> Response {
@@ -119,7 +128,11 @@ fn page_of(s: Option<&str>) -> usize {
         .min(1_000_000)
 }
 
-async fn list(State(app): AppState, Path(slug): Path<String>, Query(q): Query<PageArg>) -> Response {
+async fn list(
+    State(app): AppState,
+    Path(slug): Path<String>,
+    Query(q): Query<PageArg>,
+) -> Response {
     let page = page_of(q.page.as_deref());
     let data = app.with_store(|s| {
         let count = s.count_of(&slug)?;
@@ -256,9 +269,18 @@ async fn feed(State(app): AppState, Path(file): Path<String>) -> Response {
     };
     use crate::render::feeds;
     let (body, ct) = match ext {
-        "atom" => (feeds::atom(&meta, &entries), "application/atom+xml; charset=utf-8"),
-        "rss" => (feeds::rss(&meta, &entries), "application/rss+xml; charset=utf-8"),
-        "json" => (feeds::json(&meta, &entries), "application/feed+json; charset=utf-8"),
+        "atom" => (
+            feeds::atom(&meta, &entries),
+            "application/atom+xml; charset=utf-8",
+        ),
+        "rss" => (
+            feeds::rss(&meta, &entries),
+            "application/rss+xml; charset=utf-8",
+        ),
+        "json" => (
+            feeds::json(&meta, &entries),
+            "application/feed+json; charset=utf-8",
+        ),
         _ => return not_found(State(app)).await,
     };
     ([(header::CONTENT_TYPE, ct)], body).into_response()
@@ -269,7 +291,10 @@ async fn asset(State(app): AppState, Path(file): Path<String>) -> Response {
     let ok = file.split_once('.').is_some_and(|(h, e)| {
         !h.is_empty()
             && h.bytes().all(|b| b.is_ascii_alphanumeric())
-            && matches!(e, "jpg" | "png" | "gif" | "webp" | "avif" | "svg" | "ico" | "bmp")
+            && matches!(
+                e,
+                "jpg" | "png" | "gif" | "webp" | "avif" | "svg" | "ico" | "bmp"
+            )
     });
     if !ok {
         return not_found(State(app)).await;
