@@ -291,12 +291,12 @@ fn assert_inert(html: &str, what: &str) {
             b'>' => in_tag = false,
             b' ' | b'\n' | b'\t' | b'/' if in_tag => {
                 let rest = &lower[i + 1..];
-                if rest.starts_with("on") {
-                    let name: String = rest[2..]
+                if let Some(tail) = rest.strip_prefix("on") {
+                    let name: String = tail
                         .chars()
                         .take_while(|c| c.is_ascii_alphabetic())
                         .collect();
-                    let after = &rest[2 + name.len()..];
+                    let after = &tail[name.len()..];
                     assert!(
                         name.is_empty() || !after.trim_start().starts_with('='),
                         "{what}: event handler on{name} in\n{html}"

@@ -2,7 +2,7 @@
 //! any sub-path, from `file://` and on GitHub Pages), with the feeds, the stylesheet and the
 //! archive's images. A rerun rewrites only the files whose bytes change.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::{Archive, ArchiveError, io_err};
 use crate::config::Config;
@@ -177,7 +177,7 @@ pub fn build_site(
 }
 
 fn articles(
-    db: &PathBuf,
+    db: &Path,
     dir: &Path,
     keys: &[(String, i64)],
     name_of: &dyn Fn(&str) -> String,
