@@ -3,6 +3,7 @@
 //! Exit codes: 0 every source succeeded; 1 some sources failed (the others were archived);
 //! 2 a bad command line or config; 3 the archive is locked by another run.
 
+mod extract;
 mod output;
 mod reader;
 mod service;
@@ -116,16 +117,24 @@ enum Command {
     /// Print the article newsmirror extracts from a page (URL or saved file): to try a
     /// source's `content_selector` / `remove_selectors` before an update uses them.
     Extract {
-        #[command(flatten)]
-        config: ConfigArg,
+        /// The config whose source rules `--source` names (optional otherwise).
+        #[arg(long)]
+        config: Option<PathBuf>,
         /// Use this source's rules and fetch settings.
         #[arg(long)]
         source: Option<String>,
-        /// Print plain text instead of the cleaned HTML.
-        #[arg(long)]
+        /// `text`: the body as plain text; `html`: the cleaned article HTML.
+        #[arg(long, value_enum, default_value = "html")]
+        format: extract::Format,
+        /// Same as `--format text`.
+        #[arg(long, hide = true)]
         text: bool,
-        /// An http(s) URL, or a saved HTML file.
-        target: String,
+        /// Write `DIR/<input stem>.txt|.html` per input instead of printing.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// http(s) URLs or saved HTML files (`.html.gz` is read through gzip).
+        #[arg(required = true)]
+        inputs: Vec<String>,
     },
     /// Manage the config's sources.
     Sources {
@@ -208,7 +217,7 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", message(&e));
             let code = if e
                 .downcast_ref::<LockError>()
                 .is_some_and(|l| matches!(l, LockError::Busy { .. }))
@@ -223,6 +232,26 @@ pub fn main() -> ExitCode {
 }
 
 /// An error that carries its exit code.
+/// The error's chain as one line: the exit-code marker left out, and a cause left out when the
+/// message before it already ends with it (many errors print their source themselves).
+fn message(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        if cause.downcast_ref::<Exit>().is_some() {
+            continue;
+        }
+        let text = cause.to_string();
+        if out.ends_with(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
+}
+
 #[derive(Debug, thiserror::Error)]
 #[error("exit {0}")]
 pub(crate) struct Exit(pub(crate) u8);
@@ -400,50 +429,26 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Extract {
             config,
             source,
+            format,
             text,
-            target,
+            out,
+            inputs,
         } => {
-            let config = load(&config.config)?;
-            let src = match &source {
-                Some(slug) => Some(config.sources.iter().find(|s| &s.slug == slug).ok_or_else(
-                    || anyhow::anyhow!("no source {slug:?} in the config").context(Exit(2)),
-                )?),
-                None => None,
-            };
-            let rules = src.map(|s| s.rules.clone()).unwrap_or_default();
-            let (bytes, content_type, url) = match url::Url::parse(&target) {
-                Ok(u) if matches!(u.scheme(), "http" | "https") => {
-                    let settings = src.map_or_else(|| config.fetch.clone(), |s| s.fetch.clone());
-                    let fetcher = crate::fetch::Fetcher::new(1, 1);
-                    let got = runtime()?.block_on(fetcher.get(
-                        &u,
-                        &crate::fetch::Validators::default(),
-                        &settings,
-                        crate::fetch::Kind::Page,
-                    ));
-                    match got.with_context(|| format!("cannot fetch {u}"))? {
-                        crate::fetch::Fetched::Body(b) => (b.bytes, b.content_type, b.final_url),
-                        crate::fetch::Fetched::NotModified => anyhow::bail!("{u} answered 304"),
-                    }
-                }
-                _ => {
-                    let path = std::path::absolute(&target)?;
-                    let bytes = std::fs::read(&path)
-                        .with_context(|| format!("cannot read {}", path.display()))?;
-                    let url = url::Url::from_file_path(&path)
-                        .map_err(|_| anyhow::anyhow!("{} is not a file path", path.display()))?;
-                    (bytes, None, url)
-                }
-            };
-            let page = crate::fetch::charset::decode(&bytes, content_type.as_deref());
-            let got = crate::extract::extract(&page.text, &url, &rules)
-                .with_context(|| format!("cannot extract {target}"))?;
-            if text {
-                println!("{}", got.text);
+            let explicit = config.is_some();
+            let path = config.unwrap_or_else(|| PathBuf::from("newsmirror.toml"));
+            let config = if explicit || path.exists() {
+                Some(load(&path)?)
             } else {
-                println!("{}", crate::clean::sanitize(&got.html, &url));
-            }
-            Ok(ExitCode::SUCCESS)
+                None
+            };
+            let format = if text { extract::Format::Text } else { format };
+            extract::run(
+                config.as_ref(),
+                source.as_deref(),
+                format,
+                out.as_deref(),
+                &inputs,
+            )
         }
         Command::Sources {
             action: SourcesAction::Import { config, file },

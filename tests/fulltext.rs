@@ -408,3 +408,66 @@ fn extract_command_tries_rules_on_a_page_or_a_file() {
     ]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn extract_writes_one_file_per_input_and_reads_gzip() {
+    use std::io::Write;
+    let tmp = tempfile::tempdir().unwrap();
+    let a = tmp.path().join("a.html");
+    std::fs::write(&a, page("标题甲", &PARAS, "https://img.example/p.png")).unwrap();
+    let b = tmp.path().join("b.html.gz");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(page("标题乙", &PARAS[1..], "https://img.example/q.png").as_bytes())
+        .unwrap();
+    std::fs::write(&b, gz.finish().unwrap()).unwrap();
+    let out_dir = tmp.path().join("out");
+    // No config needed without --source.
+    let out = command(&[
+        "extract",
+        "--format",
+        "text",
+        "--out",
+        out_dir.to_str().unwrap(),
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+    ])
+    .current_dir(tmp.path())
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let ta = std::fs::read_to_string(out_dir.join("a.txt")).unwrap();
+    let tb = std::fs::read_to_string(out_dir.join("b.txt")).unwrap();
+    // Paragraphs separated by blank lines, no headline, no navigation or comments.
+    assert_eq!(ta, format!("{}\n", PARAS.join("\n\n")), "{ta}");
+    assert!(tb.starts_with(PARAS[1]) && !tb.contains("标题乙"), "{tb}");
+    for t in [&ta, &tb] {
+        assert!(!t.contains("栏目") && !t.contains("读者评论") && !t.contains("相关新闻"));
+    }
+    // HTML, one input to stdout.
+    let out = command(&["extract", "--format", "html", b.to_str().unwrap()])
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    let html = String::from_utf8_lossy(&out.stdout);
+    assert!(html.contains(&format!("<p>{}</p>", PARAS[3])), "{html}");
+    // Several inputs without --out: a usage error; a missing file: exit 1, named.
+    let out = command(&["extract", a.to_str().unwrap(), b.to_str().unwrap()])
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let missing = tmp.path().join("missing.html");
+    let out = command(&[
+        "extract",
+        "--out",
+        out_dir.to_str().unwrap(),
+        missing.to_str().unwrap(),
+        a.to_str().unwrap(),
+    ])
+    .current_dir(tmp.path())
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing.html"));
+    assert!(out_dir.join("a.html").exists(), "the other input was still extracted");
+}

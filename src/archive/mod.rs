@@ -214,16 +214,21 @@ impl Archive {
         Ok(archive)
     }
 
-    /// Brings the search index up to date with the database (creating it when missing).
-    /// Search is a convenience: a failure is logged, never fatal to archiving.
+    /// Brings the search index up to date with the database, when there is an index: it is
+    /// made by the first `serve`, `search` or `reindex`, so that archives nobody searches (a
+    /// CI job on a fresh clone, say) never pay for it. Search is a convenience: a failure is
+    /// logged, never fatal to archiving.
     pub fn sync_search(&mut self) -> usize {
         let state = self.dir.join(STATE_DIR);
-        let missing = !state
+        if !state
             .join(crate::search::INDEX_DIR)
             .join("meta.json")
-            .exists();
+            .exists()
+        {
+            return 0;
+        }
         match self.store.search_queue_len() {
-            Ok(0) if !missing => return 0,
+            Ok(0) => return 0,
             Ok(_) => {}
             Err(e) => {
                 tracing::warn!("search index not updated: {e}");

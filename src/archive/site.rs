@@ -92,14 +92,21 @@ pub fn build_site(
     out.write("static/style.css", pages::STYLE.as_bytes())?;
 
     // Lists and feeds.
-    let mut keys: Vec<(String, i64)> = Vec::new();
+    let mut keys: Vec<Key> = Vec::new();
     for o in &order {
         let name = name_of(&o.source);
         let links = Links::files(2);
+        // The whole list at once (one ordered scan), cut into pages.
+        let all = store.newest_rows(Some(&o.source), 0, usize::MAX >> 1)?;
+        keys.extend(all.iter().map(|r| Key {
+            source: r.source.clone(),
+            id: r.id,
+            stamp: stamp(r, &name),
+        }));
         let pages_n = pages::page_count(o.articles);
         for page in 1..=pages_n {
-            let rows = store.newest_rows(Some(&o.source), (page - 1) * PAGE_LEN, PAGE_LEN)?;
-            keys.extend(rows.iter().map(|r| (r.source.clone(), r.id)));
+            let from = ((page - 1) * PAGE_LEN).min(all.len());
+            let rows = &all[from..(from + PAGE_LEN).min(all.len())];
             let rel = if page == 1 {
                 format!("s/{}/index.html", o.source)
             } else {
@@ -111,7 +118,7 @@ pub fn build_site(
                 (&o.source, &name),
                 o.articles,
                 page,
-                &rows,
+                rows,
             );
             out.write(&rel, html.as_bytes())?;
         }
@@ -145,6 +152,8 @@ pub fn build_site(
 
     // Articles, on two threads (each with its own connection).
     let db = archive.dir.join(super::STATE_DIR).join("newsmirror.sqlite");
+    let manifest_path = out_dir.join(MANIFEST);
+    let manifest = read_manifest(&manifest_path);
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4));
     let chunk = keys.len().div_ceil(threads).max(1);
     let results: Vec<Result<SiteReport, ArchiveError>> = std::thread::scope(|scope| {
@@ -153,7 +162,8 @@ pub fn build_site(
             .map(|part| {
                 let db = db.clone();
                 let name_of = &name_of;
-                scope.spawn(move || articles(&db, out_dir, part, name_of))
+                let manifest = &manifest;
+                scope.spawn(move || articles(&db, out_dir, part, manifest, name_of))
             })
             .collect();
         handles
@@ -167,6 +177,12 @@ pub fn build_site(
         out.report.unchanged += r.unchanged;
     }
 
+    let mut text = String::with_capacity(keys.len() * 32);
+    for k in &keys {
+        text.push_str(&format!("{}/{} {}\n", k.source, k.id, k.stamp));
+    }
+    render::write_if_changed(&manifest_path, text.as_bytes()).map_err(io_err(&manifest_path))?;
+
     // Images kept in the archive.
     copy_assets(
         &archive.dir.join("assets"),
@@ -176,10 +192,46 @@ pub fn build_site(
     Ok(out.report)
 }
 
+/// The file, in OUT, that remembers what each article page was made from.
+const MANIFEST: &str = ".newsmirror-site";
+
+/// An article page to make, and what it is made from.
+struct Key {
+    source: String,
+    id: i64,
+    stamp: String,
+}
+
+/// What an article page shows, in short: when it is unchanged (and the file is there), the
+/// page is not made again. The program's version stands for its templates.
+fn stamp(r: &crate::store::ArticleRow, source_name: &str) -> String {
+    let text = format!(
+        "{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}",
+        env!("CARGO_PKG_VERSION"),
+        SITE_NAME,
+        source_name,
+        r.revisions,
+        r.events,
+        r.status,
+        r.title
+    );
+    format!("{:016x}", crate::history::fnv1a(text.as_bytes()))
+}
+
+fn read_manifest(path: &Path) -> std::collections::HashMap<String, String> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.split_once(' '))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
 fn articles(
     db: &Path,
     dir: &Path,
-    keys: &[(String, i64)],
+    keys: &[Key],
+    manifest: &std::collections::HashMap<String, String>,
     name_of: &dyn Fn(&str) -> String,
 ) -> Result<SiteReport, ArchiveError> {
     let (store, _) = Store::open(db)?;
@@ -189,7 +241,12 @@ fn articles(
     };
     let links = Links::files(2);
     let mut made: std::collections::HashSet<String> = std::collections::HashSet::new();
-    for (source, id) in keys {
+    for Key { source, id, stamp } in keys {
+        let rel = format!("s/{source}/{id}.html");
+        if manifest.get(&format!("{source}/{id}")) == Some(stamp) && dir.join(&rel).is_file() {
+            out.report.unchanged += 1;
+            continue;
+        }
         let Some(info) = store.article(source, *id)? else {
             continue;
         };
@@ -207,7 +264,7 @@ fn articles(
             let d = dir.join("s").join(source);
             std::fs::create_dir_all(&d).map_err(io_err(&d))?;
         }
-        let path = dir.join(format!("s/{source}/{id}.html"));
+        let path = dir.join(&rel);
         if render::write_if_changed(&path, html.as_bytes()).map_err(io_err(&path))? {
             out.report.written += 1;
         } else {

@@ -15,12 +15,17 @@ use crate::archive::canonical_link;
 /// parameters in links do not count as an edit. Stable across versions (FNV-1a, 64 bits).
 pub fn content_hash(title: &str, content: &str) -> String {
     let norm = format!("{}\u{0}{}", normalize(title), normalize(content));
+    format!("{:016x}", fnv1a(norm.as_bytes()))
+}
+
+/// FNV-1a, 64 bits: a stable hash (the same in every version and on every machine).
+pub fn fnv1a(bytes: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in norm.bytes() {
-        h ^= u64::from(b);
+    for b in bytes {
+        h ^= u64::from(*b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
-    format!("{h:016x}")
+    h
 }
 
 /// Lines trimmed and joined (as the mirror file holds them), white space folded (and dropped

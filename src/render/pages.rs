@@ -181,7 +181,10 @@ pub fn home(
             name: name.clone(),
             href: links.list(&o.source, 1),
             count: o.articles,
-            last: when(o.last_seen_ms),
+            last: when(o.last_seen_ms)
+                .get(..10)
+                .unwrap_or_default()
+                .to_string(),
             atom: links.feed(&format!("{}.atom", o.source)),
             rss: links.feed(&format!("{}.rss", o.source)),
             json: links.feed(&format!("{}.json", o.source)),

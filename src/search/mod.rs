@@ -309,6 +309,12 @@ impl SearchIndex {
         let mut title_gen =
             SnippetGenerator::create(&searcher, &query, f.title).map_err(|e| self.err(e))?;
         title_gen.set_max_num_chars(1000);
+        // The words to look for in a body, folded, longest first.
+        let mut needles: Vec<String> = query_words(&q.text)
+            .into_iter()
+            .flat_map(|(w, parts)| std::iter::once(w).chain(parts))
+            .collect();
+        needles.sort_by_key(|w| std::cmp::Reverse(w.len()));
         let mut hits = Vec::with_capacity(top.len());
         for (_, addr) in top {
             let doc: TantivyDocument = searcher.doc(addr).map_err(|e| self.err(e))?;
@@ -327,10 +333,10 @@ impl SearchIndex {
             } else {
                 ts.to_html()
             };
-            let mut bs = body_gen.snippet_from_doc(&doc);
+            let body = text(f.body);
+            let mut bs = body_gen.snippet(window(&body, &needles));
             bs.set_snippet_prefix_postfix("<mark>", "</mark>");
             let snippet_html = if bs.is_empty() {
-                let body = text(f.body);
                 escape(&body.chars().take(120).collect::<String>())
             } else {
                 bs.to_html()
@@ -357,6 +363,30 @@ impl SearchIndex {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+/// The part of `body` around the first place a query word occurs (the whole body when none
+/// does): the snippet generator then cuts words in a few hundred bytes instead of the whole
+/// article.
+fn window<'a>(body: &'a str, needles: &[String]) -> &'a str {
+    const BEFORE: usize = 90;
+    const AFTER: usize = 400;
+    if body.len() <= BEFORE + AFTER {
+        return body;
+    }
+    let folded = fold(body);
+    let Some(at) = needles.iter().filter_map(|n| folded.find(n.as_str())).min() else {
+        return body;
+    };
+    let mut start = at.saturating_sub(BEFORE);
+    while !body.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut end = (at + AFTER).min(body.len());
+    while !body.is_char_boundary(end) {
+        end += 1;
+    }
+    &body[start..end]
 }
 
 fn escape(s: &str) -> String {

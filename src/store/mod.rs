@@ -118,8 +118,8 @@ CREATE INDEX events_article ON events (article);
 "#,
     r#"
 -- 3: readers. Lists newest first, paged, need publication order per source and overall.
-CREATE INDEX articles_pub ON articles (source, published_ms);
-CREATE INDEX articles_pub_all ON articles (published_ms);
+CREATE INDEX articles_pub ON articles (source, published_ms, id);
+CREATE INDEX articles_pub_all ON articles (published_ms, id);
 -- Articles whose search document is stale: every new revision and every change of status
 -- queues its article; the search index drains the queue after it has committed.
 CREATE TABLE search_queue (article INTEGER PRIMARY KEY);

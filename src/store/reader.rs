@@ -26,6 +26,8 @@ pub struct ArticleRow {
     pub status: String,
     /// How many revisions the archive holds.
     pub revisions: i64,
+    /// How many events (edited, removed, restored) it has had.
+    pub events: i64,
 }
 
 /// An article as the search index holds it: its newest revision.
@@ -42,7 +44,8 @@ pub struct SearchDoc {
 }
 
 const ROW: &str = "SELECT a.source, a.id, a.title, a.published_ms, a.first_seen_ms, a.status,
-    (SELECT COUNT(*) FROM revisions r WHERE r.article = a.pk) FROM articles a";
+    (SELECT COUNT(*) FROM revisions r WHERE r.article = a.pk),
+    (SELECT COUNT(*) FROM events e WHERE e.article = a.pk) FROM articles a";
 
 fn row_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<ArticleRow> {
     Ok(ArticleRow {
@@ -53,6 +56,7 @@ fn row_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<ArticleRow> {
         first_seen_ms: r.get(4)?,
         status: r.get(5)?,
         revisions: r.get(6)?,
+        events: r.get(7)?,
     })
 }
 
