@@ -32,6 +32,18 @@ fn paragraphs(text: &str) -> String {
     out
 }
 
+/// The text without the headline the extractor sometimes keeps at its start.
+fn without_headline(text: &str, title: Option<&str>) -> String {
+    let Some(title) = title.map(str::trim).filter(|t| !t.is_empty()) else {
+        return text.to_string();
+    };
+    let trimmed = text.trim_start();
+    match trimmed.strip_prefix(title) {
+        Some(rest) => rest.to_string(),
+        None => text.to_string(),
+    }
+}
+
 /// The bytes of a saved page (`.gz` read through gzip) and its URL.
 fn read_file(target: &str) -> anyhow::Result<(Vec<u8>, url::Url)> {
     let path = std::path::absolute(target)?;
@@ -88,14 +100,15 @@ pub fn run(
     inputs: &[String],
 ) -> anyhow::Result<ExitCode> {
     let src = match (source, config) {
-        (Some(slug), Some(c)) => Some(c.sources.iter().find(|s| s.slug == slug).ok_or_else(
-            || anyhow::anyhow!("no source {slug:?} in the config").context(Exit(2)),
-        )?),
+        (Some(slug), Some(c)) => {
+            Some(c.sources.iter().find(|s| s.slug == slug).ok_or_else(|| {
+                anyhow::anyhow!("no source {slug:?} in the config").context(Exit(2))
+            })?)
+        }
         (Some(slug), None) => {
-            return Err(anyhow::anyhow!(
-                "--source {slug} needs a config (--config FILE)"
-            )
-            .context(Exit(2)));
+            return Err(
+                anyhow::anyhow!("--source {slug} needs a config (--config FILE)").context(Exit(2)),
+            );
         }
         _ => None,
     };
@@ -118,7 +131,11 @@ pub fn run(
         match one(target, &rules, &settings, format, &mut runtime) {
             Ok(body) => match out {
                 Some(dir) => {
-                    let ext = if format == Format::Text { "txt" } else { "html" };
+                    let ext = if format == Format::Text {
+                        "txt"
+                    } else {
+                        "html"
+                    };
                     let path: PathBuf = dir.join(format!("{}.{ext}", stem(target)));
                     std::fs::write(&path, body)
                         .with_context(|| format!("cannot write {}", path.display()))?;
@@ -176,7 +193,7 @@ fn one(
     let got = crate::extract::extract(&page.text, &url, rules)
         .with_context(|| format!("cannot extract {target}"))?;
     Ok(match format {
-        Format::Text => paragraphs(&got.text),
+        Format::Text => paragraphs(&without_headline(&got.text, got.title.as_deref())),
         Format::Html => {
             let mut html = crate::clean::sanitize(&got.html, &url);
             html.push('\n');
@@ -195,6 +212,12 @@ mod tests {
         assert_eq!(stem("page.htm"), "page");
         assert_eq!(stem("https://e.com/a/b c.html"), "b_c");
         assert_eq!(stem("https://e.com/"), "e.com");
+    }
+
+    #[test]
+    fn the_headline_is_left_out() {
+        assert_eq!(without_headline("标题\n正文", Some("标题")), "\n正文");
+        assert_eq!(without_headline("正文", Some("标题")), "正文");
     }
 
     #[test]

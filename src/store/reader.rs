@@ -10,7 +10,7 @@ use super::{Result, Store};
 pub struct SourceOverview {
     pub source: String,
     pub articles: i64,
-    /// When the newest article was first seen (0 when none).
+    /// The last successful fetch of its feeds (else the newest article's date; 0 when none).
     pub last_seen_ms: i64,
 }
 
@@ -43,8 +43,10 @@ pub struct SearchDoc {
     pub status: String,
 }
 
+// Every revision after the first comes with an `edited` event (`Store::add_revision`): counting
+// events spares reading the revisions table, whose rows hold whole articles.
 const ROW: &str = "SELECT a.source, a.id, a.title, a.published_ms, a.first_seen_ms, a.status,
-    (SELECT COUNT(*) FROM revisions r WHERE r.article = a.pk),
+    1 + (SELECT COUNT(*) FROM events e WHERE e.article = a.pk AND e.kind = 'edited'),
     (SELECT COUNT(*) FROM events e WHERE e.article = a.pk) FROM articles a";
 
 fn row_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<ArticleRow> {
@@ -77,12 +79,16 @@ fn doc_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<SearchDoc> {
 }
 
 impl Store {
-    /// Every source that holds articles, with its count and latest arrival.
+    /// Every source that holds articles, with its count and its last successful fetch (one
+    /// scan of an index).
     pub fn overview(&self) -> Result<Vec<SourceOverview>> {
         let mut st = self
             .conn
             .prepare_cached(
-                "SELECT source, COUNT(*), MAX(first_seen_ms) FROM articles GROUP BY source",
+                "SELECT a.source, a.n, COALESCE(MAX(f.last_ok_ms), a.newest)
+                 FROM (SELECT source, COUNT(*) AS n, MAX(published_ms) AS newest
+                       FROM articles GROUP BY source) a
+                 LEFT JOIN feeds f ON f.source = a.source GROUP BY a.source",
             )
             .map_err(|e| self.err(e))?;
         st.query_map([], |r| {
@@ -104,14 +110,18 @@ impl Store {
         offset: usize,
         limit: usize,
     ) -> Result<Vec<ArticleRow>> {
+        // The page is cut from the index alone (rows skipped by OFFSET cost no lookups), then
+        // its rows are read.
         let sql = match source {
             Some(_) => format!(
-                "{ROW} WHERE a.source = ?1 ORDER BY a.published_ms DESC, a.id DESC
-                 LIMIT ?2 OFFSET ?3"
+                "{ROW} JOIN (SELECT pk FROM articles WHERE source = ?1
+                 ORDER BY published_ms DESC, id DESC LIMIT ?2 OFFSET ?3) p ON p.pk = a.pk
+                 ORDER BY a.published_ms DESC, a.id DESC"
             ),
             None => format!(
-                "{ROW} WHERE ?1 IS NULL ORDER BY a.published_ms DESC, a.id DESC
-                 LIMIT ?2 OFFSET ?3"
+                "{ROW} JOIN (SELECT pk FROM articles WHERE ?1 IS NULL
+                 ORDER BY published_ms DESC, id DESC LIMIT ?2 OFFSET ?3) p ON p.pk = a.pk
+                 ORDER BY a.published_ms DESC, a.id DESC"
             ),
         };
         let mut st = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;

@@ -18,7 +18,10 @@ use axum::response::Response;
 
 use crate::config::Config;
 use crate::search::SearchIndex;
-use crate::store::{Store, StoreError};
+use crate::store::{SourceOverview, Store, StoreError};
+
+/// How long the sources' counts are kept before they are counted again.
+pub const OVERVIEW_TTL: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The policy every page is served with: nothing runs, styles and forms only from here, images
 /// from anywhere (articles show the outlets' or the proxy's images).
@@ -52,6 +55,8 @@ pub struct App {
     /// (slug, name) in config order.
     pub sources: Vec<(String, String)>,
     names: HashMap<String, String>,
+    /// Sources at a glance, kept for a few seconds (counting 200,000 articles takes 50 ms).
+    overview: Mutex<Option<(std::time::Instant, Vec<SourceOverview>)>>,
 }
 
 impl App {
@@ -76,6 +81,7 @@ impl App {
             search,
             sources,
             names,
+            overview: Mutex::new(None),
         })
     }
 
@@ -85,6 +91,21 @@ impl App {
             .get(slug)
             .cloned()
             .unwrap_or_else(|| slug.to_string())
+    }
+
+    /// Every source's count and last update, at most [`OVERVIEW_TTL`] old.
+    pub fn overview(&self) -> Result<Vec<SourceOverview>, StoreError> {
+        if let Ok(cache) = self.overview.lock()
+            && let Some((at, o)) = cache.as_ref()
+            && at.elapsed() < OVERVIEW_TTL
+        {
+            return Ok(o.clone());
+        }
+        let fresh = self.with_store(|s| s.overview())?;
+        if let Ok(mut cache) = self.overview.lock() {
+            *cache = Some((std::time::Instant::now(), fresh.clone()));
+        }
+        Ok(fresh)
     }
 
     /// Runs `f` with a database connection from the pool.

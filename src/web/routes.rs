@@ -54,7 +54,7 @@ async fn not_found(State(app): AppState) -> Response {
 }
 
 async fn healthz(State(app): AppState) -> Response {
-    match app.with_store(|s| s.overview()) {
+    match app.overview() {
         Ok(o) => {
             let n: i64 = o.iter().map(|s| s.articles).sum();
             (
@@ -79,7 +79,9 @@ async fn style() -> Response {
 }
 
 async fn home(State(app): AppState) -> Response {
-    let data = app.with_store(|s| Ok((s.overview()?, s.newest_rows(None, 0, 30)?)));
+    let data = app
+        .overview()
+        .and_then(|o| Ok((o, app.with_store(|s| s.newest_rows(None, 0, 30))?)));
     let (overview, newest) = match data {
         Ok(d) => d,
         Err(e) => return internal(&app, e),
@@ -134,9 +136,13 @@ async fn list(
     Query(q): Query<PageArg>,
 ) -> Response {
     let page = page_of(q.page.as_deref());
-    let data = app.with_store(|s| {
-        let count = s.count_of(&slug)?;
-        let rows = s.newest_rows(Some(&slug), (page - 1) * PAGE_LEN, PAGE_LEN)?;
+    let data = app.overview().and_then(|o| {
+        let count = o
+            .iter()
+            .find(|s| s.source == slug)
+            .map_or(0, |s| s.articles);
+        let rows =
+            app.with_store(|s| s.newest_rows(Some(&slug), (page - 1) * PAGE_LEN, PAGE_LEN))?;
         Ok((count, rows))
     });
     let (count, rows) = match data {
