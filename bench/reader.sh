@@ -17,7 +17,7 @@ for t in wrk hugo rg; do command -v $t >/dev/null || { echo "needs $t (apt-get i
 W=$PWD/bench/work/reader
 mkdir -p "$W"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-echo "peers: $(rg --version | head -1), $(hugo version | cut -d' ' -f1-2), $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2)"
+echo "peers: $(rg --version | sed -n 1p), $(hugo version | cut -d' ' -f1-2), $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2)"
 tm() { /usr/bin/time -f "%e s, %M KB" "$@"; }
 
 PARTS=${PARTS:-search serve site}   # PARTS="serve site" skips the search part, and so on

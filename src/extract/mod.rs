@@ -4,6 +4,8 @@
 //! Takes a page's HTML and URL and returns HTML; it never fetches, never sanitizes (`clean`
 //! does), and never touches the archive.
 
+mod fallback;
+
 use url::Url;
 
 /// Why no content could be extracted.
@@ -51,6 +53,7 @@ pub fn extract(html: &str, url: &Url, rules: &Rules) -> Result<Extracted, Extrac
     if let Some(sel) = &rules.content_selector {
         return by_selector(html, sel);
     }
+    let page = html;
     let options = rs_trafilatura::Options {
         url: Some(url.to_string()),
         include_images: true,
@@ -68,14 +71,36 @@ pub fn extract(html: &str, url: &Url, rules: &Rules) -> Result<Extracted, Extrac
         .content_html
         .filter(|h| !h.trim().is_empty())
         .unwrap_or_else(|| text_to_html(&r.content_text));
+    let (html, content_text) = second_opinion(page, html, r.content_text);
     let html = with_figures(html, &r.images, url);
-    let (html, text) = cut_trailing_boilerplate(html, r.content_text);
+    let (html, text) = cut_trailing_boilerplate(html, content_text);
     let (html, text) = cut_footer(html, text);
     Ok(Extracted {
         title: r.metadata.title,
         html,
         text,
     })
+}
+
+/// When the extractor's result is mostly links, the page's densest block of text instead (if
+/// it is a better article: more text outside links).
+fn second_opinion(page: &str, html: String, text: String) -> (String, String) {
+    let (chars, density) = fallback::link_density(&html);
+    if density < 0.5 && chars as f64 * (1.0 - density) >= 80.0 {
+        return (html, text);
+    }
+    let own = chars as f64 * (1.0 - density);
+    match fallback::densest_block(page) {
+        Some((h, t)) => {
+            let (c, d) = fallback::link_density(&h);
+            if d < 0.3 && c as f64 * (1.0 - d) > own {
+                (h, t)
+            } else {
+                (html, text)
+            }
+        }
+        None => (html, text),
+    }
 }
 
 fn check_selector(sel: &str) -> Result<(), ExtractError> {
