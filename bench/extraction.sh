@@ -12,6 +12,9 @@ WORK=${BENCH_WORK:-bench/work}/extraction; rm -rf "$WORK"; mkdir -p "$WORK"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 cargo bench -q --bench extraction -- "$BENCH/html" "$WORK/newsmirror" "$ROUNDS"
 python3 "$SCORE" --gt "$BENCH/ground-truth.json" "$WORK/newsmirror"
+# An approach measured beside it: the densest-block fallback alone (one parse, no trafilatura).
+NEWSMIRROR_EXTRACTOR=densest cargo bench -q --bench extraction -- "$BENCH/html" "$WORK/densest" "$ROUNDS"
+python3 "$SCORE" --gt "$BENCH/ground-truth.json" "$WORK/densest" | tail -1
 # Python trafilatura 2.0.0, in a virtualenv of its own (not a project dependency).
 VENV=${TRAFILATURA_VENV:-bench/work/venv-trafilatura}
 if [ ! -x "$VENV/bin/python" ]; then

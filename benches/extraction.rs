@@ -4,6 +4,7 @@
 //! and decompressed beforehand).
 //!
 //!   cargo bench --bench extraction -- PAGES_DIR OUT_DIR [ROUNDS]
+//!   NEWSMIRROR_EXTRACTOR=densest cargo bench …   (the densest-block fallback alone)
 //!
 //! PAGES_DIR holds `<id>.html.gz` (or `.html`); `bench/extraction.sh` runs it.
 
@@ -21,6 +22,8 @@ fn main() {
         return;
     };
     let rounds: usize = args.get(2).and_then(|r| r.parse().ok()).unwrap_or(3);
+    // `NEWSMIRROR_EXTRACTOR=densest`: the densest-block fallback alone (an approach measured).
+    let densest = std::env::var("NEWSMIRROR_EXTRACTOR").is_ok_and(|v| v == "densest");
     let mut docs = Vec::new();
     for e in std::fs::read_dir(pages).expect("pages dir") {
         let p = e.unwrap().path();
@@ -47,9 +50,15 @@ fn main() {
     for round in 0..rounds {
         let t = Instant::now();
         for (id, html) in &docs {
-            let text = newsmirror::extract::extract(html, &url, &rules)
-                .map(|e| e.text)
-                .unwrap_or_default();
+            let text = if densest {
+                newsmirror::extract::densest_block(html)
+                    .map(|(_, t)| t)
+                    .unwrap_or_default()
+            } else {
+                newsmirror::extract::extract(html, &url, &rules)
+                    .map(|e| e.text)
+                    .unwrap_or_default()
+            };
             if round == 0 {
                 let json = serde_json::json!({ "articleBody": text });
                 std::fs::write(Path::new(out).join(format!("{id}.json")), json.to_string())

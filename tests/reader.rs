@@ -415,6 +415,14 @@ fn every_route_answers_with_the_right_content_and_headers() {
                 "{path}"
             );
         }
+        if path.ends_with(".rss") {
+            let channel = &p.body[p.body.find("<channel>").unwrap()..];
+            let head = &channel[..channel.find("<item>").unwrap()];
+            for el in ["<title>", "<link>", "<description>"] {
+                assert!(head.contains(el), "RSS channel needs {el}: {head}");
+            }
+            assert!(p.body.contains("<guid") && p.body.contains("<pubDate>"), "{path}");
+        }
         if path.ends_with(".json") {
             let j: serde_json::Value = serde_json::from_str(&p.body).unwrap();
             assert_eq!(j["version"], "https://jsonfeed.org/version/1.1");

@@ -9,26 +9,86 @@ use dom_query::{Document, NodeRef};
 
 /// Elements whose text counts for the block that holds them.
 const BLOCKS: &[&str] = &[
-    "p", "div", "td", "li", "section", "article", "main", "blockquote", "pre", "dd", "font",
+    "p",
+    "div",
+    "td",
+    "li",
+    "section",
+    "article",
+    "main",
+    "blockquote",
+    "pre",
+    "dd",
+    "font",
 ];
 
 /// Class and id words of page furniture.
 const FURNITURE: &[&str] = &[
-    "nav", "menu", "footer", "comment", "sidebar", "share", "related", "recommend", "copyright",
-    "breadcrumb", "banner", "login", "header", "toolbar", "tag",
+    "nav",
+    "menu",
+    "footer",
+    "comment",
+    "sidebar",
+    "share",
+    "related",
+    "recommend",
+    "copyright",
+    "breadcrumb",
+    "banner",
+    "login",
+    "header",
+    "toolbar",
+    "tag",
 ];
 
-/// Share of `html`'s text that is link text, and its length in characters.
+/// Share of `html`'s text that is link text, and its length in characters (one pass over the
+/// markup, no parsing: it runs on every extracted article).
 pub fn link_density(html: &str) -> (usize, f64) {
-    let doc = Document::from(html);
-    let all = doc.select("body").text().chars().filter(|c| !c.is_whitespace()).count();
-    let links: usize = doc
-        .select("a")
-        .nodes()
-        .iter()
-        .map(|a| a.text().chars().filter(|c| !c.is_whitespace()).count())
-        .sum();
-    (all, if all == 0 { 1.0 } else { links as f64 / all as f64 })
+    let (mut all, mut links) = (0usize, 0usize);
+    let (mut in_tag, mut in_link) = (false, 0usize);
+    let mut rest = html;
+    while let Some(c) = rest.chars().next() {
+        if in_tag {
+            if c == '>' {
+                in_tag = false;
+            }
+        } else if c == '<' {
+            in_tag = true;
+            let tag = rest.as_bytes().get(1..3).unwrap_or_default();
+            if tag.eq_ignore_ascii_case(b"a ") || tag.eq_ignore_ascii_case(b"a>") {
+                in_link += 1;
+            } else if rest.len() >= 4 && rest.as_bytes()[1..4].eq_ignore_ascii_case(b"/a>") {
+                in_link = in_link.saturating_sub(1);
+            }
+        } else if c == '&'
+            && let Some(end) = rest.get(..10).or(Some(rest)).and_then(|h| h.find(';'))
+        {
+            // An entity is one character; `&nbsp;` is white space.
+            let name = &rest[1..end];
+            if !matches!(name, "nbsp" | "#160" | "#xa0" | "#xA0") {
+                all += 1;
+                if in_link > 0 {
+                    links += 1;
+                }
+            }
+            rest = &rest[end + 1..];
+            continue;
+        } else if !c.is_whitespace() {
+            all += 1;
+            if in_link > 0 {
+                links += 1;
+            }
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    (
+        all,
+        if all == 0 {
+            1.0
+        } else {
+            links as f64 / all as f64
+        },
+    )
 }
 
 fn name(n: &NodeRef<'_>) -> String {
@@ -49,7 +109,7 @@ fn furniture(n: &NodeRef<'_>) -> bool {
 pub fn densest_block(page: &str) -> Option<(String, String)> {
     let doc = Document::from(page);
     doc.select(
-        "script, style, noscript, template, svg, nav, header, footer, aside, form, select, \
+        "script, style, noscript, template, svg, nav, header, footer, aside, select, \
          button, iframe, object",
     )
     .remove();
@@ -103,4 +163,18 @@ pub fn densest_block(page: &str) -> Option<(String, String)> {
     let text = node.formatted_text().to_string();
     let chars = text.chars().filter(|c| !c.is_whitespace()).count();
     (chars >= 100).then(|| (node.inner_html().to_string(), text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_density_counts_link_text() {
+        let (n, d) =
+            link_density("<p>正文&nbsp;正文</p><ul><li><a href=\"/x\">链&amp;</a></li></ul>");
+        assert_eq!(n, 6);
+        assert!((d - 2.0 / 6.0).abs() < 1e-9);
+        assert_eq!(link_density("").1, 1.0);
+    }
 }

@@ -8,6 +8,8 @@ mod fallback;
 
 use url::Url;
 
+pub use fallback::densest_block;
+
 /// Why no content could be extracted.
 #[derive(Debug, thiserror::Error)]
 pub enum ExtractError {
@@ -75,6 +77,7 @@ pub fn extract(html: &str, url: &Url, rules: &Rules) -> Result<Extracted, Extrac
     let html = with_figures(html, &r.images, url);
     let (html, text) = cut_trailing_boilerplate(html, content_text);
     let (html, text) = cut_footer(html, text);
+    let (html, text) = drop_menus(html, text);
     Ok(Extracted {
         title: r.metadata.title,
         html,
@@ -82,18 +85,19 @@ pub fn extract(html: &str, url: &Url, rules: &Rules) -> Result<Extracted, Extrac
     })
 }
 
-/// When the extractor's result is mostly links, the page's densest block of text instead (if
-/// it is a better article: more text outside links).
+/// When the extractor's result is mostly links or very short, the page's densest block of
+/// text instead, if that is clearly more of an article (three times the text outside links,
+/// and few links itself).
 fn second_opinion(page: &str, html: String, text: String) -> (String, String) {
     let (chars, density) = fallback::link_density(&html);
-    if density < 0.5 && chars as f64 * (1.0 - density) >= 80.0 {
+    let own = chars as f64 * (1.0 - density);
+    if density < 0.5 && own >= 200.0 {
         return (html, text);
     }
-    let own = chars as f64 * (1.0 - density);
     match fallback::densest_block(page) {
         Some((h, t)) => {
             let (c, d) = fallback::link_density(&h);
-            if d < 0.3 && c as f64 * (1.0 - d) > own {
+            if d < 0.3 && c as f64 * (1.0 - d) > 3.0 * own {
                 (h, t)
             } else {
                 (html, text)
@@ -160,6 +164,7 @@ const TRAILERS: &[&str] = &[
     "热评文章",
     "栏目精粹",
     "精彩视频推荐",
+    "精彩推荐",
     "猜你喜欢",
     "热门推荐",
     "为您推荐",
@@ -282,6 +287,72 @@ fn cut_footer(html: String, text: String) -> (String, String) {
     (html, text)
 }
 
+/// A menu as text: this many short lines in a row.
+const MENU_RUN: usize = 6;
+/// A menu item's most characters.
+const MENU_ITEM: usize = 6;
+
+/// Drops navigation and category menus the extractor let through: runs of at least
+/// [`MENU_RUN`] consecutive lines of at most [`MENU_ITEM`] characters (期货 外汇 债券 …; a
+/// paragraph is never that short, several in a row). In the HTML, the elements whose whole
+/// text is one of those items go.
+fn drop_menus(html: String, text: String) -> (String, String) {
+    let lines: Vec<&str> = text.lines().collect();
+    let short = |l: &str| {
+        let n = l.trim().chars().count();
+        (1..=MENU_ITEM).contains(&n)
+    };
+    let mut drop = vec![false; lines.len()];
+    let mut i = 0;
+    let mut any = false;
+    while i < lines.len() {
+        if !short(lines[i]) {
+            i += 1;
+            continue;
+        }
+        // A run of short lines, blank lines in between allowed.
+        let mut j = i;
+        let mut count = 0;
+        while j < lines.len() && (short(lines[j]) || lines[j].trim().is_empty()) {
+            count += usize::from(short(lines[j]));
+            j += 1;
+        }
+        if count >= MENU_RUN {
+            drop[i..j].iter_mut().for_each(|d| *d = true);
+            any = true;
+        }
+        i = j.max(i + 1);
+    }
+    if !any {
+        return (html, text);
+    }
+    let items: std::collections::HashSet<&str> = lines
+        .iter()
+        .zip(&drop)
+        .filter(|(l, d)| **d && !l.trim().is_empty())
+        .map(|(l, _)| l.trim())
+        .collect();
+    let text = lines
+        .iter()
+        .zip(&drop)
+        .filter(|(_, d)| !**d)
+        .map(|(l, _)| *l)
+        .collect::<Vec<_>>()
+        .join("\n");
+    let doc = dom_query::Document::from(html.as_str());
+    for node in doc
+        .select("li, a, span, p, div, td, dd, dt, h3, h4, h5, h6, b, strong, em, font")
+        .nodes()
+    {
+        if items.contains(node.text().trim()) {
+            node.remove_from_parent();
+        }
+    }
+    doc.select("ul:empty, ol:empty").remove();
+    let html = doc.select("body").inner_html().to_string();
+    (html, text)
+}
+
 /// Puts the images the extractor found back as figures: where its caption stands in the
 /// text, else the lead image at the top. (rs-trafilatura reports images beside the HTML.)
 fn with_figures(mut html: String, images: &[rs_trafilatura::ImageData], base: &Url) -> String {
@@ -339,4 +410,48 @@ fn text_to_html(text: &str) -> String {
             )
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn menu_runs_go_and_paragraphs_stay() {
+        let items = ["期货", "外汇", "债券", "基金", "黄金", "保险"];
+        let menu: String = items
+            .iter()
+            .map(|i| format!("<li><a href=\"/{i}\">{i}</a></li>"))
+            .collect();
+        let para = "央行宣布下调贷款市场报价利率，以支持经济复苏。";
+        let html = format!("<ul>{menu}</ul><p>{para}</p><p>短句。</p>");
+        let text = format!("{}\n{para}\n短句。", items.join("\n"));
+        let (h, t) = drop_menus(html, text);
+        assert_eq!(t, format!("{para}\n短句。"));
+        assert!(
+            !h.contains("期货") && h.contains(para) && h.contains("短句"),
+            "{h}"
+        );
+        // Five short lines are not a menu.
+        let text = items[..5].join("\n");
+        let (_, t) = drop_menus(String::new(), text.clone());
+        assert_eq!(t, text);
+    }
+
+    #[test]
+    fn a_link_list_gives_way_to_the_densest_block() {
+        let links: String = (0..8)
+            .map(|k| format!("<li><a href=\"/x/{k}\">另一条相关的新闻标题{k}</a></li>"))
+            .collect();
+        let body = "根据运营商内部人士透露，三大运营商关于手机的促销手段原本有三大类：金融分期购买、预存话费购机直降以及购机赠礼品为主。".repeat(3);
+        let page = format!(
+            "<html><body><div class=\"list\"><ul>{links}</ul></div><div class=\"summary\">{body}</div></body></html>"
+        );
+        let (h, t) = second_opinion(&page, format!("<ul>{links}</ul>"), "x".into());
+        assert!(t.contains("运营商内部人士") && !h.contains("<a "), "{h}");
+        // A real article stays as it is.
+        let article = format!("<p>{body}</p>");
+        let (h, _) = second_opinion(&page, article.clone(), "t".into());
+        assert_eq!(h, article);
+    }
 }
