@@ -421,7 +421,10 @@ fn every_route_answers_with_the_right_content_and_headers() {
             for el in ["<title>", "<link>", "<description>"] {
                 assert!(head.contains(el), "RSS channel needs {el}: {head}");
             }
-            assert!(p.body.contains("<guid") && p.body.contains("<pubDate>"), "{path}");
+            assert!(
+                p.body.contains("<guid") && p.body.contains("<pubDate>"),
+                "{path}"
+            );
         }
         if path.ends_with(".json") {
             let j: serde_json::Value = serde_json::from_str(&p.body).unwrap();
