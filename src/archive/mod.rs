@@ -304,12 +304,7 @@ impl Archive {
             }
             any = true;
             let id = format!("urn:newsmirror:{}", s.slug);
-            let link = s
-                .feeds
-                .first()
-                .map(|u| u.origin().ascii_serialization())
-                .filter(|o| o.starts_with("http"))
-                .unwrap_or_else(|| "https://invalid.example/".into());
+            let link = s.site_link();
             let meta = FeedMeta {
                 id: &id,
                 title: &s.name,

@@ -124,10 +124,15 @@ pub fn build_site(
         }
         let entries = store.newest_entries(Some(&o.source), feeds::FEED_LEN)?;
         let id = format!("urn:newsmirror:{}", o.source);
+        let link = config
+            .sources
+            .iter()
+            .find(|s| s.slug == o.source)
+            .map_or_else(|| "https://invalid.example/".to_string(), |s| s.site_link());
         let meta = feeds::FeedMeta {
             id: &id,
             title: &name,
-            link: "https://invalid.example/",
+            link: &link,
         };
         out.write(
             &format!("feeds/{}.atom", o.source),

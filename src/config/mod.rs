@@ -157,6 +157,18 @@ pub struct Source {
     pub images: ImageSettings,
 }
 
+impl Source {
+    /// The outlet's site as feeds out name it: the origin of the first web feed (a
+    /// placeholder for sources read from files).
+    pub fn site_link(&self) -> String {
+        self.feeds
+            .first()
+            .map(|u| u.origin().ascii_serialization())
+            .filter(|o| o.starts_with("http"))
+            .unwrap_or_else(|| "https://invalid.example/".into())
+    }
+}
+
 /// Where an article's text comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]

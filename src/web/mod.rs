@@ -55,6 +55,8 @@ pub struct App {
     /// (slug, name) in config order.
     pub sources: Vec<(String, String)>,
     names: HashMap<String, String>,
+    /// Each source's site, for its feeds.
+    links: HashMap<String, String>,
     /// Sources at a glance, kept for a few seconds (counting 200,000 articles takes 50 ms).
     overview: Mutex<Option<(std::time::Instant, Vec<SourceOverview>)>>,
 }
@@ -72,6 +74,11 @@ impl App {
             .map(|s| (s.slug.clone(), s.name.clone()))
             .collect();
         let names = sources.iter().cloned().collect();
+        let links = config
+            .sources
+            .iter()
+            .map(|s| (s.slug.clone(), s.site_link()))
+            .collect();
         let (first, _) = Store::open(&db)?;
         Ok(App {
             site_name: "新闻镜像".to_string(),
@@ -81,6 +88,7 @@ impl App {
             search,
             sources,
             names,
+            links,
             overview: Mutex::new(None),
         })
     }
@@ -91,6 +99,14 @@ impl App {
             .get(slug)
             .cloned()
             .unwrap_or_else(|| slug.to_string())
+    }
+
+    /// A source's site (a placeholder when unknown).
+    pub fn link_of(&self, slug: &str) -> String {
+        self.links
+            .get(slug)
+            .cloned()
+            .unwrap_or_else(|| "https://invalid.example/".to_string())
     }
 
     /// Every source's count and last update, at most [`OVERVIEW_TTL`] old.

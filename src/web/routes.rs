@@ -268,10 +268,11 @@ async fn feed(State(app): AppState, Path(file): Path<String>) -> Response {
     } else {
         (format!("urn:newsmirror:{name}"), app.name_of(name))
     };
+    let link = app.link_of(name);
     let meta = FeedMeta {
         id: &id,
         title: &title,
-        link: "https://invalid.example/",
+        link: &link,
     };
     use crate::render::feeds;
     let (body, ct) = match ext {
