@@ -207,7 +207,13 @@ impl Archive {
         // Rebuilt until done: the mark is set only once every file has been read, so a run
         // killed while rebuilding rebuilds again.
         if created || !orphans.is_empty() || archive.store.meta(FILES_INDEXED)?.is_none() {
+            if created {
+                archive.store.bulk_load_begin()?;
+            }
             let report = reconcile::reconcile(&archive.dir, &mut archive.store, &config.sources)?;
+            if created {
+                archive.store.bulk_load_end()?;
+            }
             archive.store.set_meta(FILES_INDEXED, Some("1"))?;
             archive.reconciled = Some(report);
         }

@@ -154,6 +154,10 @@ impl Store {
             path: path.to_path_buf(),
         };
         store.migrate()?;
+        store
+            .conn
+            .execute_batch(reader::READER_SCHEMA)
+            .map_err(|e| store.err(e))?;
         Ok((store, created))
     }
 

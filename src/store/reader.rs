@@ -78,7 +78,39 @@ fn doc_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<SearchDoc> {
     })
 }
 
+/// The readers' indexes and the search queue's trigger on new revisions, made sure of at every
+/// opening (they are dropped while the database is rebuilt from the files, and a run may die
+/// then).
+pub(super) const READER_SCHEMA: &str = "
+CREATE INDEX IF NOT EXISTS articles_pub ON articles (source, published_ms, id);
+CREATE INDEX IF NOT EXISTS articles_pub_all ON articles (published_ms, id);
+CREATE TRIGGER IF NOT EXISTS search_queue_revision AFTER INSERT ON revisions BEGIN
+    INSERT OR IGNORE INTO search_queue (article) VALUES (new.article);
+END;";
+
 impl Store {
+    /// Before loading every article at once (the database rebuilt from the files): drops the
+    /// readers' indexes and the search queue's trigger, which [`Store::bulk_load_end`] puts
+    /// back in one pass each (a sort instead of 200,000 insertions).
+    pub fn bulk_load_begin(&self) -> Result<()> {
+        self.conn
+            .execute_batch(
+                "DROP TRIGGER IF EXISTS search_queue_revision;
+                 DROP INDEX IF EXISTS articles_pub; DROP INDEX IF EXISTS articles_pub_all;",
+            )
+            .map_err(|e| self.err(e))
+    }
+
+    /// After a bulk load: every article queued for the search index, indexes and trigger back.
+    pub fn bulk_load_end(&self) -> Result<()> {
+        self.conn
+            .execute_batch(&format!(
+                "INSERT OR IGNORE INTO search_queue (article) SELECT pk FROM articles;
+                 {READER_SCHEMA}"
+            ))
+            .map_err(|e| self.err(e))
+    }
+
     /// Every source that holds articles, with its count and its last successful fetch (one
     /// scan of an index).
     pub fn overview(&self) -> Result<Vec<SourceOverview>> {
