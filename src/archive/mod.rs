@@ -285,7 +285,7 @@ impl Archive {
         config: &Config,
         only: Option<&[String]>,
     ) -> Result<usize, ArchiveError> {
-        use render::feeds::{FEED_LEN, FeedMeta, atom, json, rss};
+        use render::feeds::{FEED_LEN, FeedMeta, KINDS, atom, feed_id, render as feed_text};
         if !config.feeds_out {
             return Ok(0);
         }
@@ -309,22 +309,24 @@ impl Archive {
                 continue;
             }
             any = true;
-            let id = format!("urn:newsmirror:{}", s.slug);
+            let id = feed_id(Some(&s.slug));
             let link = s.site_link();
             let meta = FeedMeta {
                 id: &id,
                 title: &s.name,
                 link: &link,
             };
-            write(format!("{}.atom", s.slug), atom(&meta, &entries))?;
-            write(format!("{}.rss", s.slug), rss(&meta, &entries))?;
-            write(format!("{}.json", s.slug), json(&meta, &entries))?;
+            for kind in KINDS {
+                let text = feed_text(kind, &meta, &entries).unwrap_or_default();
+                write(format!("{}.{kind}", s.slug), text)?;
+            }
         }
         if any || !dir.join("all.atom").exists() {
             let entries = self.store.newest_entries(None, FEED_LEN)?;
             if !entries.is_empty() {
+                let id = feed_id(None);
                 let meta = FeedMeta {
-                    id: "urn:newsmirror:all",
+                    id: &id,
                     title: "新闻镜像 · News mirror",
                     link: "https://invalid.example/",
                 };

@@ -123,7 +123,7 @@ pub fn build_site(
             out.write(&rel, html.as_bytes())?;
         }
         let entries = store.newest_entries(Some(&o.source), feeds::FEED_LEN)?;
-        let id = format!("urn:newsmirror:{}", o.source);
+        let id = feeds::feed_id(Some(&o.source));
         let link = config
             .sources
             .iter()
@@ -134,22 +134,15 @@ pub fn build_site(
             title: &name,
             link: &link,
         };
-        out.write(
-            &format!("feeds/{}.atom", o.source),
-            feeds::atom(&meta, &entries).as_bytes(),
-        )?;
-        out.write(
-            &format!("feeds/{}.rss", o.source),
-            feeds::rss(&meta, &entries).as_bytes(),
-        )?;
-        out.write(
-            &format!("feeds/{}.json", o.source),
-            feeds::json(&meta, &entries).as_bytes(),
-        )?;
+        for kind in feeds::KINDS {
+            let text = feeds::render(kind, &meta, &entries).unwrap_or_default();
+            out.write(&format!("feeds/{}.{kind}", o.source), text.as_bytes())?;
+        }
     }
     let entries = store.newest_entries(None, feeds::FEED_LEN)?;
+    let all_id = feeds::feed_id(None);
     let meta = feeds::FeedMeta {
-        id: "urn:newsmirror:all",
+        id: &all_id,
         title: SITE_NAME,
         link: "https://invalid.example/",
     };

@@ -18,6 +18,24 @@ pub struct FeedMeta<'a> {
     pub link: &'a str,
 }
 
+/// The formats a source's feed is written in, by file extension.
+pub const KINDS: [&str; 3] = ["atom", "rss", "json"];
+
+/// The identity of a source's feed (`None`: the feed of every source).
+pub fn feed_id(slug: Option<&str>) -> String {
+    format!("urn:newsmirror:{}", slug.unwrap_or("all"))
+}
+
+/// The feed in the format of file extension `kind` (`atom`, `rss`, `json`).
+pub fn render(kind: &str, meta: &FeedMeta<'_>, entries: &[FeedEntry]) -> Option<String> {
+    Some(match kind {
+        "atom" => atom(meta, entries),
+        "rss" => rss(meta, entries),
+        "json" => json(meta, entries),
+        _ => return None,
+    })
+}
+
 fn time(ms: i64) -> DateTime<FixedOffset> {
     DateTime::<Utc>::from_timestamp_millis(ms)
         .unwrap_or_default()

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 
 use super::App;
-use crate::render::feeds::{FEED_LEN, FeedMeta};
+use crate::render::feeds::{self, FEED_LEN, FeedMeta};
 use crate::render::pages::{self, Links, PAGE_LEN};
 use crate::search::SearchQuery;
 
@@ -264,9 +264,9 @@ async fn feed(State(app): AppState, Path(file): Path<String>) -> Response {
         Err(e) => return internal(&app, e),
     };
     let (id, title) = if all {
-        ("urn:newsmirror:all".to_string(), app.site_name.clone())
+        (feeds::feed_id(None), app.site_name.clone())
     } else {
-        (format!("urn:newsmirror:{name}"), app.name_of(name))
+        (feeds::feed_id(Some(name)), app.name_of(name))
     };
     let link = app.link_of(name);
     let meta = FeedMeta {
@@ -274,21 +274,13 @@ async fn feed(State(app): AppState, Path(file): Path<String>) -> Response {
         title: &title,
         link: &link,
     };
-    use crate::render::feeds;
-    let (body, ct) = match ext {
-        "atom" => (
-            feeds::atom(&meta, &entries),
-            "application/atom+xml; charset=utf-8",
-        ),
-        "rss" => (
-            feeds::rss(&meta, &entries),
-            "application/rss+xml; charset=utf-8",
-        ),
-        "json" => (
-            feeds::json(&meta, &entries),
-            "application/feed+json; charset=utf-8",
-        ),
-        _ => return not_found(State(app)).await,
+    let ct = match ext {
+        "atom" => "application/atom+xml; charset=utf-8",
+        "rss" => "application/rss+xml; charset=utf-8",
+        _ => "application/feed+json; charset=utf-8",
+    };
+    let Some(body) = feeds::render(ext, &meta, &entries) else {
+        return not_found(State(app)).await;
     };
     ([(header::CONTENT_TYPE, ct)], body).into_response()
 }
