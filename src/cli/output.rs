@@ -30,7 +30,7 @@ pub fn column(items: impl IntoIterator<Item = impl AsRef<str>>, min: usize) -> u
 /// What `recheck` prints: unreachable pages apart from those found missing.
 pub fn recheck_line(r: &archive::RecheckReport) -> String {
     format!(
-        "recheck: {} checked: {} newly missing, {} removed, {} restored, {} unreachable",
+        "recheck: {} checked, {} newly missing, {} removed, {} restored, {} unreachable",
         count(r.checked, "page", "pages"),
         r.missing,
         r.removed,
