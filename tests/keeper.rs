@@ -238,6 +238,81 @@ fn init_then_update_pushes_a_mirror_to_a_bare_remote() {
     let before = git(&remote, &["rev-parse", "main"]);
     assert_eq!(update(&cfg).0, 0);
     assert_eq!(git(&remote, &["rev-parse", "main"]), before);
+
+    // What the Actions run does: a fresh checkout (no database, no state), one update, a
+    // push on top. The countdown goes on, nothing is archived twice.
+    let runner = tmp.path().join("runner");
+    assert!(
+        Command::new("git")
+            .args(["clone", "-q", "-b", "main"])
+            .arg(&remote)
+            .arg(&runner)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let text = long_text("又一条");
+    server.route(
+        "/dw",
+        Answer::ok(
+            "application/rss+xml",
+            rss(&[
+                TestItem {
+                    title: "又一条新闻",
+                    link: "https://example.org/dw/2",
+                    guid: None,
+                    date: Some(DATE),
+                    content: &text,
+                },
+                TestItem {
+                    title: "德国之声的新闻",
+                    link: "https://example.org/dw/1",
+                    guid: None,
+                    date: Some(DATE),
+                    content: &long_text("德国之声的新闻"),
+                },
+            ]),
+        ),
+    );
+    let (code, out, err) = update(&runner.join("newsmirror.toml"));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("update: 1 new article") && out.contains("pushed to origin"),
+        "{out}{err}"
+    );
+    let files = git(&remote, &["ls-tree", "-r", "--name-only", "main"]);
+    let dw: Vec<&str> = files
+        .lines()
+        .filter(|l| l.starts_with("articles/dw/"))
+        .collect();
+    assert_eq!(dw.len(), 2, "{files}");
+    assert!(dw.iter().any(|l| l.ends_with("/1048573.md")), "{files}");
+}
+
+#[test]
+fn the_release_workflow_builds_what_mirrors_download() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let release = std::fs::read_to_string(root.join(".github/workflows/release.yml")).unwrap();
+    let doc = yaml(&release);
+    let targets: Vec<&str> = doc["jobs"]["build"]["strategy"]["matrix"]["include"]
+        .as_vec()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["target"].as_str())
+        .collect();
+    assert_eq!(
+        targets,
+        ["x86_64-unknown-linux-musl", "aarch64-unknown-linux-musl"]
+    );
+    // Static, checked; packed under the names the mirrors' workflow asks for.
+    assert!(release.contains("statically linked|static-pie linked"));
+    assert!(release.contains("newsmirror-${{ matrix.target }}.tar.gz"));
+    assert!(release.contains("sha256sum newsmirror-*.tar.gz > SHA256SUMS"));
+    let mirror =
+        std::fs::read_to_string(root.join("examples/github-actions/newsmirror.yml")).unwrap();
+    assert!(mirror.contains("target=\"$(uname -m)-unknown-linux-musl\""));
+    assert!(mirror.contains("/releases/download/v$NEWSMIRROR_VERSION"));
+    assert!(mirror.contains("newsmirror-$target.tar.gz") && mirror.contains("sha256sum -c"));
 }
 
 #[test]
