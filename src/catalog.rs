@@ -165,6 +165,14 @@ mod tests {
     }
 
     #[test]
+    fn the_catalogue_archives_apart_from_the_quick_start() {
+        let quick = include_str!("../examples/newsmirror.toml");
+        let a = Config::parse(OUTLETS_TOML, Path::new("/x/examples/outlets.toml")).unwrap();
+        let b = Config::parse(quick, Path::new("/x/examples/newsmirror.toml")).unwrap();
+        assert_ne!(a.archive_dir, b.archive_dir);
+    }
+
+    #[test]
     fn config_text_keeps_the_chosen_outlets_in_order() {
         let text = config_text(&["bbc".into(), "dw".into(), "bbc".into()]).unwrap();
         let c = Config::parse(&text, Path::new("/m/newsmirror.toml")).unwrap();

@@ -30,21 +30,6 @@ fn run(args: &[&str]) -> (i32, String, String) {
     )
 }
 
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 fn yaml(text: &str) -> yaml_rust2::Yaml {
     yaml_rust2::YamlLoader::load_from_str(text)
         .expect("the workflow is valid YAML")
@@ -92,23 +77,27 @@ fn check_workflow(text: &str) {
         doc["env"]["NEWSMIRROR_VERSION"].as_str(),
         Some(env!("CARGO_PKG_VERSION"))
     );
-    // The state survives a fresh runner: restored before the update, saved after.
-    let state = steps
+    // The state survives a fresh runner: restored before the update, saved after it (even
+    // when a step failed).
+    let uses = |s: &yaml_rust2::Yaml, what: &str| {
+        s["uses"].as_str().is_some_and(|u| u.starts_with(what))
+            && s["with"]["path"].as_str() == Some(".newsmirror/state.json")
+    };
+    let restore = steps
         .iter()
-        .position(|s| s["with"]["path"].as_str() == Some(".newsmirror/state.json"))
-        .expect("the state is cached");
-    assert!(
-        steps[state]["uses"]
-            .as_str()
-            .unwrap()
-            .starts_with("actions/cache@")
-    );
-    assert!(steps[state]["with"]["restore-keys"].as_str().is_some());
+        .position(|s| uses(s, "actions/cache/restore@"))
+        .expect("the state is restored");
+    assert!(steps[restore]["with"]["restore-keys"].as_str().is_some());
+    let save = steps
+        .iter()
+        .position(|s| uses(s, "actions/cache/save@"))
+        .expect("the state is saved");
+    assert_eq!(steps[save]["if"].as_str(), Some("always()"));
     let update = steps
         .iter()
         .position(|s| run_of(s).contains("newsmirror update"))
         .expect("an update step");
-    assert!(state < update, "the state is restored before the update");
+    assert!(restore < update && update < save, "restore, update, save");
     assert_eq!(
         doc["permissions"]["contents"].as_str(),
         Some("write"),
@@ -339,6 +328,18 @@ fn init_refuses_unknown_outlets_and_keeps_existing_files() {
         cfg.contains("slug = \"voa\"") && !cfg.contains("slug = \"dw\""),
         "{cfg}"
     );
+    // Only what init wrote is committed; the keeper's own README stays untracked.
+    let committed = git(&m, &["ls-files"]);
+    assert!(
+        !committed.contains("README.md") && committed.contains("newsmirror.toml"),
+        "{committed}"
+    );
+    // A folder inside another repository (say, newsmirror's own checkout) gets its own.
+    let inner = m.join("inner");
+    let (code, out, err) = run(&["init", inner.to_str().unwrap(), "--outlets", "dw"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(inner.join(".git").is_dir());
+    assert!(!git(&m, &["ls-files"]).contains("inner"));
 }
 
 #[test]

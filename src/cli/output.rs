@@ -293,3 +293,19 @@ pub fn print_history(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_and_columns() {
+        assert_eq!(count(1, "source", "sources"), "1 source");
+        assert_eq!(count(0, "source", "sources"), "0 sources");
+        assert_eq!(count(2, "index file", "index files"), "2 index files");
+        // A Chinese character takes two columns.
+        assert_eq!(pad("新闻", 6), "新闻  ");
+        assert_eq!(pad("dw", 6), "dw    ");
+        assert_eq!(column(["新闻来源", "dw"], 4), 8);
+    }
+}

@@ -55,7 +55,7 @@ fn schedule_line(due: &[(String, Option<i64>)], now: i64) -> String {
         line.push_str(&format!(", and {} more", due.len() - 8));
     }
     if let Some((_, t)) = due.first() {
-        line.push_str(&format!(" (at {})", archive::format_time(*t)));
+        line.push_str(&format!(" (at {} UTC+8)", archive::format_time(*t)));
     }
     line
 }
@@ -156,6 +156,23 @@ pub async fn run(
     Ok(())
 }
 
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+        let mut int = signal(SignalKind::interrupt()).expect("SIGINT handler");
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,22 +217,5 @@ mod tests {
             line.starts_with("newsmirror run: next fetch: dw in 5s, bbc in 1h00m"),
             "{line}"
         );
-    }
-}
-
-async fn wait_for_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
-        let mut int = signal(SignalKind::interrupt()).expect("SIGINT handler");
-        tokio::select! {
-            _ = term.recv() => {}
-            _ = int.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
     }
 }

@@ -85,7 +85,7 @@ pub fn remove(config: &Config, slug: &str, purge: bool, quiet: bool) -> anyhow::
 
     let (_lock, mut archive) = open(config, false, quiet)?;
     let list = archive.dir.join("lists").join(source.list_file());
-    remove_file(&list)?;
+    let had_list = remove_file(&list)?;
     for kind in crate::render::feeds::KINDS {
         remove_file(&archive.dir.join("feeds").join(format!("{slug}.{kind}")))?;
     }
@@ -123,12 +123,15 @@ pub fn remove(config: &Config, slug: &str, purge: bool, quiet: bool) -> anyhow::
         ),
     )?;
     if !quiet {
-        println!(
-            "sources remove: {slug} ({}) is out of {}; lists/{} deleted",
+        let mut line = format!(
+            "sources remove: {slug} ({}) is out of {}",
             source.name,
-            config.path.display(),
-            source.list_file()
+            config.path.display()
         );
+        if had_list {
+            line.push_str(&format!("; lists/{} deleted", source.list_file()));
+        }
+        println!("{line}");
         if purge {
             println!(
                 "sources remove: {} deleted from articles/{}/ and the database",
@@ -151,10 +154,11 @@ pub fn remove(config: &Config, slug: &str, purge: bool, quiet: bool) -> anyhow::
     })
 }
 
-fn remove_file(path: &Path) -> anyhow::Result<()> {
+/// Removes a file if it is there; says whether it was.
+fn remove_file(path: &Path) -> anyhow::Result<bool> {
     match std::fs::remove_file(path) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
         Err(e) => Err(e).with_context(|| format!("cannot delete {}", path.display())),
     }
 }

@@ -11,7 +11,7 @@ impl Store {
         for s in sources {
             rows.extend(self.newest_rows(Some(s), 0, limit)?);
         }
-        rows.sort_by(|a, b| (b.published_ms, b.id).cmp(&(a.published_ms, a.id)));
+        rows.sort_by_key(|r| std::cmp::Reverse((r.published_ms, r.id)));
         rows.truncate(limit);
         Ok(rows)
     }
