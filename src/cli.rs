@@ -3,202 +3,27 @@
 //! Exit codes: 0 every source succeeded; 1 some sources failed (the others were archived);
 //! 2 a bad command line or config; 3 the archive is locked by another run.
 
+mod args;
+mod docs;
 mod extract;
+mod init;
 mod output;
 mod reader;
 mod service;
+mod sources;
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::Parser;
+
+pub use args::Cli;
+use args::{Command, ExportFormat, SourcesAction};
 
 use crate::archive::{self, Archive, ArchiveLock, LockError, UpdateOptions};
 use crate::config::Config;
-
-#[derive(Parser)]
-#[command(
-    name = "newsmirror",
-    version,
-    about = "Keeps git mirrors of news outlets"
-)]
-struct Cli {
-    /// Less output: only errors.
-    #[arg(short, long, global = true)]
-    quiet: bool,
-    /// More output (repeat for more).
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
-    verbose: u8,
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(clap::Args)]
-struct ConfigArg {
-    /// The config file.
-    #[arg(long, default_value = "newsmirror.toml")]
-    config: PathBuf,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Fetch every source's feeds and archive what is new.
-    Update {
-        #[command(flatten)]
-        config: ConfigArg,
-        /// Print the summary as JSON on stdout.
-        #[arg(long)]
-        json: bool,
-        /// When another run holds the archive, wait for it instead of exiting 3.
-        #[arg(long)]
-        wait: bool,
-    },
-    /// Run as a service: fetch each source when it is due, until SIGTERM or SIGINT.
-    Run {
-        #[command(flatten)]
-        config: ConfigArg,
-        /// Fetch every source this often, overriding the sources' `interval`.
-        #[arg(long, value_parser = parse_duration)]
-        every: Option<std::time::Duration>,
-        /// When another run holds the archive, wait for it instead of exiting 3.
-        #[arg(long)]
-        wait: bool,
-    },
-    /// Show each source's health: failures, last success, last error, next attempt.
-    Status {
-        #[command(flatten)]
-        config: ConfigArg,
-        #[arg(long)]
-        json: bool,
-    },
-    /// Rewrite every output from the database: article files, lists, README.
-    Render {
-        #[command(flatten)]
-        config: ConfigArg,
-    },
-    /// Take an existing mirror's checkout (DIR/articles/<folder>/, DIR/lists/) into the archive.
-    Import {
-        #[command(flatten)]
-        config: ConfigArg,
-        /// The mirror's checkout (may be the archive itself).
-        dir: PathBuf,
-    },
-    /// Write every article, one JSON object per line, to stdout.
-    Export {
-        #[command(flatten)]
-        config: ConfigArg,
-        /// Output format (only jsonl).
-        #[arg(long, default_value = "jsonl")]
-        format: ExportFormat,
-        /// Only articles first seen on or after this date (YYYY-MM-DD, UTC, or RFC 3339).
-        #[arg(long)]
-        since: Option<String>,
-    },
-    /// Re-request the pages of recent articles: removals and restorations.
-    Recheck {
-        #[command(flatten)]
-        config: ConfigArg,
-        /// Check every recent article now, whenever it was last checked.
-        #[arg(long)]
-        now: bool,
-        #[arg(long)]
-        json: bool,
-    },
-    /// Every revision of an article with word-level diffs, and its removal events.
-    History {
-        #[command(flatten)]
-        config: ConfigArg,
-        /// The article: <slug>/<id>.
-        article: String,
-        #[arg(long)]
-        json: bool,
-    },
-    /// Print the article newsmirror extracts from a page (URL or saved file): to try a
-    /// source's `content_selector` / `remove_selectors` before an update uses them.
-    Extract {
-        /// The config whose source rules `--source` names (optional otherwise).
-        #[arg(long)]
-        config: Option<PathBuf>,
-        /// Use this source's rules and fetch settings.
-        #[arg(long)]
-        source: Option<String>,
-        /// `text`: the body as plain text; `html`: the cleaned article HTML.
-        #[arg(long, value_enum, default_value = "html")]
-        format: extract::Format,
-        /// Same as `--format text`.
-        #[arg(long, hide = true)]
-        text: bool,
-        /// Write `DIR/<input stem>.txt|.html` per input instead of printing.
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// http(s) URLs or saved HTML files (`.html.gz` is read through gzip).
-        #[arg(required = true)]
-        inputs: Vec<String>,
-    },
-    /// Manage the config's sources.
-    Sources {
-        #[command(subcommand)]
-        action: SourcesAction,
-    },
-    /// Serves the archive to readers: pages, feeds and search (read-only).
-    Serve {
-        #[command(flatten)]
-        config: ConfigArg,
-        /// Where to listen; loopback unless told otherwise (port 0 picks a free port).
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        addr: std::net::SocketAddr,
-    },
-    /// Searches the archive (Chinese words; traditional and simplified alike).
-    Search {
-        #[command(flatten)]
-        config: ConfigArg,
-        /// Only this source.
-        #[arg(long)]
-        source: Option<String>,
-        #[arg(long, default_value_t = 1)]
-        page: usize,
-        #[arg(long)]
-        json: bool,
-        query: String,
-    },
-    /// Rebuilds the search index from the database.
-    Reindex {
-        #[command(flatten)]
-        config: ConfigArg,
-    },
-    /// Writes the archive as a static site (pages, feeds, images) into OUT.
-    Site {
-        #[command(flatten)]
-        config: ConfigArg,
-        out: PathBuf,
-    },
-}
-
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum ExportFormat {
-    Jsonl,
-}
-
-#[derive(Subcommand)]
-enum SourcesAction {
-    /// Add the feeds of an OPML file as sources (slug derived, name from the outline title).
-    Import {
-        #[command(flatten)]
-        config: ConfigArg,
-        /// The OPML file.
-        file: PathBuf,
-    },
-    /// Write the sources as OPML to stdout.
-    Export {
-        #[command(flatten)]
-        config: ConfigArg,
-    },
-}
-
-fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
-    crate::config::parse_duration(s).ok_or_else(|| format!("{s:?} is not a duration (e.g. 30m)"))
-}
 
 /// Runs the command line and returns the process's exit code.
 pub fn main() -> ExitCode {
@@ -214,8 +39,11 @@ pub fn main() -> ExitCode {
         }
     };
     output::init_logging(cli.quiet, cli.verbose);
+    quiet_on_closed_pipe();
     match run(cli) {
         Ok(code) => code,
+        // Whoever read the output stopped reading (`| head`): not an error.
+        Err(e) if is_closed_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {}", message(&e));
             let code = if e
@@ -231,16 +59,43 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// An error that carries its exit code.
+/// Whether the error is a write to a pipe whose reader has gone.
+fn is_closed_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// `println!` to a closed pipe panics; such a panic ends the process quietly with exit 0 (the
+/// reader, `head` say, has all it wanted). Every other panic is reported as before.
+fn quiet_on_closed_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let text = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if text.contains("failed printing to stdout") && text.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
+}
+
 /// The error's chain as one line: the exit-code marker left out, and a cause left out when the
 /// message before it already ends with it (many errors print their source themselves).
 fn message(e: &anyhow::Error) -> String {
+    // The marker is a context: the chain shows it as its text, not as an `Exit`.
+    let marker = e.downcast_ref::<Exit>().map(ToString::to_string);
     let mut out = String::new();
     for cause in e.chain() {
-        if cause.downcast_ref::<Exit>().is_some() {
+        let text = cause.to_string();
+        if cause.downcast_ref::<Exit>().is_some() || Some(&text) == marker.as_ref() {
             continue;
         }
-        let text = cause.to_string();
         if out.ends_with(&text) {
             continue;
         }
@@ -252,12 +107,44 @@ fn message(e: &anyhow::Error) -> String {
     out
 }
 
+/// An error that carries its exit code.
 #[derive(Debug, thiserror::Error)]
 #[error("exit {0}")]
 pub(crate) struct Exit(pub(crate) u8);
 
+/// The config file `--config` names, or `./newsmirror.toml`.
+fn config_path(cli: &Cli) -> PathBuf {
+    cli.config
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("newsmirror.toml"))
+}
+
 fn load(config: &Path) -> anyhow::Result<Config> {
-    Config::load(config).map_err(|e| anyhow::Error::new(e).context(Exit(2)))
+    Config::load(config).map_err(|e| {
+        let missing = matches!(&e, crate::config::ConfigError::Read { source, .. }
+            if source.kind() == std::io::ErrorKind::NotFound);
+        let e = if missing {
+            anyhow::anyhow!(
+                "{e} (`newsmirror init DIR` starts a mirror; --config FILE names another config)"
+            )
+        } else {
+            anyhow::Error::new(e)
+        };
+        e.context(Exit(2))
+    })
+}
+
+/// Loads a config that must have sources to fetch.
+fn load_with_sources(config: &Path) -> anyhow::Result<Config> {
+    let c = load(config)?;
+    if c.sources.is_empty() {
+        return Err(anyhow::anyhow!(
+            "config file {} has no [[sources]]: nothing to mirror (`newsmirror outlets` lists known outlets; `newsmirror sources import FILE.opml` adds feeds)",
+            c.path.display()
+        )
+        .context(Exit(2)));
+    }
+    Ok(c)
 }
 
 pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -279,12 +166,22 @@ fn open(config: &Config, wait: bool, quiet: bool) -> anyhow::Result<(ArchiveLock
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let path = config_path(&cli);
+    let quiet = cli.quiet;
     match cli.command {
-        Command::Update { config, json, wait } => {
-            let config = load(&config.config)?;
-            let (_lock, mut archive) = open(&config, wait, cli.quiet)?;
+        Command::Init {
+            dir,
+            outlets,
+            no_commit,
+        } => init::init(&dir, &outlets, !no_commit, quiet),
+        Command::Outlets { json } => init::outlets(json),
+        Command::Completions { shell } => docs::completions(shell),
+        Command::Manual => docs::manual(),
+        Command::Update { json, wait } => {
+            let config = load_with_sources(&path)?;
+            let (_lock, mut archive) = open(&config, wait, quiet)?;
             let feeds: usize = config.sources.iter().map(|s| s.feeds.len()).sum();
-            let bar = output::progress(feeds, cli.quiet || json);
+            let bar = output::progress(feeds, quiet || json);
             let opts = UpdateOptions {
                 progress: bar.as_ref().map(|b| b.callback()),
                 ..Default::default()
@@ -294,50 +191,54 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 b.finish();
             }
             let published = archive::publish(&config, &archive, &archive::commit_message(&report))?;
-            output::print_update(&report, json, cli.quiet)?;
-            output::print_publish(&published, cli.quiet || json);
-            Ok(if report.ok() && published.failed.is_empty() {
+            let code = if report.ok() && published.failed.is_empty() {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::from(1)
-            })
+            };
+            // The archive is written: a reader that went away changes nothing about that.
+            let printed = output::print_update(&report, json, quiet);
+            output::print_publish(&published, quiet || json);
+            match printed {
+                Err(e) if !is_closed_pipe(&e) => Err(e),
+                _ => Ok(code),
+            }
         }
-        Command::Run {
-            config,
-            every,
-            wait,
-        } => {
-            let mut config = load(&config.config)?;
+        Command::Run { every, wait } => {
+            let mut config = load_with_sources(&path)?;
             if let Some(every) = every {
                 for s in &mut config.sources {
                     s.interval = every;
                 }
             }
-            let (_lock, mut archive) = open(&config, wait, cli.quiet)?;
-            runtime()?.block_on(service::run(&config, &mut archive, cli.quiet))?;
+            let (_lock, mut archive) = open(&config, wait, quiet)?;
+            runtime()?.block_on(service::run(&config, &mut archive, every, quiet))?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Status { config, json } => {
-            let config = load(&config.config)?;
+        Command::Status { json } => {
+            let config = load(&path)?;
             // Reading needs no lock, and does no recovery: another run may be writing.
             let archive = Archive::open_to_read(&config)?;
             let health = archive::health(&archive.store, &config.sources)?;
             output::print_status(&health, json)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Render { config } => {
-            let config = load(&config.config)?;
-            let (_lock, archive) = open(&config, false, cli.quiet)?;
+        Command::Render => {
+            let config = load(&path)?;
+            let (_lock, archive) = open(&config, false, quiet)?;
             let changed = archive.render_articles()?
                 + archive.render_indexes(&config)?
                 + archive.render_feeds(&config, None)?;
-            if !cli.quiet {
-                println!("render: {changed} files rewritten");
+            if !quiet {
+                println!(
+                    "render: {}",
+                    output::count(changed, "file", "files") + " rewritten"
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Import { config, dir } => {
-            let config = load(&config.config)?;
+        Command::Import { dir } => {
+            let config = load(&path)?;
             let (_lock, mut archive) = open(&config, false, true)?;
             let opened = archive.reconciled.take().unwrap_or_default();
             let mut report = archive::import(&config, &mut archive, &dir)
@@ -347,7 +248,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             report.reconciled.list_extras += opened.list_extras;
             report.reconciled.unreadable.extend(opened.unreadable);
             let rendered = archive.render_indexes(&config)?;
-            output::print_import(&report, rendered, cli.quiet);
+            output::print_import(&report, rendered, quiet);
             Ok(
                 if report.reconciled.unreadable.is_empty() && report.unmapped.is_empty() {
                     ExitCode::SUCCESS
@@ -357,11 +258,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             )
         }
         Command::Export {
-            config,
             format: ExportFormat::Jsonl,
             since,
         } => {
-            let config = load(&config.config)?;
+            let config = load(&path)?;
             let since_ms = match since {
                 None => i64::MIN,
                 Some(s) => parse_since(&s).map_err(|e| anyhow::anyhow!(e).context(Exit(2)))?,
@@ -372,17 +272,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             archive
                 .store
                 .for_each_export::<anyhow::Error>(since_ms, &mut |a| {
-                    use std::io::Write;
                     writeln!(out, "{}", crate::render::export::jsonl_line(&a))?;
                     Ok(())
                 })?;
-            use std::io::Write;
             out.flush()?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Recheck { config, now, json } => {
-            let config = load(&config.config)?;
-            let (_lock, mut archive) = open(&config, false, cli.quiet)?;
+        Command::Recheck { now, json } => {
+            let config = load(&path)?;
+            let (_lock, mut archive) = open(&config, false, quiet)?;
             let report = runtime()?.block_on(archive::recheck(&config, &mut archive, now))?;
             let msg = format!(
                 "recheck: {} removed, {} restored",
@@ -391,25 +289,25 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let published = archive::publish(&config, &archive, &msg)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
-            } else if !cli.quiet {
-                println!(
-                    "recheck: {} pages checked, {} newly missing, {} removed, {} restored",
-                    report.checked, report.missing, report.removed, report.restored
+            } else if !quiet {
+                println!("{}", output::recheck_line(&report));
+            }
+            output::print_publish(&published, quiet || json);
+            let none_reached = report.checked > 0 && report.unreachable == report.checked;
+            if none_reached {
+                eprintln!(
+                    "error: recheck: none of the {} pages could be reached (network down, or every outlet refusing?); nothing was concluded",
+                    report.checked
                 );
             }
-            output::print_publish(&published, cli.quiet || json);
-            Ok(if published.failed.is_empty() {
+            Ok(if published.failed.is_empty() && !none_reached {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::from(1)
             })
         }
-        Command::History {
-            config,
-            article,
-            json,
-        } => {
-            let config = load(&config.config)?;
+        Command::History { article, json } => {
+            let config = load(&path)?;
             let archive = Archive::open_to_read(&config)?;
             let (slug, id) = article
                 .split_once('/')
@@ -427,16 +325,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Extract {
-            config,
             source,
             format,
             text,
             out,
             inputs,
         } => {
-            let explicit = config.is_some();
-            let path = config.unwrap_or_else(|| PathBuf::from("newsmirror.toml"));
-            let config = if explicit || path.exists() {
+            let config = if cli.config.is_some() || path.exists() {
                 Some(load(&path)?)
             } else {
                 None
@@ -450,55 +345,39 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 &inputs,
             )
         }
-        Command::Sources {
-            action: SourcesAction::Import { config, file },
-        } => {
-            let config = load(&config.config)?;
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("cannot read {}", file.display()))?;
-            let added = crate::config::opml::add_sources_from_opml(&config, &text, &file)
-                .map_err(|e| anyhow::Error::new(e).context(Exit(2)))?;
-            if !cli.quiet {
-                for (slug, name, url) in &added {
-                    println!("added {slug} ({name}): {url}");
+        Command::Sources { action } => {
+            let config = load(&path)?;
+            match action {
+                SourcesAction::Import { file, allow_local } => {
+                    sources::import(&config, &file, allow_local, quiet)
                 }
-                println!(
-                    "sources import: {} added to {}",
-                    added.len(),
-                    config.path.display()
-                );
+                SourcesAction::Export => sources::export(&config),
+                SourcesAction::Remove { slug, purge } => {
+                    sources::remove(&config, &slug, purge, quiet)
+                }
             }
-            Ok(ExitCode::SUCCESS)
         }
-        Command::Serve { config, addr } => {
-            let config = load(&config.config)?;
-            reader::serve(&config, addr, cli.quiet)
+        Command::Serve { addr } => {
+            let config = load(&path)?;
+            reader::serve(&config, addr, quiet)
         }
         Command::Search {
-            config,
             source,
             page,
             json,
             query,
         } => {
-            let config = load(&config.config)?;
-            reader::search(&config, &query, source, page, json)
+            let config = load(&path)?;
+            reader::search(&config, &query.join(" "), source, page, json)
         }
-        Command::Reindex { config } => {
-            let config = load(&config.config)?;
-            let (_lock, mut archive) = open(&config, false, cli.quiet)?;
-            reader::reindex(&config, &mut archive, cli.quiet)
+        Command::Reindex => {
+            let config = load(&path)?;
+            let (_lock, mut archive) = open(&config, false, quiet)?;
+            reader::reindex(&config, &mut archive, quiet)
         }
-        Command::Site { config, out } => {
-            let config = load(&config.config)?;
-            reader::site(&config, &out, cli.quiet)
-        }
-        Command::Sources {
-            action: SourcesAction::Export { config },
-        } => {
-            let config = load(&config.config)?;
-            print!("{}", crate::config::opml::sources_to_opml(&config));
-            Ok(ExitCode::SUCCESS)
+        Command::Site { out } => {
+            let config = load(&path)?;
+            reader::site(&config, &out, quiet)
         }
     }
 }

@@ -7,6 +7,7 @@
 //! [`mirror`] holds the file format; [`cli`] turns arguments into calls.
 
 pub mod archive;
+pub mod catalog;
 pub mod clean;
 pub mod cli;
 pub mod config;

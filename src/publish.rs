@@ -205,3 +205,43 @@ fn split_author(author: &str) -> (&str, &str) {
         None => (author.trim(), "newsmirror@localhost"),
     }
 }
+
+/// The top folder of the git work tree `dir` is in, if it is in one.
+pub fn toplevel(dir: &Path) -> Option<PathBuf> {
+    git(dir, &["rev-parse", "--show-toplevel"], LOCAL)
+        .ok()
+        .map(|s| PathBuf::from(s.trim()))
+}
+
+/// A new repository in `dir` (branch `main`), even when `dir` is inside another work tree.
+pub fn init_repository(dir: &Path) -> Result<(), PublishError> {
+    git(dir, &["init", "-q", "-b", "main"], LOCAL).map(|_| ())
+}
+
+/// Commits exactly `paths` (relative to `dir`), as the user git knows (`user.email`), else
+/// as `author`. Returns the new commit's id; `None` when they hold no change.
+pub fn commit_paths(
+    dir: &Path,
+    author: &str,
+    message: &str,
+    paths: &[&str],
+) -> Result<Option<String>, PublishError> {
+    let mut add = vec!["add", "--"];
+    add.extend_from_slice(paths);
+    git(dir, &add, LOCAL)?;
+    let mut staged = vec!["diff", "--cached", "--name-only", "--"];
+    staged.extend_from_slice(paths);
+    if git(dir, &staged, LOCAL)?.trim().is_empty() {
+        return Ok(None);
+    }
+    let (name, email) = split_author(author);
+    let (name, email) = (format!("user.name={name}"), format!("user.email={email}"));
+    let mut args: Vec<&str> = Vec::new();
+    if git(dir, &["config", "user.email"], LOCAL).is_err() {
+        args.extend(["-c", &name, "-c", &email]);
+    }
+    args.extend(["commit", "-q", "--no-verify", "-m", message, "--"]);
+    args.extend_from_slice(paths);
+    git(dir, &args, LOCAL)?;
+    head(dir).map(Some)
+}

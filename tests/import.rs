@@ -200,7 +200,7 @@ fn update_after_import_continues_the_countdown_without_repeats() {
     let c = cfg.to_str().unwrap();
     run_ok(&["import", "--config", c, mirror.to_str().unwrap()]);
     let out = run_ok(&["update", "--config", c]);
-    assert!(out.contains("update: 1 new articles"), "{out}");
+    assert!(out.contains("update: 1 new article,"), "{out}");
     let mut now: Vec<String> = std::fs::read_dir(&dw)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
@@ -312,10 +312,10 @@ fn opml_round_trip() {
     let c = cfg.to_str().unwrap();
     let opml = fixtures().join("opml/newsboat-example.opml");
     let out = run_ok(&["sources", "import", "--config", c, opml.to_str().unwrap()]);
-    assert!(out.contains("7 added"), "{out}");
+    assert!(out.contains("7 sources added"), "{out}");
     // Importing again adds nothing.
     let out = run_ok(&["sources", "import", "--config", c, opml.to_str().unwrap()]);
-    assert!(out.contains("0 added"), "{out}");
+    assert!(out.contains("0 sources added"), "{out}");
     let config = newsmirror::config::Config::load(&cfg).unwrap();
     assert_eq!(config.sources.len(), 8);
     let names: Vec<&str> = config.sources.iter().map(|s| s.name.as_str()).collect();

@@ -52,10 +52,7 @@ pub fn import(
         if list.exists() {
             copy_file(
                 &list,
-                &archive
-                    .dir
-                    .join("lists")
-                    .join(format!("{}.md", source.name)),
+                &archive.dir.join("lists").join(source.list_file()),
                 &mut report,
             )?;
         }

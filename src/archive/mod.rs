@@ -354,7 +354,7 @@ impl Archive {
             if rows.is_empty() {
                 continue;
             }
-            let path = self.dir.join("lists").join(format!("{}.md", s.name));
+            let path = self.dir.join("lists").join(s.list_file());
             let text = render::list_text(&s.name, &rows, config.history.annotate) + &style.suffix;
             if render::write_if_changed(&path, text.as_bytes()).map_err(io_err(&path))? {
                 changed += 1;

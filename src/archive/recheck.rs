@@ -17,6 +17,8 @@ pub struct RecheckReport {
     pub missing: usize,
     pub removed: usize,
     pub restored: usize,
+    /// Pages that could not be reached (timeout, reset, 5xx…): nothing concluded for them.
+    pub unreachable: usize,
 }
 
 /// Rechecks the due articles: first seen within `recheck_for`, not checked for
@@ -62,6 +64,9 @@ pub async fn recheck(
         h.confirm_after,
     )
     .await;
+    // A check that ended without a result (a panicked task) counts as unreachable too.
+    report.unreachable =
+        results.iter().filter(|r| r.unreachable).count() + report.checked - results.len();
     for r in &results {
         match r.event {
             Some(("removed", _)) => report.removed += 1,

@@ -154,7 +154,7 @@ fn record_of(source: &Source, id: i64, rel: String, bytes: &[u8]) -> (ArticleRec
 
 /// Keeps the entries of `lists/<name>.md` that point at article files that are absent.
 fn keep_list_extras(dir: &Path, store: &mut Store, source: &Source) -> Result<usize, ArchiveError> {
-    let path = dir.join("lists").join(format!("{}.md", source.name));
+    let path = dir.join("lists").join(source.list_file());
     let Ok(text) = std::fs::read_to_string(&path) else {
         return Ok(0);
     };

@@ -65,11 +65,7 @@ pub fn build_site(
     for s in &config.sources {
         order.extend(overview.iter().filter(|o| o.source == s.slug));
     }
-    order.extend(
-        overview
-            .iter()
-            .filter(|o| !config.sources.iter().any(|s| s.slug == o.source)),
-    );
+    // Sources the config no longer lists are left out (their articles stay in the archive).
 
     // Home.
     let top = Links::files(0);
@@ -77,8 +73,13 @@ pub fn build_site(
         .iter()
         .map(|o| (name_of(&o.source), (*o).clone()))
         .collect();
-    let newest: Vec<_> = store
-        .newest_rows(None, 0, 30)?
+    let listed: Vec<&str> = config.sources.iter().map(|s| s.slug.as_str()).collect();
+    let newest = if overview.iter().all(|o| listed.contains(&o.source.as_str())) {
+        store.newest_rows(None, 0, 30)?
+    } else {
+        store.newest_rows_of(&listed, 30)?
+    };
+    let newest: Vec<_> = newest
         .into_iter()
         .map(|r| {
             let n = name_of(&r.source);

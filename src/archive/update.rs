@@ -145,6 +145,17 @@ pub async fn update(
             let key = feed_url.as_str();
             let mut state = archive.store.feed_state(key)?;
             state.last_attempt_ms = Some(now_ms);
+            match &result {
+                FeedResult::Items(found, _) => {
+                    tracing::debug!(source = %source.slug, feed = %key, items = found.len(), "feed read")
+                }
+                FeedResult::NotModified => {
+                    tracing::debug!(source = %source.slug, feed = %key, "feed not modified (304)")
+                }
+                FeedResult::Failed(why) => {
+                    tracing::debug!(source = %source.slug, feed = %key, error = %why, "feed failed")
+                }
+            }
             match result {
                 FeedResult::Items(found, validators) => {
                     items.extend(found);
@@ -171,6 +182,17 @@ pub async fn update(
             states.push((key.to_string(), source.slug.clone(), state));
         }
         let selection = select_new(archive, source, config.layout, &items, now_ms)?;
+        tracing::debug!(
+            source = %source.slug,
+            items = items.len(),
+            known = selection.known,
+            new = selection.new.len(),
+            edited = selection.edits.len(),
+            "selected"
+        );
+        for (r, _) in &selection.new {
+            tracing::debug!(source = %source.slug, path = %r.path, title = %r.title, "new article");
+        }
         sr.known = selection.known;
         sr.new = selection.new.len();
         sr.edited = selection.edits.len();

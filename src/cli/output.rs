@@ -3,7 +3,41 @@
 use std::io::IsTerminal;
 use std::sync::Arc;
 
+use unicode_width::UnicodeWidthStr;
+
 use crate::archive::{self, FeedDone, SourceHealth, UpdateReport};
+
+/// `1 source`, `2 sources`.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// `s` padded with spaces to `width` columns as a terminal shows them (a Chinese character
+/// takes two).
+pub fn pad(s: &str, width: usize) -> String {
+    let w = s.width();
+    format!("{s}{}", " ".repeat(width.saturating_sub(w)))
+}
+
+/// The widest of `items` in terminal columns, at least `min`.
+pub fn column(items: impl IntoIterator<Item = impl AsRef<str>>, min: usize) -> usize {
+    items
+        .into_iter()
+        .map(|s| s.as_ref().width())
+        .fold(min, usize::max)
+}
+
+/// What `recheck` prints: unreachable pages apart from those found missing.
+pub fn recheck_line(r: &archive::RecheckReport) -> String {
+    format!(
+        "recheck: {} checked, {} newly missing, {} removed, {} restored, {} unreachable",
+        count(r.checked, "page", "pages"),
+        r.missing,
+        r.removed,
+        r.restored,
+        r.unreachable
+    )
+}
 
 pub fn init_logging(quiet: bool, verbose: u8) {
     let level = match (quiet, verbose) {
@@ -73,8 +107,9 @@ pub fn print_update(report: &UpdateReport, json: bool, quiet: bool) -> anyhow::R
     if json {
         println!("{}", serde_json::to_string_pretty(report)?);
     } else if !quiet {
+        let w = column(report.sources.iter().map(|s| &s.slug), 12);
         for s in &report.sources {
-            let mut line = format!("{:<12} {:>4} new", s.slug, s.new);
+            let mut line = format!("{} {:>4} new", pad(&s.slug, w), s.new);
             if s.not_modified > 0 {
                 line.push_str(&format!(", {} not modified", s.not_modified));
             }
@@ -84,9 +119,9 @@ pub fn print_update(report: &UpdateReport, json: bool, quiet: bool) -> anyhow::R
             println!("{line}");
         }
         println!(
-            "update: {} new articles, {} sources, {} failed",
-            report.new_articles(),
-            report.sources.len(),
+            "update: {}, {}, {} failed",
+            count(report.new_articles(), "new article", "new articles"),
+            count(report.sources.len(), "source", "sources"),
             report
                 .sources
                 .iter()
@@ -111,14 +146,20 @@ pub fn print_status(health: &[SourceHealth], json: bool) -> anyhow::Result<()> {
         return Ok(());
     }
     let t = |ms: Option<i64>| ms.map(archive::format_time).unwrap_or_else(|| "-".into());
+    let w = column(health.iter().map(|h| &h.slug), 14);
     println!(
-        "{:<14} {:>8} {:<8} {:>5}  {:<16}  {:<16}  last error",
-        "source", "articles", "state", "fails", "last success", "next attempt"
+        "{} {:>8} {:<8} {:>5}  {:<16}  {:<16}  last error",
+        pad("source", w),
+        "articles",
+        "state",
+        "fails",
+        "last success",
+        "next attempt"
     );
     for h in health {
         println!(
-            "{:<14} {:>8} {:<8} {:>5}  {:<16}  {:<16}  {}",
-            h.slug,
+            "{} {:>8} {:<8} {:>5}  {:<16}  {:<16}  {}",
+            pad(&h.slug, w),
             h.articles,
             h.state,
             h.failures,
@@ -147,8 +188,11 @@ pub fn print_publish(p: &archive::PublishReport, quiet: bool) {
 pub fn print_import(r: &archive::ImportReport, rendered: usize, quiet: bool) {
     if !quiet {
         println!(
-            "import: {} files copied, {} articles read, {} list entries kept, {} index files rewritten",
-            r.copied, r.reconciled.added, r.reconciled.list_extras, rendered
+            "import: {} copied, {} read, {} kept, {} rewritten",
+            count(r.copied, "file", "files"),
+            count(r.reconciled.added, "article", "articles"),
+            count(r.reconciled.list_extras, "list entry", "list entries"),
+            count(rendered, "index file", "index files"),
         );
     }
     for f in &r.unmapped {
@@ -248,4 +292,20 @@ pub fn print_history(
         println!("\n{} {}", e.kind, t(e.at_ms));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_and_columns() {
+        assert_eq!(count(1, "source", "sources"), "1 source");
+        assert_eq!(count(0, "source", "sources"), "0 sources");
+        assert_eq!(count(2, "index file", "index files"), "2 index files");
+        // A Chinese character takes two columns.
+        assert_eq!(pad("新闻", 6), "新闻  ");
+        assert_eq!(pad("dw", 6), "dw    ");
+        assert_eq!(column(["新闻来源", "dw"], 4), 8);
+    }
 }

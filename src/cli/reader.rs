@@ -16,7 +16,9 @@ use crate::search::{SearchIndex, SearchQuery};
 fn open_index(config: &Config) -> anyhow::Result<SearchIndex> {
     let state = config.archive_dir.join(STATE_DIR);
     let mut archive = Archive::open_to_read(config)?;
-    let (index, created) = SearchIndex::open(&state)?;
+    let (mut index, created) = SearchIndex::open(&state)?;
+    // Readers see the sources the config lists, not those removed from it.
+    index.only_sources(config.sources.iter().map(|s| s.slug.clone()).collect());
     let behind = archive.store.search_queue_len()? > 0;
     if created || behind {
         match ArchiveLock::acquire(&config.archive_dir, false) {

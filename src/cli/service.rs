@@ -10,9 +10,64 @@ use crate::config::Config;
 /// The longest the service sleeps before it looks again at what is due.
 const MAX_NAP: Duration = Duration::from_secs(60);
 
+/// When a source is next due: with `every`, its last attempt plus `every` (or the backoff
+/// after failures), whatever an earlier run stored; else the time stored by the last update.
+/// `None`: never tried, due now.
+fn next_due(h: &archive::SourceHealth, every: Option<Duration>) -> Option<i64> {
+    match every {
+        None => h.next_attempt_ms,
+        Some(every) => {
+            let every_ms = every.as_millis() as i64;
+            let wait = if h.failures > 0 {
+                archive::backoff_ms(h.failures, every_ms)
+            } else {
+                every_ms
+            };
+            h.last_attempt_ms.map(|t| t + wait)
+        }
+    }
+}
+
+/// A short span of time: `45s`, `12m`, `3h05m`.
+fn short(ms: i64) -> String {
+    let s = (ms.max(0) + 999) / 1000;
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m", s / 60),
+        _ => format!("{}h{:02}m", s / 3600, s / 60 % 60),
+    }
+}
+
+/// `next fetch: dw in 5s, bbc in 59m` (the soonest first, at most eight named).
+fn schedule_line(due: &[(String, Option<i64>)], now: i64) -> String {
+    let mut due: Vec<(&str, i64)> = due
+        .iter()
+        .map(|(s, t)| (s.as_str(), t.unwrap_or(now)))
+        .collect();
+    due.sort_by_key(|&(s, t)| (t, s));
+    let shown: Vec<String> = due
+        .iter()
+        .take(8)
+        .map(|(s, t)| format!("{s} in {}", short(t - now)))
+        .collect();
+    let mut line = format!("newsmirror run: next fetch: {}", shown.join(", "));
+    if due.len() > 8 {
+        line.push_str(&format!(", and {} more", due.len() - 8));
+    }
+    if let Some((_, t)) = due.first() {
+        line.push_str(&format!(" (at {} UTC+8)", archive::format_time(*t)));
+    }
+    line
+}
+
 /// Fetches each source when it is due, until SIGTERM or SIGINT; then finishes what it is
-/// writing and returns.
-pub async fn run(config: &Config, archive: &mut Archive, quiet: bool) -> anyhow::Result<()> {
+/// writing and returns. `every` overrides every source's interval and stored schedule.
+pub async fn run(
+    config: &Config,
+    archive: &mut Archive,
+    every: Option<Duration>,
+    quiet: bool,
+) -> anyhow::Result<()> {
     let (stop_tx, stop) = watch::channel(false);
     tokio::spawn(async move {
         wait_for_signal().await;
@@ -20,10 +75,15 @@ pub async fn run(config: &Config, archive: &mut Archive, quiet: bool) -> anyhow:
     });
     if !quiet {
         eprintln!(
-            "newsmirror run: {} sources; SIGTERM or Ctrl-C stops",
-            config.sources.len()
+            "newsmirror run: {}{}; SIGTERM or Ctrl-C stops",
+            super::output::count(config.sources.len(), "source", "sources"),
+            every.map_or(String::new(), |e| format!(
+                ", each every {}",
+                short(e.as_millis() as i64)
+            ))
         );
     }
+    let mut last_line = String::new();
     loop {
         if *stop.borrow() {
             break;
@@ -32,7 +92,7 @@ pub async fn run(config: &Config, archive: &mut Archive, quiet: bool) -> anyhow:
         let health = archive::health(&archive.store, &config.sources)?;
         let due: Vec<String> = health
             .iter()
-            .filter(|h| h.next_attempt_ms.is_none_or(|t| t <= now))
+            .filter(|h| next_due(h, every).is_none_or(|t| t <= now))
             .map(|h| h.slug.clone())
             .collect();
         if !due.is_empty() {
@@ -61,11 +121,27 @@ pub async fn run(config: &Config, archive: &mut Archive, quiet: bool) -> anyhow:
         }
         let health = archive::health(&archive.store, &config.sources)?;
         let now = chrono::Utc::now().timestamp_millis();
-        let next = health
+        let schedule: Vec<(String, Option<i64>)> = health
             .iter()
-            .filter_map(|h| h.next_attempt_ms)
+            .map(|h| (h.slug.clone(), next_due(h, every)))
+            .collect();
+        let next = schedule
+            .iter()
+            .map(|(_, t)| t.unwrap_or(now))
             .min()
-            .unwrap_or(now);
+            .unwrap_or(now + MAX_NAP.as_millis() as i64);
+        // Said whenever the plan changes (not on every idle wake-up).
+        let plan: Vec<String> = schedule
+            .iter()
+            .map(|(s, t)| format!("{s}@{}", t.unwrap_or(0) / 1000))
+            .collect();
+        let plan = plan.join(",");
+        if plan != last_line {
+            if !quiet {
+                eprintln!("{}", schedule_line(&schedule, now));
+            }
+            last_line = plan;
+        }
         let nap = Duration::from_millis((next - now).max(0) as u64)
             .clamp(Duration::from_millis(200), MAX_NAP);
         let mut stop = stop.clone();
@@ -94,5 +170,52 @@ async fn wait_for_signal() {
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn health(last: Option<i64>, stored: Option<i64>, failures: i64) -> archive::SourceHealth {
+        archive::SourceHealth {
+            slug: "dw".into(),
+            name: "DW".into(),
+            articles: 0,
+            state: "ok",
+            failures,
+            last_success_ms: None,
+            last_error: None,
+            last_attempt_ms: last,
+            next_attempt_ms: stored,
+        }
+    }
+
+    #[test]
+    fn every_overrides_the_stored_schedule() {
+        // An update an hour ago stored "next in an hour"; --every 5s makes it due 5 s after.
+        let h = health(Some(1_000_000), Some(1_000_000 + 3_600_000), 0);
+        assert_eq!(next_due(&h, None), Some(4_600_000));
+        assert_eq!(next_due(&h, Some(Duration::from_secs(5))), Some(1_005_000));
+        // Failing: the backoff, bounded by --every.
+        let f = health(Some(1_000_000), Some(9_999_999), 2);
+        assert_eq!(next_due(&f, Some(Duration::from_secs(5))), Some(1_010_000));
+        // Never tried: due now.
+        assert_eq!(
+            next_due(&health(None, None, 0), Some(Duration::from_secs(5))),
+            None
+        );
+    }
+
+    #[test]
+    fn schedule_line_names_sources_soonest_first() {
+        let line = schedule_line(
+            &[("bbc".into(), Some(3_600_000)), ("dw".into(), Some(5_000))],
+            0,
+        );
+        assert!(
+            line.starts_with("newsmirror run: next fetch: dw in 5s, bbc in 1h00m"),
+            "{line}"
+        );
     }
 }

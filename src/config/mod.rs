@@ -157,7 +157,54 @@ pub struct Source {
     pub images: ImageSettings,
 }
 
+/// The file name of a source's list, `<name>.md` as the reference format has it, when that
+/// name is safe on every system a mirror is checked out on. Otherwise: each character Windows
+/// forbids in file names (`< > : " \ / | ? *`) becomes its full-width twin (`：`, `？`…),
+/// control characters are dropped, trailing dots and spaces are dropped, a reserved device name
+/// (`CON`, `NUL`, `COM1`…) gets a `_`, and a name longer than 200 bytes is cut (at a character).
+pub fn list_file_name(name: &str) -> String {
+    let mut base: String = name
+        .chars()
+        .filter(|c| !c.is_control())
+        .map(|c| match c {
+            '<' => '＜',
+            '>' => '＞',
+            ':' => '：',
+            '"' => '＂',
+            '\\' => '＼',
+            '/' => '／',
+            '|' => '｜',
+            '?' => '？',
+            '*' => '＊',
+            c => c,
+        })
+        .collect();
+    while base.len() > 200 {
+        base.pop();
+    }
+    let trimmed = base.trim_end_matches(['.', ' ']).trim_start();
+    let mut base = if trimmed.is_empty() {
+        "_".to_string()
+    } else {
+        trimmed.to_string()
+    };
+    let stem = base.split('.').next().unwrap_or("").to_ascii_uppercase();
+    let reserved = matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+        || ((stem.starts_with("COM") || stem.starts_with("LPT"))
+            && stem.len() == 4
+            && stem.as_bytes()[3].is_ascii_digit());
+    if reserved {
+        base.push('_');
+    }
+    format!("{base}.md")
+}
+
 impl Source {
+    /// The file name of this source's list under `lists/` (see [`list_file_name`]).
+    pub fn list_file(&self) -> String {
+        list_file_name(&self.name)
+    }
+
     /// The outlet's site as feeds out name it: the origin of the first web feed (a
     /// placeholder for sources read from files).
     pub fn site_link(&self) -> String {
@@ -214,3 +261,37 @@ impl Default for ImageSettings {
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(3600);
 
 pub use parse::parse_duration;
+
+#[cfg(test)]
+mod tests {
+    use super::list_file_name;
+
+    #[test]
+    fn list_file_names_are_the_names_when_safe() {
+        for name in ["德国之声", "BBC (中文)", "VOA News", "a.b", "#1 [x]"] {
+            assert_eq!(list_file_name(name), format!("{name}.md"));
+        }
+    }
+
+    #[test]
+    fn unsafe_names_become_safe_file_names() {
+        assert_eq!(
+            list_file_name("https://feeds.bbci.co.uk/x?y=1"),
+            "https：／／feeds.bbci.co.uk／x？y=1.md"
+        );
+        assert_eq!(list_file_name("a<b>c\"|d*"), "a＜b＞c＂｜d＊.md");
+        assert_eq!(list_file_name("news..."), "news.md");
+        assert_eq!(list_file_name("CON"), "CON_.md");
+        assert_eq!(list_file_name("com1"), "com1_.md");
+        assert_eq!(list_file_name("Console"), "Console.md");
+        let long = "长".repeat(100);
+        let f = list_file_name(&long);
+        assert!(
+            f.len() <= 203 && f.starts_with("长长") && f.ends_with(".md"),
+            "{f}"
+        );
+        for f in [list_file_name("a:b"), list_file_name("\u{1}x"), long] {
+            assert!(!f.contains([':', '\u{1}']));
+        }
+    }
+}

@@ -32,7 +32,7 @@ fn collect(outlines: &[opml::Outline], out: &mut Vec<OpmlFeed>) {
                 .flatten()
                 .map(str::trim)
                 .find(|t| !t.is_empty())
-                .unwrap_or(url);
+                .unwrap_or("");
             out.push(OpmlFeed {
                 name: name.to_string(),
                 url: url.to_string(),
@@ -80,7 +80,7 @@ pub fn derive_slug(name: &str, url: &str, taken: &[String]) -> String {
     slug
 }
 
-/// A list name: no slashes (it is a file name), unique among `taken`.
+/// A list name: no slashes (it is a file name), its list file unique among `taken`'s.
 fn derive_name(name: &str, taken: &[String]) -> String {
     let base: String = name
         .chars()
@@ -100,45 +100,130 @@ fn derive_name(name: &str, taken: &[String]) -> String {
     } else {
         base
     };
+    let files: Vec<String> = taken.iter().map(|t| super::list_file_name(t)).collect();
     let mut out = base.clone();
     let mut n = 2;
-    while taken.contains(&out) {
+    while files.contains(&super::list_file_name(&out)) {
         out = format!("{base} ({n})");
         n += 1;
     }
     out
 }
 
+/// A name for a feed whose outline has no title: its host (`feeds.bbci.co.uk`), or the
+/// file's name for a local feed.
+fn name_from_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(u) if u.host_str().is_some() => u
+            .host_str()
+            .unwrap_or_default()
+            .trim_start_matches("www.")
+            .to_string(),
+        _ => std::path::Path::new(url.trim_start_matches("file://"))
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    }
+}
+
+/// Where an OPML feed points, as the config would resolve it.
+enum Location {
+    /// An http(s) URL.
+    Web(url::Url),
+    /// A `file://` URL or a path (relative to the config's folder), resolved.
+    Local(url::Url),
+}
+
+/// Classifies a feed location of an OPML file; `Err` says why it cannot be a feed.
+fn locate(raw: &str, base: &Path) -> Result<Location, String> {
+    if raw.contains("://") {
+        let u = url::Url::parse(raw).map_err(|e| format!("not a valid URL ({e})"))?;
+        return match u.scheme() {
+            "http" | "https" if u.host_str().is_some_and(|h| !h.is_empty()) => Ok(Location::Web(u)),
+            "http" | "https" => Err("a web URL without a host".into()),
+            "file" => Ok(Location::Local(u)),
+            other => Err(format!("unsupported scheme {other:?}")),
+        };
+    }
+    if let Some((scheme, _)) = raw.split_once(':')
+        && scheme.len() > 1
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    {
+        return Err(format!("unsupported scheme {scheme:?}"));
+    }
+    url::Url::from_file_path(base.join(raw))
+        .map(Location::Local)
+        .map_err(|_| "not a usable path".into())
+}
+
+/// What `sources import` did.
+#[derive(Debug, Default)]
+pub struct OpmlImport {
+    /// (slug, name, feed as written into the config).
+    pub added: Vec<(String, String, String)>,
+    /// (feed, why) of feeds not imported.
+    pub refused: Vec<(String, String)>,
+    /// Feeds the config already had.
+    pub known: usize,
+}
+
 /// Adds the feeds of an OPML document to the config file as new sources, skipping feeds the
-/// config already has. The file is checked as a whole before it is replaced. Returns the
-/// added (slug, name, url).
+/// config already has (compared as the config resolves them, so relative paths too). Only
+/// http(s) feeds, unless `allow_local`: then `file://` URLs and paths (relative to the
+/// config's folder, as in the config) too; the others are refused and reported. The file is
+/// checked as a whole before it is replaced.
 pub fn add_sources_from_opml(
     config: &Config,
     opml_text: &str,
     opml_path: &Path,
-) -> Result<Vec<(String, String, String)>, ConfigError> {
+    allow_local: bool,
+) -> Result<OpmlImport, ConfigError> {
     let feeds = feeds_of_opml(opml_text, opml_path)?;
+    let base = config.path.parent().unwrap_or(Path::new("/")).to_path_buf();
     let mut slugs: Vec<String> = config.sources.iter().map(|s| s.slug.clone()).collect();
     let mut names: Vec<String> = config.sources.iter().map(|s| s.name.clone()).collect();
-    let known: Vec<String> = config
+    let mut known: Vec<String> = config
         .sources
         .iter()
         .flat_map(|s| s.feeds.iter().map(|u| u.to_string()))
         .collect();
-    let mut added = Vec::new();
+    let mut report = OpmlImport::default();
     let mut text = std::fs::read_to_string(&config.path).map_err(|source| ConfigError::Read {
         path: config.path.clone(),
         source,
     })?;
     for f in feeds {
-        let normal = url::Url::parse(&f.url)
-            .map(|u| u.to_string())
-            .unwrap_or(f.url.clone());
-        if known.contains(&normal) || added.iter().any(|(_, _, u)| *u == f.url) {
+        let resolved = match locate(&f.url, &base) {
+            Ok(Location::Web(u)) => u,
+            Ok(Location::Local(u)) if allow_local => u,
+            Ok(Location::Local(_)) => {
+                report.refused.push((
+                    f.url,
+                    "a local file, not a web feed (--allow-local takes file:// URLs and paths)"
+                        .into(),
+                ));
+                continue;
+            }
+            Err(why) => {
+                report.refused.push((f.url, why));
+                continue;
+            }
+        };
+        if known.contains(&resolved.to_string()) {
+            report.known += 1;
             continue;
         }
+        known.push(resolved.to_string());
+        let name = if f.name.is_empty() {
+            name_from_url(&f.url)
+        } else {
+            f.name.clone()
+        };
+        // Without a title, the slug comes from the feed's host (`bbci`), not the whole name.
         let slug = derive_slug(&f.name, &f.url, &slugs);
-        let name = derive_name(&f.name, &names);
+        let name = derive_name(&name, &names);
         if !text.ends_with('\n') && !text.is_empty() {
             text.push('\n');
         }
@@ -150,7 +235,10 @@ pub fn add_sources_from_opml(
         ));
         slugs.push(slug.clone());
         names.push(name.clone());
-        added.push((slug, name, f.url));
+        report.added.push((slug, name, f.url));
+    }
+    if report.added.is_empty() {
+        return Ok(report);
     }
     // The whole new file must still be a valid config.
     Config::parse(&text, &config.path)?;
@@ -160,7 +248,21 @@ pub fn add_sources_from_opml(
             source,
         }
     })?;
-    Ok(added)
+    Ok(report)
+}
+
+/// A feed as the OPML export writes it: a file below the config's folder as the path
+/// relative to it (as a config would say it), anything else as its URL.
+fn feed_location(url: &url::Url, base: &Path) -> String {
+    if url.scheme() == "file"
+        && let Ok(path) = url.to_file_path()
+        && let Ok(rel) = path.strip_prefix(base)
+        && !rel.as_os_str().is_empty()
+        && let Some(rel) = rel.to_str()
+    {
+        return rel.replace(std::path::MAIN_SEPARATOR, "/");
+    }
+    url.to_string()
 }
 
 fn toml_string(s: &str) -> String {
@@ -169,6 +271,7 @@ fn toml_string(s: &str) -> String {
 
 /// The config's sources as an OPML 2.0 document: one outline per feed.
 pub fn sources_to_opml(config: &Config) -> String {
+    let base = config.path.parent().unwrap_or(Path::new("/"));
     let mut doc = opml::OPML {
         version: "2.0".into(),
         head: Some(opml::Head {
@@ -183,7 +286,7 @@ pub fn sources_to_opml(config: &Config) -> String {
                 text: s.name.clone(),
                 title: Some(s.name.clone()),
                 r#type: Some("rss".into()),
-                xml_url: Some(url.to_string()),
+                xml_url: Some(feed_location(url, base)),
                 ..Default::default()
             });
         }
@@ -212,5 +315,38 @@ mod tests {
             derive_slug("德国之声", "https://rss.dw.com/x", &["dw".into()]),
             "dw-2"
         );
+    }
+
+    #[test]
+    fn locations() {
+        let base = Path::new("/srv/m");
+        assert!(matches!(
+            locate("https://x.example/f", base),
+            Ok(Location::Web(_))
+        ));
+        assert!(matches!(
+            locate("file:///etc/passwd", base),
+            Ok(Location::Local(_))
+        ));
+        match locate("feeds/dw.xml", base) {
+            Ok(Location::Local(u)) => assert_eq!(u.as_str(), "file:///srv/m/feeds/dw.xml"),
+            _ => panic!("a relative path is local"),
+        }
+        for bad in [
+            "javascript:alert(1)",
+            "ftp://x.example/f",
+            "http://",
+            "feed:https://x",
+        ] {
+            assert!(locate(bad, base).is_err(), "{bad}");
+        }
+        assert_eq!(
+            name_from_url("https://www.feeds.bbci.co.uk/a?b"),
+            "feeds.bbci.co.uk"
+        );
+        let u = url::Url::parse("file:///srv/m/feeds/dw.xml").unwrap();
+        assert_eq!(feed_location(&u, base), "feeds/dw.xml");
+        let other = url::Url::parse("file:///etc/f.xml").unwrap();
+        assert_eq!(feed_location(&other, base), "file:///etc/f.xml");
     }
 }

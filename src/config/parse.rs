@@ -276,6 +276,17 @@ impl Config {
                     line(rs.name.span())
                 )));
             }
+            if let Some(other) = sources
+                .iter()
+                .find(|s| s.list_file() == super::list_file_name(&name))
+            {
+                return Err(invalid(format!(
+                    "line {}: source {slug:?} would share the list file lists/{} with source {:?}; rename one",
+                    line(rs.name.span()),
+                    super::list_file_name(&name),
+                    other.slug
+                )));
+            }
             let mut feeds = Vec::new();
             for f in &rs.feeds {
                 let url = resolve_feed(f.get_ref(), &base).map_err(|why| {

@@ -83,6 +83,7 @@ pub fn judge(
         last_modified: t.last_modified.clone(),
         missing_since_ms: t.missing_since_ms,
         event: None,
+        unreachable: state == PageState::Unknown,
     };
     match state {
         PageState::Live {
@@ -173,6 +174,7 @@ mod tests {
             six_h,
         );
         assert_eq!((temp.event, temp.missing_since_ms), (None, Some(1000)));
+        assert!(temp.unreachable && !later.unreachable);
         let back = judge(
             &target("removed", Some(1000)),
             PageState::Live {

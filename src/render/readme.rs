@@ -12,30 +12,49 @@ pub struct ReadmeSource<'a> {
     pub last_error: Option<&'a str>,
 }
 
+/// What the README says before the table: what this is and how to read it.
+const INTRO: &str = "# 新闻镜像 · News mirror\n\n\
+本仓库镜像以下新闻来源，每小时更新：每篇文章是 `articles/` 下的一个 Markdown 文件，\
+`lists/` 里是每个来源的文章列表（最新在前）。点击来源名称阅读；也可以下载整个仓库（Code → Download ZIP，\
+或 `git clone`）离线阅读。文章被原网站修改或删除后，这里仍保留原文，改动记在 `changes/`。\n\n\
+This repository mirrors the news sources below, updated every hour: every article is one \
+Markdown file under `articles/`, and `lists/` holds each source's list of articles, newest \
+first. Click a source to read it, or download the whole repository (Code → Download ZIP, or \
+`git clone`) to read offline. Articles the outlet later edits or removes stay here as they \
+were; the edits are logged in `changes/`.\n\n\
+| 来源 Source | 文章 Articles | 状态 Status | 最后成功 Last success | 最近错误 Last error | 目录 Folder |\n\
+|---|---:|---|---|---|---|\n";
+
 /// The README text. Times are shown to the day, so an update that archives nothing leaves it
-/// as it is (apart from the first run of a new day).
+/// as it is (apart from the first run of a new day). A source without articles yet has no
+/// list and no folder: it is named without links.
 pub fn readme_text(sources: &[ReadmeSource<'_>]) -> String {
-    let mut out = String::from(
-        "# 新闻镜像 · News mirror\n\n\
-         每个来源的文章列表（最新在前）。Every source's list of articles, newest first.\n\n\
-         | 来源 Source | 文章 Articles | 状态 Status | 最后成功 Last success | 最近错误 Last error | 目录 Folder |\n\
-         |---|---:|---|---|---|---|\n",
-    );
+    let mut out = String::from(INTRO);
     for s in sources {
+        let (list, folder) = if s.articles > 0 {
+            (
+                format!(
+                    "[{}](lists/{})",
+                    escape_cell(s.name),
+                    link_escape(&crate::config::list_file_name(s.name))
+                ),
+                format!("[articles/{}](articles/{}/)", s.slug, link_escape(s.slug)),
+            )
+        } else {
+            (escape_cell(s.name), "—".to_string())
+        };
         out.push_str(&format!(
-            "| [{}](lists/{}.md) | {} | {} | {} | {} | [articles/{}](articles/{}/) |\n",
-            escape_cell(s.name),
-            link_escape(s.name),
+            "| {list} | {} | {} | {} | {} | {folder} |\n",
             s.articles,
             if s.failing {
                 "⚠ 故障 failing"
+            } else if s.last_success_day.is_none() {
+                "… 尚未更新 not yet fetched"
             } else {
                 "✓ 正常 ok"
             },
             s.last_success_day.as_deref().unwrap_or("—"),
             s.last_error.map(few_words).unwrap_or_default(),
-            s.slug,
-            link_escape(s.slug),
         ));
     }
     out.push_str("\n本镜像由 newsmirror 维护。Kept by newsmirror.\n");
@@ -114,5 +133,23 @@ mod tests {
             t.contains("⚠ 故障 failing | 2024-06-19 | timed out after 30s |"),
             "{t}"
         );
+    }
+
+    #[test]
+    fn a_source_without_articles_links_to_nothing() {
+        let mut empty = src("rfa", "自由亚洲电台", false, None);
+        empty.articles = 0;
+        empty.last_success_day = None;
+        let t = readme_text(&[empty, src("odd", "a:b?", false, None)]);
+        assert!(
+            !t.contains("lists/自由亚洲电台") && !t.contains("articles/rfa"),
+            "{t}"
+        );
+        assert!(
+            t.contains("| 自由亚洲电台 | 0 | … 尚未更新 not yet fetched | — |  | — |"),
+            "{t}"
+        );
+        // The link is to the list's safe file name.
+        assert!(t.contains("(lists/a：b？.md)"), "{t}");
     }
 }

@@ -86,6 +86,8 @@ pub struct SearchIndex {
     index: Index,
     reader: IndexReader,
     fields: Fields,
+    /// When set, searches find only articles of these sources (those the config lists).
+    only: Option<Vec<String>>,
 }
 
 /// One search: words, an optional source, a page.
@@ -162,9 +164,29 @@ impl SearchIndex {
                 index,
                 reader,
                 fields,
+                only: None,
             },
             created,
         ))
+    }
+
+    /// From now on, find only articles of `sources` (the sources a config lists: a source
+    /// removed from it is no longer shown, though its articles stay in the archive).
+    pub fn only_sources(&mut self, sources: Vec<String>) {
+        self.only = Some(sources);
+    }
+
+    /// Takes every article of `source` out of the index.
+    pub fn remove_source(&self, source: &str) -> Result<()> {
+        let mut writer = self
+            .index
+            .writer_with_num_threads::<TantivyDocument>(1, 15_000_000)
+            .map_err(|e| self.err(e))?;
+        writer.delete_term(Term::from_field_text(self.fields.source, source));
+        writer.commit().map_err(|e| self.err(e))?;
+        writer.wait_merging_threads().map_err(|e| self.err(e))?;
+        self.reader.reload().map_err(|e| self.err(e))?;
+        Ok(())
     }
 
     fn err(&self, source: tantivy::TantivyError) -> SearchError {
@@ -270,6 +292,21 @@ impl SearchIndex {
         if clauses.is_empty() {
             return None;
         }
+        if let Some(only) = &self.only {
+            let any: Vec<(Occur, Box<dyn Query>)> = only
+                .iter()
+                .map(|s| -> (Occur, Box<dyn Query>) {
+                    (
+                        Occur::Should,
+                        Box::new(TermQuery::new(
+                            Term::from_field_text(f.source, s),
+                            IndexRecordOption::Basic,
+                        )),
+                    )
+                })
+                .collect();
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+        }
         if let Some(s) = &q.source {
             clauses.push((
                 Occur::Must,
@@ -326,13 +363,7 @@ impl SearchIndex {
             };
             let int = |field: Field| doc.get_first(field).and_then(|v| v.as_i64()).unwrap_or(0);
             let title = text(f.title);
-            let mut ts = title_gen.snippet(&title);
-            ts.set_snippet_prefix_postfix("<mark>", "</mark>");
-            let title_html = if ts.is_empty() {
-                escape(&title)
-            } else {
-                ts.to_html()
-            };
+            let title_html = whole_highlighted(&title, &title_gen.snippet(&title));
             let body = text(f.body);
             let mut bs = body_gen.snippet(window(&body, &needles));
             bs.set_snippet_prefix_postfix("<mark>", "</mark>");
@@ -387,6 +418,43 @@ fn window<'a>(body: &'a str, needles: &[String]) -> &'a str {
         end += 1;
     }
     &body[start..end]
+}
+
+/// The whole of `text` as HTML with the snippet's words marked. A snippet's fragment ends
+/// with its last word, so showing the fragment alone would drop what follows (a title's
+/// closing `？` or `」`).
+fn whole_highlighted(text: &str, snippet: &tantivy::snippet::Snippet) -> String {
+    let offset = snippet.fragment_range().start;
+    let mut ranges: Vec<std::ops::Range<usize>> = snippet
+        .highlighted()
+        .iter()
+        .map(|r| r.start + offset..r.end + offset)
+        .filter(|r| {
+            r.end <= text.len() && text.is_char_boundary(r.start) && text.is_char_boundary(r.end)
+        })
+        .collect();
+    ranges.sort_by_key(|r| (r.start, r.end));
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut at = 0;
+    for r in ranges {
+        if r.start < at {
+            // Overlapping (a long word and its parts): extend the open mark.
+            if r.end > at {
+                out.truncate(out.len() - "</mark>".len());
+                out.push_str(&escape(&text[at..r.end]));
+                out.push_str("</mark>");
+                at = r.end;
+            }
+            continue;
+        }
+        out.push_str(&escape(&text[at..r.start]));
+        out.push_str("<mark>");
+        out.push_str(&escape(&text[r.clone()]));
+        out.push_str("</mark>");
+        at = r.end;
+    }
+    out.push_str(&escape(&text[at..]));
+    out
 }
 
 fn escape(s: &str) -> String {

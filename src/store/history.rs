@@ -63,6 +63,8 @@ pub struct CheckResult {
     pub missing_since_ms: Option<i64>,
     /// A change of status: (`removed` | `restored`, at).
     pub event: Option<(&'static str, i64)>,
+    /// The page could not be reached (timeout, reset, 5xx…): nothing concluded.
+    pub unreachable: bool,
 }
 
 fn info_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<ArticleInfo> {

@@ -10,6 +10,7 @@ mod export;
 mod feeds;
 mod history;
 mod reader;
+mod sources;
 
 use std::path::{Path, PathBuf};
 

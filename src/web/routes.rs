@@ -79,23 +79,27 @@ async fn style() -> Response {
 }
 
 async fn home(State(app): AppState) -> Response {
-    let data = app
-        .overview()
-        .and_then(|o| Ok((o, app.with_store(|s| s.newest_rows(None, 0, 30))?)));
+    // Only the sources the config lists (a removed source's articles stay in the archive,
+    // unseen).
+    let listed: Vec<&str> = app.sources.iter().map(|(s, _)| s.as_str()).collect();
+    let data = app.overview().and_then(|o| {
+        let others = o.iter().any(|o| !listed.contains(&o.source.as_str()));
+        let newest = if others {
+            app.with_store(|s| s.newest_rows_of(&listed, 30))?
+        } else {
+            app.with_store(|s| s.newest_rows(None, 0, 30))?
+        };
+        Ok((o, newest))
+    });
     let (overview, newest) = match data {
         Ok(d) => d,
         Err(e) => return internal(&app, e),
     };
-    // Sources in config order, then any the config no longer lists.
+    // Sources in config order.
     let mut cards: Vec<(String, crate::store::SourceOverview)> = Vec::new();
     for (slug, name) in &app.sources {
         if let Some(o) = overview.iter().find(|o| &o.source == slug) {
             cards.push((name.clone(), o.clone()));
-        }
-    }
-    for o in &overview {
-        if !app.sources.iter().any(|(s, _)| *s == o.source) {
-            cards.push((o.source.clone(), o.clone()));
         }
     }
     let newest: Vec<_> = newest
@@ -136,6 +140,9 @@ async fn list(
     Query(q): Query<PageArg>,
 ) -> Response {
     let page = page_of(q.page.as_deref());
+    if !app.sources.iter().any(|(s, _)| *s == slug) {
+        return error(&app, StatusCode::NOT_FOUND, "没有这个来源。");
+    }
     let data = app.overview().and_then(|o| {
         let count = o
             .iter()
@@ -149,10 +156,6 @@ async fn list(
         Ok(d) => d,
         Err(e) => return internal(&app, e),
     };
-    let known = app.sources.iter().any(|(s, _)| *s == slug);
-    if count == 0 && !known {
-        return error(&app, StatusCode::NOT_FOUND, "没有这个来源。");
-    }
     if page > 1 && rows.is_empty() {
         return error(&app, StatusCode::NOT_FOUND, "没有这一页。");
     }
@@ -171,6 +174,9 @@ async fn article(State(app): AppState, Path((slug, id)): Path<(String, String)>)
     let Ok(id) = id.trim_end_matches(".html").parse::<i64>() else {
         return error(&app, StatusCode::NOT_FOUND, "找不到这篇文章。");
     };
+    if !app.sources.iter().any(|(s, _)| *s == slug) {
+        return error(&app, StatusCode::NOT_FOUND, "找不到这篇文章。");
+    }
     let data = app.with_store(|s| {
         let Some(info) = s.article(&slug, id)? else {
             return Ok(None);

@@ -39,6 +39,22 @@ pub fn command(args: &[&str]) -> Command {
     c
 }
 
+/// `git -C DIR ARGS...`, which must succeed; its stdout.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// `update --config CONFIG`, returning (exit code, stdout, stderr).
 pub fn update(config: &Path) -> (i32, String, String) {
     let out = newsmirror(&["update", "--config", config.to_str().unwrap()]);
