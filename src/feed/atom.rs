@@ -5,7 +5,7 @@
 use url::Url;
 
 use super::content::{content_of, text_of, title_of};
-use super::links::{atom_link, base_of, find_with_base};
+use super::links::{atom_link, base_of};
 use super::rss::first_date;
 use super::xml::Element;
 use super::{Feed, Format, Item, Options, enclosures};
@@ -39,12 +39,7 @@ pub fn read(root: &Element, ns: Option<&str>, url: &Url, opts: Options) -> Feed 
         .map(text_of)
         .map(|t| t.trim().to_string())
         .filter(|t| !t.is_empty());
-    let mut found = Vec::new();
-    find_with_base(root, &base, &["atom:entry", "entry"], &mut found);
-    let items = found
-        .into_iter()
-        .map(|(el, base)| entry(el, &base, opts))
-        .collect();
+    let items = super::read_items(root, &base, opts);
     Feed {
         title,
         format: if atom03 { Format::Atom03 } else { Format::Atom },
@@ -52,7 +47,8 @@ pub fn read(root: &Element, ns: Option<&str>, url: &Url, opts: Options) -> Feed 
     }
 }
 
-fn entry(el: &Element, around: &Url, opts: Options) -> Item {
+/// Reads an Atom `<entry>`.
+pub fn entry(el: &Element, around: &Url, opts: Options) -> Item {
     let base = base_of(el, around);
     let guid = el
         .child(&["atom:id", "id", "guid", "dc:identifier"])

@@ -132,6 +132,7 @@ const SUMMARY: &[&str] = &[
     "dc:description",
     "itunes:summary",
     "media:description",
+    "abstract",
 ];
 
 /// The fullest content of an item or entry, as HTML; empty when it has none.

@@ -142,14 +142,24 @@ pub fn parse_with(
     if lower.starts_with("<!doctype html") || lower.starts_with("<html") {
         return Err(FeedError::Html);
     }
-    let doc = xml::parse(text);
+    let mut doc = xml::parse(text);
+    if doc.root().is_some_and(|r| r.raw == "CHANNEL") {
+        // CDF, Microsoft's Channel Definition Format: upper-case RSS.
+        doc.top.lowercase_names();
+    }
     let Some(root) = doc.root() else {
         let start: String = text.chars().take(40).collect();
         return Err(FeedError::NoElement(start));
     };
     let feed = match root.name.as_str() {
-        "rss" | "channel" | "rdf:RDF" | "RDF" => rss::read(root, url, opts),
+        "rss" | "channel" | "rdf:RDF" | "RDF" | "rdf" => rss::read(root, url, opts),
         "atom:feed" | "feed" => atom::read(root, doc.root_ns.as_deref(), url, opts),
+        // A lone Atom entry document: a feed of one.
+        "atom:entry" | "entry" => Feed {
+            title: None,
+            format: Format::Atom,
+            items: read_items(&doc.top, url, opts),
+        },
         "html" | "xhtml:html" => return Err(FeedError::Html),
         other => {
             // An unknown wrapper around a feed: read the first channel or feed inside it.
@@ -180,6 +190,23 @@ pub fn parse_with(
         }
     }
     Ok(feed)
+}
+
+/// Item elements: RSS `<item>` and Atom `<entry>`, whatever the root (feedparser reads an
+/// `<item>` in an Atom feed and an `<entry>` in RSS, and so does this).
+const ITEM_NAMES: &[&str] = &["item", "atom:entry", "entry"];
+
+/// Every item below `root`, in document order, each read by its own element's rules.
+fn read_items(root: &xml::Element, base: &Url, opts: Options) -> Vec<Item> {
+    let mut found = Vec::new();
+    links::find_with_base(root, base, ITEM_NAMES, &mut found);
+    found
+        .into_iter()
+        .map(|(el, base)| match el.name.as_str() {
+            "item" => rss::item(el, &base, opts),
+            _ => atom::entry(el, &base, opts),
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use url::Url;
 
 use super::content::{content_of, text_of, title_of};
 use super::dates::parse_date;
-use super::links::{base_of, find_with_base, rss_link};
+use super::links::{base_of, resolve, rss_link};
 use super::xml::Element;
 use super::{Feed, Format, Item, Options, enclosures};
 
@@ -63,12 +63,7 @@ pub fn read(root: &Element, url: &Url, opts: Options) -> Feed {
         .map(text_of)
         .map(|t| t.trim().to_string())
         .filter(|t| !t.is_empty());
-    let mut found = Vec::new();
-    find_with_base(root, &base, &["item"], &mut found);
-    let items = found
-        .into_iter()
-        .map(|(el, base)| item(el, &base, opts))
-        .collect();
+    let items = super::read_items(root, &base, opts);
     Feed {
         title,
         format,
@@ -76,7 +71,8 @@ pub fn read(root: &Element, url: &Url, opts: Options) -> Feed {
     }
 }
 
-fn item(el: &Element, around: &Url, opts: Options) -> Item {
+/// Reads an RSS (or RDF, or CDF) `<item>`.
+pub fn item(el: &Element, around: &Url, opts: Options) -> Item {
     let base = base_of(el, around);
     let guid = el
         .child(&["guid", "dc:identifier"])
@@ -87,13 +83,21 @@ fn item(el: &Element, around: &Url, opts: Options) -> Item {
                 .map(|a| a.trim().to_string())
                 .filter(|a| !a.is_empty())
         });
-    let (link, raw_link) = rss_link(el, &base);
+    let (mut link, mut raw_link) = rss_link(el, &base);
+    if let (None, None, Some(href)) = (&link, &raw_link, el.attr("href")) {
+        // CDF: `<ITEM HREF="…">`.
+        (link, raw_link) = resolve(href, &base);
+    }
+    let published = first_date(el, DATE_ELEMENTS, opts).or_else(|| {
+        el.attr("lastmod")
+            .and_then(|d| parse_date(d, opts.timezone))
+    });
     Item {
         title: title_of(el),
         link,
         raw_link,
         guid,
-        published: first_date(el, DATE_ELEMENTS, opts),
+        published,
         content: content_of(el),
         enclosures: enclosures::collect(el, &base),
     }

@@ -1,15 +1,15 @@
-//! Character references and markup in feed text: decoding entities (XML's five, numeric,
-//! every HTML named entity, a document's own declarations), escaping, and reading HTML as
-//! plain text for titles.
+//! Character references and markup in feed text: decoding references (XML's five, numeric,
+//! and HTML's fixed table of named entities such as `&nbsp;`, which feeds use without
+//! declaring), escaping, and reading HTML as plain text for titles. Entities a document
+//! declares itself are not expanded: no input can make one reference grow into more text
+//! than the table's longest entry (two characters).
 
 use std::borrow::Cow;
-use std::collections::HashMap;
-
 use markup5ever::data::NAMED_ENTITIES;
 
 /// Replaces character references. Unknown or unterminated references are left as written
 /// (a bare `&` in `AT&T` stays), as browsers and feedparser do.
-pub fn decode_entities<'a>(s: &'a str, declared: &HashMap<String, String>) -> Cow<'a, str> {
+pub fn decode_entities(s: &str) -> Cow<'_, str> {
     if !s.contains('&') {
         return Cow::Borrowed(s);
     }
@@ -18,7 +18,7 @@ pub fn decode_entities<'a>(s: &'a str, declared: &HashMap<String, String>) -> Co
     while let Some(at) = rest.find('&') {
         out.push_str(&rest[..at]);
         rest = &rest[at..];
-        match reference(rest, declared) {
+        match reference(rest) {
             Some((text, len)) => {
                 out.push_str(&text);
                 rest = &rest[len..];
@@ -34,7 +34,7 @@ pub fn decode_entities<'a>(s: &'a str, declared: &HashMap<String, String>) -> Co
 }
 
 /// The text of the reference at the start of `s` (which starts with `&`) and its length.
-fn reference<'d>(s: &str, declared: &'d HashMap<String, String>) -> Option<(Cow<'d, str>, usize)> {
+fn reference(s: &str) -> Option<(Cow<'static, str>, usize)> {
     let body = &s[1..];
     let end = body.find(';').filter(|e| *e <= 40)?;
     let name = &body[..end];
@@ -62,9 +62,6 @@ fn reference<'d>(s: &str, declared: &'d HashMap<String, String>) -> Option<(Cow<
     };
     if !fixed.is_empty() {
         return Some((Cow::Borrowed(fixed), len));
-    }
-    if let Some(v) = declared.get(name) {
-        return Some((Cow::Borrowed(v.as_str()), len));
     }
     let key = format!("{name};");
     let &(a, b) = NAMED_ENTITIES.get(key.as_str())?;
@@ -116,7 +113,7 @@ pub fn looks_like_html(s: &str) -> bool {
     let b = s.as_bytes();
     b.windows(2).any(|w| {
         w[0] == b'<' && (w[1].is_ascii_alphabetic() || w[1] == b'/' || w[1] == b'!')
-    }) || (s.contains('&') && decode_entities(s, &HashMap::new()) != s)
+    }) || (s.contains('&') && decode_entities(s) != s)
 }
 
 /// The text a reader sees in an HTML fragment: tags removed (`<br>`, `<p>` as a space when
@@ -130,6 +127,16 @@ pub fn html_to_text(html: &str) -> String {
         let next = tag.as_bytes().get(1).copied().unwrap_or(b' ');
         if tag.starts_with("<!--") {
             rest = tag[4..].find("-->").map_or("", |e| &tag[4 + e + 3..]);
+        } else if let Some(name) = ["script", "style"]
+            .into_iter()
+            .find(|n| starts_with_ci(&tag[1..], n))
+        {
+            // Not text: skipped to the end of the element (or of the fragment).
+            let close = format!("</{name}");
+            rest = find_ci(tag, &close).map_or("", |e| {
+                let after = &tag[e..];
+                &after[after.find('>').map_or(after.len(), |g| g + 1)..]
+            });
         } else if next.is_ascii_alphabetic() || next == b'/' || next == b'!' || next == b'?' {
             let end = tag.find('>').map_or(tag.len(), |e| e + 1);
             let name: String = tag[1..end]
@@ -151,7 +158,19 @@ pub fn html_to_text(html: &str) -> String {
         }
     }
     out.push_str(rest);
-    decode_entities(&out, &HashMap::new()).into_owned()
+    decode_entities(&out).into_owned()
+}
+
+fn starts_with_ci(s: &str, prefix: &str) -> bool {
+    s.len() >= prefix.len() && s.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+}
+
+/// Where `needle` (ASCII) first occurs in `hay`, ignoring ASCII case.
+fn find_ci(hay: &str, needle: &str) -> Option<usize> {
+    let n = needle.len();
+    hay.as_bytes()
+        .windows(n)
+        .position(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 #[cfg(test)]
@@ -159,7 +178,7 @@ mod tests {
     use super::*;
 
     fn dec(s: &str) -> String {
-        decode_entities(s, &HashMap::new()).into_owned()
+        decode_entities(s).into_owned()
     }
 
     #[test]
@@ -177,6 +196,11 @@ mod tests {
         assert_eq!(html_to_text("A &amp; B"), "A & B");
         assert_eq!(html_to_text("1 < 2 <!-- c --> ok"), "1 < 2  ok");
         assert_eq!(html_to_text("one<br>two"), "one two");
+        assert_eq!(
+            html_to_text("safe<script>location.href='x'</script> <STYLE>p{}</STYLE>text"),
+            "safe text"
+        );
+        assert_eq!(html_to_text("a<script>never closed"), "a");
         assert!(looks_like_html("x <b>y</b>"));
         assert!(looks_like_html("x &amp; y"));
         assert!(!looks_like_html("1 < 2 & 3"));

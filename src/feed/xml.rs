@@ -7,23 +7,21 @@
 //! loose mode, this reader never fails: every start tag opens an element, an end tag closes
 //! the nearest open element of that name (and whatever was left open inside it), a stray end
 //! tag is ignored, and everything still open at the end is closed. The input is text
-//! (`fetch::charset` decoded it), so the XML declaration's encoding plays no part.
+//! (`fetch::charset` decoded it), so the XML declaration's encoding plays no part. quick-xml,
+//! in its most lenient configuration, finds the tokens ([`quick`]); this module builds the
+//! tree. Entities a document declares are not expanded; HTML's named entities are read.
 //!
 //! Namespaces are resolved to the usual prefix of each namespace the readers need (`dc:date`,
 //! `atom:link`, `media:content`), whatever prefix the document chose; elements in RSS
 //! namespaces, in no namespace, or in an unknown default namespace keep their bare name.
 //! Nesting deeper than [`MAX_DEPTH`] is flattened, so no input can exhaust the stack.
 
-use std::collections::HashMap;
+mod quick;
 
 use super::text::{decode_entities, escape_attr, escape_text};
 
 /// Elements nested deeper than this are not opened; their text goes to the deepest open one.
 pub const MAX_DEPTH: usize = 200;
-
-/// Entities declared in a DOCTYPE: at most this many, each at most this long.
-const MAX_DECLARED_ENTITIES: usize = 256;
-const MAX_ENTITY_LEN: usize = 4096;
 
 /// An element with its canonical name, attributes and children.
 #[derive(Debug, Clone, Default)]
@@ -156,6 +154,22 @@ impl Element {
         }
     }
 
+    /// Lower-cases every element and attribute name (CDF writes them in upper case).
+    pub fn lowercase_names(&mut self) {
+        let mut todo: Vec<&mut Element> = vec![self];
+        while let Some(el) = todo.pop() {
+            el.name = el.name.to_lowercase();
+            for a in &mut el.attrs {
+                a.name = a.name.to_lowercase();
+            }
+            for n in &mut el.children {
+                if let Node::Element(e) = n {
+                    todo.push(e);
+                }
+            }
+        }
+    }
+
     /// Descendant elements named `name`, in document order, not looking inside a match.
     pub fn find_all<'a>(&'a self, names: &[&str], out: &mut Vec<&'a Element>) {
         for e in self.elements() {
@@ -266,26 +280,24 @@ impl Scopes {
 
 /// Reads `src` into a tree. Never fails; see the module documentation for the recovery rules.
 pub fn parse(src: &str) -> Document {
-    Builder::new(src).run()
+    let mut b = Builder::new();
+    quick::scan(src, &mut b);
+    b.finish()
 }
 
-struct Builder<'a> {
-    src: &'a str,
-    pos: usize,
+/// Builds the tree from tokens, recovering from what is out of place.
+pub(crate) struct Builder {
     stack: Vec<Element>,
     scopes: Scopes,
     /// Start tags past `MAX_DEPTH` not opened, whose end tags are to be ignored.
     skipped: usize,
-    entities: HashMap<String, String>,
     root_ns: Option<String>,
     seen_root: bool,
 }
 
-impl<'a> Builder<'a> {
-    fn new(src: &'a str) -> Self {
+impl Builder {
+    fn new() -> Self {
         Builder {
-            src,
-            pos: 0,
             stack: vec![Element {
                 name: "#document".into(),
                 ..Default::default()
@@ -294,54 +306,12 @@ impl<'a> Builder<'a> {
                 frames: vec![Vec::new()],
             },
             skipped: 0,
-            entities: HashMap::new(),
             root_ns: None,
             seen_root: false,
         }
     }
 
-    fn rest(&self) -> &'a str {
-        &self.src[self.pos..]
-    }
-
-    fn run(mut self) -> Document {
-        let bytes = self.src.as_bytes();
-        while self.pos < bytes.len() {
-            if bytes[self.pos] != b'<' {
-                let end = self.rest().find('<').map_or(bytes.len(), |o| self.pos + o);
-                let text = decode_entities(&self.src[self.pos..end], &self.entities);
-                self.push_text(&text);
-                self.pos = end;
-                continue;
-            }
-            let rest = self.rest();
-            if rest.starts_with("<!--") {
-                self.pos += rest[4..].find("-->").map_or(rest.len(), |e| e + 7);
-            } else if starts_with_ci(rest, "<![CDATA[") {
-                let body = &rest[9..];
-                match body.find("]]>") {
-                    Some(e) => {
-                        self.push_text(&body[..e]);
-                        self.pos += 9 + e + 3;
-                    }
-                    None => {
-                        self.push_text(body);
-                        self.pos = bytes.len();
-                    }
-                }
-            } else if starts_with_ci(rest, "<!DOCTYPE") {
-                self.doctype();
-            } else if rest.starts_with("<!") || rest.starts_with("<?") {
-                self.pos += rest.find('>').map_or(rest.len(), |e| e + 1);
-            } else if rest.starts_with("</") {
-                self.end_tag();
-            } else if rest[1..].starts_with(|c: char| c.is_alphabetic() || c == '_') {
-                self.start_tag();
-            } else {
-                self.push_text("<");
-                self.pos += 1;
-            }
-        }
+    fn finish(mut self) -> Document {
         while self.stack.len() > 1 {
             self.close_top();
         }
@@ -351,7 +321,14 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn push_text(&mut self, text: &str) {
+    /// Text as written, references not yet decoded.
+    pub(crate) fn raw_text(&mut self, raw: &str) {
+        let text = decode_entities(raw);
+        self.text(&text);
+    }
+
+    /// Text as it is (CDATA, decoded references).
+    pub(crate) fn text(&mut self, text: &str) {
         if text.is_empty() {
             return;
         }
@@ -376,54 +353,10 @@ impl<'a> Builder<'a> {
             .push(Node::Element(el));
     }
 
-    /// `<!DOCTYPE …>` with an optional internal subset, whose `<!ENTITY name "value">`
-    /// declarations are kept (values expanded once, never recursively at use).
-    fn doctype(&mut self) {
-        let rest = self.rest();
-        let bracket = rest.find('[');
-        let close = rest.find('>');
-        let Some(open) = bracket.filter(|b| close.is_none_or(|c| *b < c)) else {
-            self.pos += close.map_or(rest.len(), |c| c + 1);
-            return;
-        };
-        let subset_end = rest[open..].find(']').map_or(rest.len(), |e| open + e);
-        let subset = &rest[open + 1..subset_end];
-        let mut s = subset;
-        while let Some(at) = s.find("<!ENTITY") {
-            s = &s[at + 8..];
-            let decl_end = s.find('>').unwrap_or(s.len());
-            let decl = s[..decl_end].trim_start();
-            s = &s[decl_end..];
-            if decl.starts_with('%') || self.entities.len() >= MAX_DECLARED_ENTITIES {
-                continue;
-            }
-            let name_end = decl.find(char::is_whitespace).unwrap_or(decl.len());
-            let name = &decl[..name_end];
-            let value = decl[name_end..].trim();
-            let quote = match value.chars().next() {
-                Some(q @ ('"' | '\'')) => q,
-                _ => continue,
-            };
-            let Some(v_end) = value[1..].find(quote) else {
-                continue;
-            };
-            let raw = &value[1..1 + v_end];
-            if raw.len() > MAX_ENTITY_LEN || name.is_empty() {
-                continue;
-            }
-            let decoded = decode_entities(raw, &self.entities).into_owned();
-            self.entities.insert(name.to_string(), decoded);
-        }
-        let after = &rest[subset_end..];
-        self.pos += subset_end + after.find('>').map_or(after.len(), |e| e + 1);
-    }
-
-    fn end_tag(&mut self) {
-        let rest = self.rest();
-        let body = &rest[2..];
-        let stop = body.find(['>', '<']).unwrap_or(body.len());
-        let name = body[..stop].trim();
-        self.pos += 2 + stop + usize::from(body[stop..].starts_with('>'));
+    /// An end tag: closes the nearest open element of that name and what is open inside
+    /// it; ignored when no such element is open.
+    pub(crate) fn end(&mut self, name: &str) {
+        let name = name.trim();
         if self.skipped > 0 {
             self.skipped -= 1;
             return;
@@ -444,88 +377,19 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn start_tag(&mut self) {
-        let rest = self.rest();
-        let bytes = rest.as_bytes();
-        let mut i = 1;
-        while i < bytes.len() && !matches!(bytes[i], b' ' | b'\t' | b'\r' | b'\n' | b'/' | b'>' | b'<')
-        {
-            i += 1;
-        }
-        let raw_name = &rest[1..i];
-        let mut raw_attrs: Vec<(&str, String)> = Vec::new();
-        let mut self_closing = false;
-        loop {
-            while i < bytes.len() && bytes[i].is_ascii_whitespace() {
-                i += 1;
-            }
-            if i >= bytes.len() {
-                break;
-            }
-            match bytes[i] {
-                b'>' => {
-                    i += 1;
-                    break;
-                }
-                b'<' => break,
-                b'/' => {
-                    if bytes.get(i + 1) == Some(&b'>') {
-                        self_closing = true;
-                        i += 2;
-                        break;
-                    }
-                    i += 1;
-                    continue;
-                }
-                _ => {}
-            }
-            let start = i;
-            while i < bytes.len()
-                && !matches!(bytes[i], b' ' | b'\t' | b'\r' | b'\n' | b'=' | b'>' | b'/' | b'<')
-            {
-                i += 1;
-            }
-            let name = &rest[start..i];
-            while i < bytes.len() && bytes[i].is_ascii_whitespace() {
-                i += 1;
-            }
-            let mut value = String::new();
-            if bytes.get(i) == Some(&b'=') {
-                i += 1;
-                while i < bytes.len() && bytes[i].is_ascii_whitespace() {
-                    i += 1;
-                }
-                match bytes.get(i) {
-                    Some(&q @ (b'"' | b'\'')) => {
-                        let body = &rest[i + 1..];
-                        let end = body
-                            .find(q as char)
-                            .or_else(|| body.find('>'))
-                            .unwrap_or(body.len());
-                        value = decode_entities(&body[..end], &self.entities).into_owned();
-                        i += 1 + end + usize::from(body[end..].starts_with(q as char));
-                    }
-                    _ => {
-                        let start = i;
-                        while i < bytes.len() && !matches!(bytes[i], b' ' | b'\t' | b'\r' | b'\n' | b'>')
-                        {
-                            i += 1;
-                        }
-                        value = decode_entities(&rest[start..i], &self.entities).into_owned();
-                    }
-                }
-            }
-            if !name.is_empty() {
-                raw_attrs.push((name, value));
-            }
-        }
-        self.pos += i;
+    /// A start tag with its attributes (values as written, references not yet decoded).
+    pub(crate) fn start(&mut self, raw_name: &str, raw_attrs: Vec<(&str, &str)>, self_closing: bool) {
         if self.stack.len() > MAX_DEPTH {
             if !self_closing {
                 self.skipped += 1;
             }
             return;
         }
+        let raw_attrs: Vec<(&str, String)> = raw_attrs
+            .into_iter()
+            .filter(|(n, _)| !n.is_empty())
+            .map(|(n, v)| (n, decode_entities(v).into_owned()))
+            .collect();
         let frame: Vec<(String, String)> = raw_attrs
             .iter()
             .filter_map(|(n, v)| {
@@ -561,11 +425,6 @@ impl<'a> Builder<'a> {
             self.close_top();
         }
     }
-}
-
-fn starts_with_ci(s: &str, prefix: &str) -> bool {
-    s.len() >= prefix.len()
-        && s.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
 }
 
 #[cfg(test)]
@@ -607,12 +466,11 @@ mod tests {
     }
 
     #[test]
-    fn doctype_entities_expand_once() {
+    fn declared_entities_are_not_expanded() {
         let r = root(
-            r#"<!DOCTYPE rss [<!ENTITY a "x&b;"><!ENTITY b "yy"><!ENTITY c "&a;&a;">]><rss>&c;|&b;</rss>"#,
+            r#"<!DOCTYPE rss [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]><rss>&b;|&nbsp;</rss>"#,
         );
-        // `b` was not yet declared when `a` was read, so `a` keeps `&b;` as written.
-        assert_eq!(r.text(), "x&b;x&b;|yy");
+        assert_eq!(r.text(), "&b;|\u{a0}");
     }
 
     #[test]
