@@ -4,11 +4,11 @@
 
 use url::Url;
 
-use super::content::{content_of, text_of, title_of};
+use super::content::feed_title;
 use super::links::{atom_link, base_of};
 use super::rss::first_date;
 use super::xml::Element;
-use super::{Feed, Format, Item, Options, enclosures};
+use super::{Feed, Format, Item, Options};
 
 /// Dates of an entry, in order of preference.
 const DATE_ELEMENTS: &[&str] = &[
@@ -32,16 +32,13 @@ const DATE_ELEMENTS: &[&str] = &[
 /// Reads a `<feed>` root; `ns` is its namespace URI.
 pub fn read(root: &Element, ns: Option<&str>, url: &Url, opts: Options) -> Feed {
     let atom03 = ns.is_some_and(|n| n.contains("purl.org/atom/ns"))
-        || root.attr("version").is_some_and(|v| v.trim().starts_with("0."));
+        || root
+            .attr("version")
+            .is_some_and(|v| v.trim().starts_with("0."));
     let base = base_of(root, url);
-    let title = root
-        .child(&["atom:title", "title"])
-        .map(text_of)
-        .map(|t| t.trim().to_string())
-        .filter(|t| !t.is_empty());
     let items = super::read_items(root, &base, opts);
     Feed {
-        title,
+        title: feed_title(root.child(&["atom:title", "title"])),
         format: if atom03 { Format::Atom03 } else { Format::Atom },
         items,
     }
@@ -54,16 +51,9 @@ pub fn entry(el: &Element, around: &Url, opts: Options) -> Item {
         .child(&["atom:id", "id", "guid", "dc:identifier"])
         .map(|g| g.text().trim().to_string())
         .filter(|g| !g.is_empty());
-    let (link, raw_link) = atom_link(el, &base, guid.as_deref());
-    Item {
-        title: title_of(el),
-        link,
-        raw_link,
-        guid,
-        published: first_date(el, DATE_ELEMENTS, opts),
-        content: content_of(el),
-        enclosures: enclosures::collect(el, &base),
-    }
+    let link = atom_link(el, &base, guid.as_deref());
+    let published = first_date(el, DATE_ELEMENTS, opts);
+    Item::from_xml(el, &base, guid, link, published)
 }
 
 #[cfg(test)]
@@ -74,7 +64,12 @@ mod tests {
     fn feed(src: &str) -> Feed {
         let url = Url::parse("http://feed.example/f.xml").unwrap();
         let doc = xml::parse(src);
-        read(doc.root().unwrap(), doc.root_ns.as_deref(), &url, Options::default())
+        read(
+            doc.root().unwrap(),
+            doc.root_ns.as_deref(),
+            &url,
+            Options::default(),
+        )
     }
 
     #[test]

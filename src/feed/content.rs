@@ -50,7 +50,8 @@ fn xhtml_inner(el: &Element) -> String {
     let only = elements.next().filter(|_| elements.next().is_none());
     match only {
         Some(div)
-            if div.raw.rsplit(':').next() == Some("div") && el.text().trim() == div.text().trim() =>
+            if div.raw.rsplit(':').next() == Some("div")
+                && el.text().trim() == div.text().trim() =>
         {
             div.inner_html()
         }
@@ -99,7 +100,11 @@ pub fn text_of(el: &Element) -> String {
         TextKind::Html | TextKind::Xhtml => html_to_text(&text),
         TextKind::Unstated if looks_like_html(&text) => html_to_text(&text),
         TextKind::Unstated => text,
-        TextKind::Base64 => base64_text(el).unwrap_or(text),
+        TextKind::Base64 => match base64_text(el) {
+            Some(t) if looks_like_html(&t) => html_to_text(&t),
+            Some(t) => t,
+            None => text,
+        },
     }
 }
 
@@ -112,6 +117,13 @@ pub fn title_of(item: &Element) -> String {
         })
         .map(text_of)
         .unwrap_or_default()
+}
+
+/// A feed's own title (the text of `el`, when there is any).
+pub fn feed_title(el: Option<&Element>) -> Option<String> {
+    el.map(text_of)
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
 }
 
 /// Elements holding full content, fullest first.
@@ -194,20 +206,35 @@ mod tests {
             ("<title><b>naked</b> markup</title>", "naked markup"),
             ("<title>[链接](x) 标题</title>", "[链接](x) 标题"),
             ("<title>新闻&nbsp;标题</title>", "新闻\u{a0}标题"),
-            ("<title type=\"html\">&lt;b&gt;x&lt;/b&gt; &amp;amp; y</title>", "x & y"),
+            (
+                "<title type=\"html\">&lt;b&gt;x&lt;/b&gt; &amp;amp; y</title>",
+                "x & y",
+            ),
             (
                 "<title type=\"xhtml\"><div xmlns=\"http://www.w3.org/1999/xhtml\"><b>x</b> &amp; <i>y</i></div></title>",
                 "x & y",
             ),
-            ("<title type=\"text\">a &lt;b&gt; c &amp; d</title>", "a <b> c & d"),
+            (
+                "<title type=\"text\">a &lt;b&gt; c &amp; d</title>",
+                "a <b> c & d",
+            ),
             ("<title><![CDATA[<em>中文</em> 标题]]></title>", "中文 标题"),
-            ("<title type=\"html\">Example <a href=\"x\">test</a></title>", "Example test"),
+            (
+                "<title type=\"html\">Example <a href=\"x\">test</a></title>",
+                "Example test",
+            ),
             ("<title type=\"\">evil</title>", "evil"),
-            ("<title type=\"application/octet-stream\">aGVsbG8=</title>", "hello"),
+            (
+                "<title type=\"application/octet-stream\">aGVsbG8=</title>",
+                "hello",
+            ),
         ] {
             assert_eq!(text_of(&el(src)), want, "{src}");
         }
-        assert_eq!(title_of(&el("<item><dc:title>only dc</dc:title></item>")), "only dc");
+        assert_eq!(
+            title_of(&el("<item><dc:title>only dc</dc:title></item>")),
+            "only dc"
+        );
     }
 
     #[test]
@@ -217,7 +244,10 @@ mod tests {
                 "<item><description>short</description><content:encoded><![CDATA[<p>full</p>]]></content:encoded></item>",
                 "<p>full</p>",
             ),
-            ("<item><description><p>段落 <b>粗</b></p></description></item>", "<p>段落 <b>粗</b></p>"),
+            (
+                "<item><description><p>段落 <b>粗</b></p></description></item>",
+                "<p>段落 <b>粗</b></p>",
+            ),
             (
                 "<item><body xmlns=\"http://www.w3.org/1999/xhtml\"><p>b</p></body></item>",
                 "<p>b</p>",
@@ -226,7 +256,10 @@ mod tests {
                 "<item><xhtml:body xmlns:xhtml=\"http://www.w3.org/1999/xhtml\"><xhtml:p>x</xhtml:p></xhtml:body></item>",
                 "<p>x</p>",
             ),
-            ("<item><fullitem>&lt;p&gt;f&lt;/p&gt;</fullitem><description>d</description></item>", "<p>f</p>"),
+            (
+                "<item><fullitem>&lt;p&gt;f&lt;/p&gt;</fullitem><description>d</description></item>",
+                "<p>f</p>",
+            ),
             (
                 "<entry><summary type=\"application/octet-stream\">PHA+aGk8L3A+</summary></entry>",
                 "<p>hi</p>",
@@ -243,7 +276,10 @@ mod tests {
                 "<entry><media:group><media:description>Line 1\nLine 2</media:description></media:group></entry>",
                 "Line 1<br>\nLine 2",
             ),
-            ("<entry><content src=\"http://x.example/c\"/><summary>s</summary></entry>", "s"),
+            (
+                "<entry><content src=\"http://x.example/c\"/><summary>s</summary></entry>",
+                "s",
+            ),
         ] {
             assert_eq!(content_of(&el(src)), want, "{src}");
         }

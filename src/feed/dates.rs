@@ -44,9 +44,14 @@ fn resolve(local: NaiveDateTime, z: Zone, source: Option<Tz>) -> Option<DateTime
         Zone::Offset(secs) => secs,
         Zone::None => {
             return match source {
+                // A time that does not exist (skipped by a clock change) is read an hour on.
                 Some(tz) => tz
                     .from_local_datetime(&local)
                     .earliest()
+                    .or_else(|| {
+                        tz.from_local_datetime(&(local + Duration::hours(1)))
+                            .earliest()
+                    })
                     .map(|t| t.with_timezone(&Utc)),
                 None => Some(Utc.from_utc_datetime(&local)),
             };
@@ -204,7 +209,10 @@ fn clock(s: &str) -> Option<(NaiveTime, &str)> {
         m = mm;
         rest = &rest[n..];
         rest = rest.strip_prefix('分').unwrap_or(rest);
-        match rest.strip_prefix(':').and_then(|r| digits(r, 2).map(|d| (d, r))) {
+        match rest
+            .strip_prefix(':')
+            .and_then(|r| digits(r, 2).map(|d| (d, r)))
+        {
             Some(((ss, n), r)) => {
                 sec = ss;
                 rest = &r[n..];
@@ -286,22 +294,25 @@ fn offset(s: &str) -> Option<i32> {
 
 fn month_of(word: &str) -> Option<u32> {
     let w = word.trim_end_matches('.');
-    let n = match w {
-        "jan" | "january" | "janv" | "janvier" | "januar" | "ene" | "enero" | "gen" | "gennaio" => 1,
-        "feb" | "february" | "févr" | "fevr" | "février" | "februar" | "febrero" | "febbraio" => 2,
-        "mar" | "march" | "mars" | "mär" | "märz" | "marzo" => 3,
-        "apr" | "april" | "avr" | "avril" | "abr" | "abril" | "aprile" => 4,
-        "may" | "mai" | "mayo" | "mag" | "maggio" => 5,
-        "jun" | "june" | "juin" | "juni" | "junio" | "giu" | "giugno" => 6,
-        "jul" | "july" | "juil" | "juillet" | "juli" | "julio" | "lug" | "luglio" => 7,
-        "aug" | "august" | "août" | "aout" | "ago" | "agosto" => 8,
-        "sep" | "sept" | "september" | "septembre" | "septiembre" | "set" | "settembre" => 9,
-        "oct" | "october" | "octobre" | "okt" | "oktober" | "octubre" | "ott" | "ottobre" => 10,
-        "nov" | "november" | "novembre" | "noviembre" => 11,
-        "dec" | "december" | "déc" | "décembre" | "dez" | "dezember" | "dic" | "diciembre"
-        | "dicembre" => 12,
-        _ => return None,
-    };
+    let n =
+        match w {
+            "jan" | "january" | "janv" | "janvier" | "januar" | "ene" | "enero" | "gen"
+            | "gennaio" => 1,
+            "feb" | "february" | "févr" | "fevr" | "février" | "februar" | "febrero"
+            | "febbraio" => 2,
+            "mar" | "march" | "mars" | "mär" | "märz" | "marzo" => 3,
+            "apr" | "april" | "avr" | "avril" | "abr" | "abril" | "aprile" => 4,
+            "may" | "mai" | "mayo" | "mag" | "maggio" => 5,
+            "jun" | "june" | "juin" | "juni" | "junio" | "giu" | "giugno" => 6,
+            "jul" | "july" | "juil" | "juillet" | "juli" | "julio" | "lug" | "luglio" => 7,
+            "aug" | "august" | "août" | "aout" | "ago" | "agosto" => 8,
+            "sep" | "sept" | "september" | "septembre" | "septiembre" | "set" | "settembre" => 9,
+            "oct" | "october" | "octobre" | "okt" | "oktober" | "octubre" | "ott" | "ottobre" => 10,
+            "nov" | "november" | "novembre" | "noviembre" => 11,
+            "dec" | "december" | "déc" | "décembre" | "dez" | "dezember" | "dic" | "diciembre"
+            | "dicembre" => 12,
+            _ => return None,
+        };
     Some(n)
 }
 
@@ -323,7 +334,8 @@ fn free_form(s: &str) -> Option<(NaiveDateTime, Zone)> {
         .filter(|t| !t.is_empty())
         .flat_map(|t| {
             // `19-Jun-2024`, `19.06.2024` stay apart from offsets like `-0500`.
-            let zone_like = t.starts_with(['+', '-']) || t.starts_with("gmt") || t.starts_with("utc");
+            let zone_like =
+                t.starts_with(['+', '-']) || t.starts_with("gmt") || t.starts_with("utc");
             let mixed = t.contains(char::is_alphabetic) && t.contains(char::is_numeric);
             if !zone_like && !t.contains(':') && (mixed || t.matches(['-', '/']).count() == 2) {
                 t.split(['-', '/']).collect::<Vec<_>>()

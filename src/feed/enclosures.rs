@@ -5,7 +5,7 @@
 
 use url::Url;
 
-use super::links::{base_of, rel_of};
+use super::links::{base_of, href_of, rel_of};
 use super::text::escape_attr;
 use super::xml::Element;
 
@@ -55,16 +55,36 @@ pub struct Enclosure {
     pub kind: EnclosureKind,
 }
 
+impl Enclosure {
+    /// A picture standing for the item, with nothing known but its URL.
+    pub fn thumbnail(url: String) -> Enclosure {
+        Enclosure {
+            url,
+            mime_type: None,
+            length: None,
+            title: None,
+            description: None,
+            kind: EnclosureKind::Thumbnail,
+        }
+    }
+}
+
 fn non_empty(s: Option<String>) -> Option<String> {
     s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
 }
 
 fn number(s: Option<&str>) -> Option<u64> {
-    s.and_then(|v| v.trim().parse::<u64>().ok()).filter(|n| *n > 0)
+    s.and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|n| *n > 0)
 }
 
 /// Adds an enclosure unless its URL is blank, not a URL, or already there.
-pub fn push(out: &mut Vec<Enclosure>, href: Option<&str>, base: &Url, make: impl FnOnce(String) -> Enclosure) {
+pub fn push(
+    out: &mut Vec<Enclosure>,
+    href: Option<&str>,
+    base: &Url,
+    make: impl FnOnce(String) -> Enclosure,
+) {
     let Some(href) = href.map(str::trim).filter(|h| !h.is_empty()) else {
         return;
     };
@@ -101,7 +121,7 @@ fn collect_into(el: &Element, base: &Url, out: &mut Vec<Enclosure>, depth: usize
                 kind: EnclosureKind::Enclosure,
             }),
             "link" | "atom:link" if rel_of(e) == "enclosure" => {
-                push(out, e.attr("href"), &b, |url| Enclosure {
+                push(out, href_of(e).as_deref(), &b, |url| Enclosure {
                     url,
                     mime_type: non_empty(e.attr("type").map(str::to_string)),
                     length: number(e.attr("length")),
@@ -124,16 +144,12 @@ fn collect_into(el: &Element, base: &Url, out: &mut Vec<Enclosure>, depth: usize
                     collect_into(e, &b, out, depth + 1);
                 }
             }
-            "media:thumbnail" | "itunes:image" => {
-                push(out, e.attr("url").or(e.attr("href")), &b, |url| Enclosure {
-                    url,
-                    mime_type: None,
-                    length: None,
-                    title: None,
-                    description: None,
-                    kind: EnclosureKind::Thumbnail,
-                })
-            }
+            "media:thumbnail" | "itunes:image" => push(
+                out,
+                e.attr("url").or(e.attr("href")),
+                &b,
+                Enclosure::thumbnail,
+            ),
             "media:group" if depth < 2 => collect_into(e, &b, out, depth + 1),
             _ => {}
         }
@@ -157,7 +173,9 @@ pub fn block(content: &str, enclosures: &[Enclosure]) -> Option<String> {
         }
         let href = escape_attr(&e.url);
         let is_image = e.kind == EnclosureKind::Thumbnail
-            || e.mime_type.as_deref().is_some_and(|t| t.starts_with("image/"));
+            || e.mime_type
+                .as_deref()
+                .is_some_and(|t| t.starts_with("image/"));
         if is_image {
             out.push_str(&format!("<img src=\"{href}\">"));
             continue;
@@ -275,12 +293,21 @@ mod tests {
             block("<p>x</p>", &e).unwrap(),
             "<p class=\"enclosures\"><a href=\"http://x.example/ep.mp3\">ep.mp3</a> (audio/mpeg, 12.3 MB)<br><img src=\"http://x.example/p.jpg\"></p>"
         );
-        assert_eq!(block("<img src=\"http://x.example/p.jpg\"><audio src=\"http://x.example/ep.mp3\">", &e), None);
+        assert_eq!(
+            block(
+                "<img src=\"http://x.example/p.jpg\"><audio src=\"http://x.example/ep.mp3\">",
+                &e
+            ),
+            None
+        );
         let with = with_block("<p>feed</p>", &e);
         assert_eq!(
             carry_block(&with, "<p>page</p>".into()),
             format!("<p>page</p>{}", block("", &e).unwrap())
         );
-        assert_eq!(carry_block("<p>feed</p>", "<p>page</p>".into()), "<p>page</p>");
+        assert_eq!(
+            carry_block("<p>feed</p>", "<p>page</p>".into()),
+            "<p>page</p>"
+        );
     }
 }

@@ -78,16 +78,12 @@ fn item(it: &serde_json::Map<String, Value>, base: &Url, opts: Options) -> Item 
         }
     }
     for key in ["image", "banner_image"] {
-        enclosures::push(&mut encl, string(it.get(key)).as_deref(), base, |url| {
-            Enclosure {
-                url,
-                mime_type: None,
-                length: None,
-                title: None,
-                description: None,
-                kind: EnclosureKind::Thumbnail,
-            }
-        });
+        enclosures::push(
+            &mut encl,
+            string(it.get(key)).as_deref(),
+            base,
+            Enclosure::thumbnail,
+        );
     }
     Item {
         title: string(it.get("title")).unwrap_or_default(),
@@ -105,7 +101,11 @@ mod tests {
     use super::*;
 
     fn read_str(s: &str) -> Result<Feed, FeedError> {
-        read(s, &Url::parse("http://feed.example/f.json").unwrap(), Options::default())
+        read(
+            s,
+            &Url::parse("http://feed.example/f.json").unwrap(),
+            Options::default(),
+        )
     }
 
     #[test]
@@ -122,12 +122,18 @@ mod tests {
         assert_eq!(f.title, None);
         let a = &f.items[0];
         assert_eq!(a.guid.as_deref(), Some("10"));
-        assert_eq!(a.link.as_ref().unwrap().as_str(), "http://feed.example/j/10");
+        assert_eq!(
+            a.link.as_ref().unwrap().as_str(),
+            "http://feed.example/j/10"
+        );
         assert_eq!(a.content, "a &lt; b");
         assert_eq!(a.published.unwrap().timestamp(), 1_718_801_223);
         let b = &f.items[1];
         assert_eq!(b.title, "J &amp; <b>x</b>");
-        assert_eq!(b.link.as_ref().unwrap().as_str(), "https://elsewhere.example/2");
+        assert_eq!(
+            b.link.as_ref().unwrap().as_str(),
+            "https://elsewhere.example/2"
+        );
         assert_eq!(b.enclosures.len(), 2);
         assert_eq!(b.enclosures[0].length, Some(5));
     }

@@ -51,7 +51,11 @@ pub fn resolve(href: &str, base: &Url) -> (Option<Url>, Option<String>) {
 /// The relation of an Atom-style link, lower case; `alternate` when absent. IANA's full
 /// relation URIs read as their short names.
 pub fn rel_of(link: &Element) -> String {
-    let rel = link.attr("rel").map(str::trim).unwrap_or("").to_ascii_lowercase();
+    let rel = link
+        .attr("rel")
+        .map(str::trim)
+        .unwrap_or("")
+        .to_ascii_lowercase();
     let rel = rel
         .strip_prefix("http://www.iana.org/assignments/relation/")
         .map(str::to_string)
@@ -171,21 +175,36 @@ mod tests {
 
     #[test]
     fn rss_link_choice() {
-        assert_eq!(link("<item><link> /a/1 </link></item>").as_deref(), Some("http://feed.example/a/1"));
         assert_eq!(
-            link("<item><link>http://x.example/1</link><link>http://x.example/2</link></item>").as_deref(),
+            link("<item><link> /a/1 </link></item>").as_deref(),
+            Some("http://feed.example/a/1")
+        );
+        assert_eq!(
+            link("<item><link>http://x.example/1</link><link>http://x.example/2</link></item>")
+                .as_deref(),
             Some("http://x.example/1")
         );
         assert_eq!(
             link(r#"<item xmlns:atom="http://www.w3.org/2005/Atom"><atom:link rel="enclosure" href="http://x.example/a.mp3"/><atom:link href="http://x.example/a"/></item>"#).as_deref(),
             Some("http://x.example/a")
         );
-        assert_eq!(link("<item><guid>http://x.example/g</guid></item>").as_deref(), Some("http://x.example/g"));
-        assert_eq!(link(r#"<item><guid isPermaLink="false">http://x.example/g</guid></item>"#), None);
-        assert_eq!(link("<item><guid>12345</guid></item>"), None);
-        assert_eq!(link("<item><comments>http://x.example/c</comments></item>"), None);
         assert_eq!(
-            link(r#"<item xmlns:wfw="http://wellformedweb.org/CommentAPI/"><wfw:commentRss>http://x.example/c</wfw:commentRss><enclosure url="http://x.example/e.mp3"/></item>"#),
+            link("<item><guid>http://x.example/g</guid></item>").as_deref(),
+            Some("http://x.example/g")
+        );
+        assert_eq!(
+            link(r#"<item><guid isPermaLink="false">http://x.example/g</guid></item>"#),
+            None
+        );
+        assert_eq!(link("<item><guid>12345</guid></item>"), None);
+        assert_eq!(
+            link("<item><comments>http://x.example/c</comments></item>"),
+            None
+        );
+        assert_eq!(
+            link(
+                r#"<item xmlns:wfw="http://wellformedweb.org/CommentAPI/"><wfw:commentRss>http://x.example/c</wfw:commentRss><enclosure url="http://x.example/e.mp3"/></item>"#
+            ),
             None
         );
         assert_eq!(
@@ -208,8 +227,22 @@ mod tests {
             link(r#"<entry><link rel="alternate" type="application/pdf" href="http://x.example/e.pdf"/><link rel="alternate" href="http://x.example/e"/></entry>"#).as_deref(),
             Some("http://x.example/e")
         );
-        for rel in ["related", "self", "license", "via", "replies", "enclosure", "edit"] {
-            assert_eq!(link(&format!(r#"<entry><link rel="{rel}" href="http://x.example/o"/><id>urn:x</id></entry>"#)), None, "{rel}");
+        for rel in [
+            "related",
+            "self",
+            "license",
+            "via",
+            "replies",
+            "enclosure",
+            "edit",
+        ] {
+            assert_eq!(
+                link(&format!(
+                    r#"<entry><link rel="{rel}" href="http://x.example/o"/><id>urn:x</id></entry>"#
+                )),
+                None,
+                "{rel}"
+            );
         }
         assert_eq!(
             link(r#"<entry><link rel="self" href="http://x.example/o"/><id>https://x.example/id</id></entry>"#).as_deref(),

@@ -100,6 +100,28 @@ pub struct Item {
     pub enclosures: Vec<Enclosure>,
 }
 
+impl Item {
+    /// The parts every XML item shares (title, content, enclosures) read from `el`, with
+    /// the parts its format decides.
+    fn from_xml(
+        el: &xml::Element,
+        base: &Url,
+        guid: Option<String>,
+        (link, raw_link): (Option<Url>, Option<String>),
+        published: Option<DateTime<Utc>>,
+    ) -> Item {
+        Item {
+            title: content::title_of(el),
+            link,
+            raw_link,
+            guid,
+            published,
+            content: content::content_of(el),
+            enclosures: enclosures::collect(el, base),
+        }
+    }
+}
+
 /// A parsed feed.
 #[derive(Debug, Clone)]
 pub struct Feed {
@@ -138,7 +160,11 @@ pub fn parse_with(
     if text.starts_with(['{', '[']) {
         return json::read(text, url, opts);
     }
-    let lower: String = text.chars().take(256).collect::<String>().to_ascii_lowercase();
+    let lower: String = text
+        .chars()
+        .take(256)
+        .collect::<String>()
+        .to_ascii_lowercase();
     if lower.starts_with("<!doctype html") || lower.starts_with("<html") {
         return Err(FeedError::Html);
     }
@@ -164,7 +190,10 @@ pub fn parse_with(
         other => {
             // An unknown wrapper around a feed: read the first channel or feed inside it.
             let mut found = Vec::new();
-            root.find_all(&["rss", "channel", "rdf:RDF", "atom:feed", "feed"], &mut found);
+            root.find_all(
+                &["rss", "channel", "rdf:RDF", "atom:feed", "feed"],
+                &mut found,
+            );
             match found.first() {
                 Some(inner) if inner.name.ends_with("feed") => atom::read(inner, None, url, opts),
                 Some(inner) => rss::read(inner, url, opts),
@@ -194,7 +223,7 @@ pub fn parse_with(
 
 /// Item elements: RSS `<item>` and Atom `<entry>`, whatever the root (feedparser reads an
 /// `<item>` in an Atom feed and an `<entry>` in RSS, and so does this).
-const ITEM_NAMES: &[&str] = &["item", "atom:entry", "entry"];
+const ITEM_NAMES: &[&str] = &["item", "atom:item", "atom:entry", "entry"];
 
 /// Every item below `root`, in document order, each read by its own element's rules.
 fn read_items(root: &xml::Element, base: &Url, opts: Options) -> Vec<Item> {
@@ -203,7 +232,7 @@ fn read_items(root: &xml::Element, base: &Url, opts: Options) -> Vec<Item> {
     found
         .into_iter()
         .map(|(el, base)| match el.name.as_str() {
-            "item" => rss::item(el, &base, opts),
+            "item" | "atom:item" => rss::item(el, &base, opts),
             _ => atom::entry(el, &base, opts),
         })
         .collect()

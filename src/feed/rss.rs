@@ -4,11 +4,11 @@
 
 use url::Url;
 
-use super::content::{content_of, text_of, title_of};
+use super::content::feed_title;
 use super::dates::parse_date;
 use super::links::{base_of, resolve, rss_link};
 use super::xml::Element;
-use super::{Feed, Format, Item, Options, enclosures};
+use super::{Feed, Format, Item, Options};
 
 /// Dates of an item, in order of preference: publication first, then modification.
 pub const DATE_ELEMENTS: &[&str] = &[
@@ -52,20 +52,19 @@ pub fn read(root: &Element, url: &Url, opts: Options) -> Feed {
         "channel" => Format::Rss(None),
         _ => Format::Rdf,
     };
-    let base = base_of(root, url);
+    let mut base = base_of(root, url);
+    if let Some(cdf_base) = root.attr("base").filter(|_| root.raw == "CHANNEL") {
+        // CDF: `<CHANNEL BASE="…">`.
+        base = base.join(cdf_base.trim()).unwrap_or(base);
+    }
     let channel = if root.name == "channel" {
         Some(root)
     } else {
         root.child(&["channel"])
     };
-    let title = channel
-        .and_then(|c| c.child(&["title", "dc:title"]))
-        .map(text_of)
-        .map(|t| t.trim().to_string())
-        .filter(|t| !t.is_empty());
     let items = super::read_items(root, &base, opts);
     Feed {
-        title,
+        title: feed_title(channel.and_then(|c| c.child(&["title", "dc:title"]))),
         format,
         items,
     }
@@ -92,15 +91,7 @@ pub fn item(el: &Element, around: &Url, opts: Options) -> Item {
         el.attr("lastmod")
             .and_then(|d| parse_date(d, opts.timezone))
     });
-    Item {
-        title: title_of(el),
-        link,
-        raw_link,
-        guid,
-        published,
-        content: content_of(el),
-        enclosures: enclosures::collect(el, &base),
-    }
+    Item::from_xml(el, &base, guid, (link, raw_link), published)
 }
 
 #[cfg(test)]
@@ -115,7 +106,12 @@ mod tests {
 
     #[test]
     fn every_version_reads_as_rss_2() {
-        for v in ["", " version=\"0.91\"", " version=\"0.94\"", " version=\"2.00\""] {
+        for v in [
+            "",
+            " version=\"0.91\"",
+            " version=\"0.94\"",
+            " version=\"2.00\"",
+        ] {
             let f = feed(&format!(
                 "<rss{v}><channel><title>t</title><item><title>V</title><link>http://x.example/v</link></item></channel></rss>"
             ));
@@ -123,7 +119,9 @@ mod tests {
             assert_eq!(f.items[0].title, "V");
         }
         assert_eq!(
-            feed("<rss version=\"0.94\"><channel/></rss>").format.to_string(),
+            feed("<rss version=\"0.94\"><channel/></rss>")
+                .format
+                .to_string(),
             "RSS 0.94 (read as RSS 2.0)"
         );
     }
@@ -142,7 +140,10 @@ mod tests {
         assert_eq!(f.items[0].guid.as_deref(), Some("http://x.example/1"));
         assert_eq!(f.items[0].link, None);
         assert_eq!(f.items[0].published.unwrap().timestamp(), 1_718_772_423);
-        assert_eq!(f.items[1].link.as_ref().unwrap().as_str(), "http://x.example/2");
+        assert_eq!(
+            f.items[1].link.as_ref().unwrap().as_str(),
+            "http://x.example/2"
+        );
     }
 
     #[test]
@@ -152,7 +153,10 @@ mod tests {
             <item><title>U</title><dc:date>2002-09-28T20:01:19Z</dc:date><guid isPermaLink="true">http://x.example/u</guid></item></channel></rss>"#,
         );
         assert_eq!(f.items.len(), 1);
-        assert_eq!(f.items[0].link.as_ref().unwrap().as_str(), "http://x.example/u");
+        assert_eq!(
+            f.items[0].link.as_ref().unwrap().as_str(),
+            "http://x.example/u"
+        );
         assert_eq!(f.items[0].published.unwrap().timestamp(), 1_033_243_279);
     }
 }

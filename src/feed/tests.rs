@@ -49,9 +49,13 @@ fn errors_are_precise() {
         parse(b"<html><body>x</body></html>", None, &url()),
         Err(FeedError::Html)
     ));
-    let e = parse(b"just some text", None, &url()).unwrap_err().to_string();
+    let e = parse(b"just some text", None, &url())
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("no XML element"), "{e}");
-    let e = parse(b"<opml><body/></opml>", None, &url()).unwrap_err().to_string();
+    let e = parse(b"<opml><body/></opml>", None, &url())
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("root element is <opml>"), "{e}");
     // Items in a comment are not items the reader could read: an error, not an empty feed.
     let e = parse(
@@ -67,10 +71,14 @@ fn errors_are_precise() {
     );
     // A feed without items is a feed without items.
     assert!(
-        parse(b"<rss><channel><title>t</title></channel></rss>", None, &url())
-            .unwrap()
-            .items
-            .is_empty()
+        parse(
+            b"<rss><channel><title>t</title></channel></rss>",
+            None,
+            &url()
+        )
+        .unwrap()
+        .items
+        .is_empty()
     );
 }
 
@@ -103,4 +111,16 @@ fn source_timezone_reaches_the_dates() {
         f.items[1].published.unwrap().timestamp(),
         1_718_801_223 + 6 * 3600
     );
+}
+
+#[test]
+fn an_item_in_an_atom_feed_is_read() {
+    let f = parse(
+        br#"<feed xmlns="http://www.w3.org/2005/Atom" xmlns:MadeUp="http://madeup.test"><item><title>i</title><MadeUp:Element>test</MadeUp:Element></item></feed>"#,
+        None,
+        &url(),
+    )
+    .unwrap();
+    assert_eq!(f.items.len(), 1);
+    assert_eq!(f.items[0].title, "i");
 }

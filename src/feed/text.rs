@@ -4,8 +4,8 @@
 //! declares itself are not expanded: no input can make one reference grow into more text
 //! than the table's longest entry (two characters).
 
-use std::borrow::Cow;
 use markup5ever::data::NAMED_ENTITIES;
+use std::borrow::Cow;
 
 /// Replaces character references. Unknown or unterminated references are left as written
 /// (a bare `&` in `AT&T` stays), as browsers and feedparser do.
@@ -111,9 +111,9 @@ pub fn text_as_html(s: &str) -> String {
 /// Whether text holds something that reads as an HTML tag or character reference.
 pub fn looks_like_html(s: &str) -> bool {
     let b = s.as_bytes();
-    b.windows(2).any(|w| {
-        w[0] == b'<' && (w[1].is_ascii_alphabetic() || w[1] == b'/' || w[1] == b'!')
-    }) || (s.contains('&') && decode_entities(s) != s)
+    b.windows(2)
+        .any(|w| w[0] == b'<' && (w[1].is_ascii_alphabetic() || w[1] == b'/' || w[1] == b'!'))
+        || (s.contains('&') && decode_entities(s) != s)
 }
 
 /// The text a reader sees in an HTML fragment: tags removed (`<br>`, `<p>` as a space when
@@ -125,8 +125,8 @@ pub fn html_to_text(html: &str) -> String {
         out.push_str(&rest[..at]);
         let tag = &rest[at..];
         let next = tag.as_bytes().get(1).copied().unwrap_or(b' ');
-        if tag.starts_with("<!--") {
-            rest = tag[4..].find("-->").map_or("", |e| &tag[4 + e + 3..]);
+        if let Some(comment) = tag.strip_prefix("<!--") {
+            rest = comment.find("-->").map_or("", |e| &comment[e + 3..]);
         } else if let Some(name) = ["script", "style"]
             .into_iter()
             .find(|n| starts_with_ci(&tag[1..], n))
@@ -187,7 +187,10 @@ mod tests {
         assert_eq!(dec("&#20013;&#x6587;&#X4E2D;"), "中文中");
         assert_eq!(dec("&nbsp;&copy;&hellip;&mdash;"), "\u{a0}©…—");
         assert_eq!(dec("&#146;s"), "\u{2019}s");
-        assert_eq!(dec("AT&T &unknown; & &#xZZ; &#0;"), "AT&T &unknown; & &#xZZ; \u{FFFD}");
+        assert_eq!(
+            dec("AT&T &unknown; & &#xZZ; &#0;"),
+            "AT&T &unknown; & &#xZZ; \u{FFFD}"
+        );
     }
 
     #[test]

@@ -23,6 +23,9 @@ use super::text::{decode_entities, escape_attr, escape_text};
 /// Elements nested deeper than this are not opened; their text goes to the deepest open one.
 pub const MAX_DEPTH: usize = 200;
 
+/// Elements that never nest in themselves: an open one is closed by the next.
+const ITEMS: &[&str] = &["item", "atom:item", "entry", "atom:entry"];
+
 /// An element with its canonical name, attributes and children.
 #[derive(Debug, Clone, Default)]
 pub struct Element {
@@ -209,10 +212,7 @@ fn is_void(name: &str) -> bool {
 /// The usual prefix of a namespace the readers use; `""` for the RSS namespaces (read as
 /// bare names). Compared without case and trailing `/` or `#`.
 fn known_prefix(uri: &str) -> Option<&'static str> {
-    let u = uri
-        .trim()
-        .trim_end_matches(['/', '#'])
-        .to_ascii_lowercase();
+    let u = uri.trim().trim_end_matches(['/', '#']).to_ascii_lowercase();
     let u = u
         .strip_prefix("https://")
         .or_else(|| u.strip_prefix("http://"))
@@ -332,7 +332,10 @@ impl Builder {
         if text.is_empty() {
             return;
         }
-        let top = self.stack.last_mut().expect("the document element stays open");
+        let top = self
+            .stack
+            .last_mut()
+            .expect("the document element stays open");
         if let Some(Node::Text(t)) = top.children.last_mut() {
             t.push_str(text);
         } else {
@@ -378,7 +381,12 @@ impl Builder {
     }
 
     /// A start tag with its attributes (values as written, references not yet decoded).
-    pub(crate) fn start(&mut self, raw_name: &str, raw_attrs: Vec<(&str, &str)>, self_closing: bool) {
+    pub(crate) fn start(
+        &mut self,
+        raw_name: &str,
+        raw_attrs: Vec<(&str, &str)>,
+        self_closing: bool,
+    ) {
         if self.stack.len() > MAX_DEPTH {
             if !self_closing {
                 self.skipped += 1;
@@ -402,6 +410,18 @@ impl Builder {
             .collect();
         self.scopes.frames.push(frame);
         let name = self.scopes.canonical(raw_name, false);
+        if ITEMS.contains(&name.as_str())
+            && let Some(k) = (1..self.stack.len())
+                .rev()
+                .find(|&k| self.stack[k].name == name)
+        {
+            // An item cannot hold an item: one left open ends where the next begins.
+            let frame = self.scopes.frames.pop();
+            while self.stack.len() > k {
+                self.close_top();
+            }
+            self.scopes.frames.extend(frame);
+        }
         if !self.seen_root {
             self.seen_root = true;
             let prefix = raw_name.split_once(':').map_or("", |(p, _)| p);
@@ -443,10 +463,14 @@ mod tests {
         let item = r.child(&["channel"]).unwrap().child(&["item"]).unwrap();
         assert_eq!(item.child(&["dc:date"]).unwrap().text(), "d");
         assert_eq!(item.child(&["atom:link"]).unwrap().attr("href"), Some("h"));
-        assert_eq!(item.child(&["media:content"]).unwrap().attr("url"), Some("u"));
+        assert_eq!(
+            item.child(&["media:content"]).unwrap().attr("url"),
+            Some("u")
+        );
         let userland = root(r#"<rss xmlns="http://backend.userland.com/rss2"><channel/></rss>"#);
         assert_eq!(userland.name, "rss");
-        let atom03 = root(r#"<feed version="0.3" xmlns="http://purl.org/atom/ns#"><entry/></feed>"#);
+        let atom03 =
+            root(r#"<feed version="0.3" xmlns="http://purl.org/atom/ns#"><entry/></feed>"#);
         assert_eq!(atom03.name, "atom:feed");
     }
 
@@ -456,9 +480,16 @@ mod tests {
         let r = root(
             "<rss><channel><item><title>A &amp; B &nbsp;&copy; AT&T</b></title><description><p>one<br>two</description></item><item><title><![CDATA[cut",
         );
-        let items: Vec<_> = r.child(&["channel"]).unwrap().children_named("item").collect();
+        let items: Vec<_> = r
+            .child(&["channel"])
+            .unwrap()
+            .children_named("item")
+            .collect();
         assert_eq!(items.len(), 2);
-        assert_eq!(items[0].child(&["title"]).unwrap().text(), "A & B \u{a0}© AT&T");
+        assert_eq!(
+            items[0].child(&["title"]).unwrap().text(),
+            "A & B \u{a0}© AT&T"
+        );
         let d = items[0].child(&["description"]).unwrap();
         assert_eq!(d.text(), "onetwo");
         assert_eq!(d.inner_html(), "<p>one<br>two</p>");
@@ -474,16 +505,29 @@ mod tests {
     }
 
     #[test]
+    fn an_unclosed_item_ends_where_the_next_begins() {
+        let r = root("<rss><channel><item><title>a</itm><item><title>b</title></item><item>c");
+        let ch = r.child(&["channel"]).unwrap();
+        let titles: Vec<String> = ch.children_named("item").map(|i| i.text()).collect();
+        assert_eq!(titles, ["a", "b", "c"]);
+    }
+
+    #[test]
     fn deep_nesting_is_flattened() {
         let depth = 100_000;
-        let src = format!("<rss>{}x{}</rss>", "<a>".repeat(depth), "</a>".repeat(depth));
+        let src = format!(
+            "<rss>{}x{}</rss>",
+            "<a>".repeat(depth),
+            "</a>".repeat(depth)
+        );
         let r = root(&src);
         assert_eq!(r.text(), "x");
     }
 
     #[test]
     fn attributes_in_every_form() {
-        let r = root(r#"<link href=a.html rel='alternate' type="text/html" checked title="x > y"/>"#);
+        let r =
+            root(r#"<link href=a.html rel='alternate' type="text/html" checked title="x > y"/>"#);
         assert_eq!(r.attr("href"), Some("a.html"));
         assert_eq!(r.attr("rel"), Some("alternate"));
         assert_eq!(r.attr("checked"), Some(""));

@@ -212,7 +212,11 @@ mod tests {
             "text/xml; charset=utf-16",
         ] {
             let d = decode(&gbk, Some(header));
-            assert!(d.text.contains("朱镕基谈“改革”与台湾"), "{header}: {}", d.text);
+            assert!(
+                d.text.contains("朱镕基谈“改革”与台湾"),
+                "{header}: {}",
+                d.text
+            );
             assert!(!d.text.contains('\u{FFFD}'), "{header}");
         }
         // Declared UTF-8 but GBK bytes: detection finds GBK.
@@ -234,7 +238,10 @@ mod tests {
         let le32: Vec<u8> = doc.chars().flat_map(|c| (c as u32).to_le_bytes()).collect();
         assert_eq!(decode(&be32, None).text, doc);
         assert_eq!(decode(&le32, None).text, doc);
-        let le32_bom: Vec<u8> = [0xFF, 0xFE, 0, 0].into_iter().chain(le32.iter().copied()).collect();
+        let le32_bom: Vec<u8> = [0xFF, 0xFE, 0, 0]
+            .into_iter()
+            .chain(le32.iter().copied())
+            .collect();
         assert_eq!(decode(&le32_bom, None).text, doc);
     }
 

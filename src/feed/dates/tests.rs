@@ -23,10 +23,22 @@ fn rfc822_and_its_variants() {
         &[
             ("Wed, 19 Jun 2024 12:47:03 GMT", Some(T)),
             ("Wed, 19 Jun 2024 12:47:03 +0800", Some(T8)),
-            ("Wed, 19 Jun 2024 12:47:03 EST", Some("2024-06-19T17:47:03Z")),
-            ("Wed, 19 Jun 2024 12:47:03 EDT", Some("2024-06-19T16:47:03Z")),
-            ("Wed, 19 Jun 2024 12:47:03 PST", Some("2024-06-19T20:47:03Z")),
-            ("Wed, 19 Jun 2024 12:47:03 CST", Some("2024-06-19T18:47:03Z")),
+            (
+                "Wed, 19 Jun 2024 12:47:03 EST",
+                Some("2024-06-19T17:47:03Z"),
+            ),
+            (
+                "Wed, 19 Jun 2024 12:47:03 EDT",
+                Some("2024-06-19T16:47:03Z"),
+            ),
+            (
+                "Wed, 19 Jun 2024 12:47:03 PST",
+                Some("2024-06-19T20:47:03Z"),
+            ),
+            (
+                "Wed, 19 Jun 2024 12:47:03 CST",
+                Some("2024-06-19T18:47:03Z"),
+            ),
             ("Wed, 19 Jun 2024 12:47:03 UT", Some(T)),
             ("Wed, 19 Jun 2024 12:47:03 Z", Some(T)),
             ("Wed, 19 Jun 2024 12:47:03 GMT+8", Some(T8)),
@@ -41,15 +53,27 @@ fn rfc822_and_its_variants() {
             ("Wednesday, 19 Jun 2024 12:47:03 +0800", Some(T8)),
             ("Thu, 19 Jun 2024 12:47:03 +0800", Some(T8)),
             ("Wed, 19 Jun 24 12:47:03 +0800", Some(T8)),
-            ("Sun, 9 Jun 2024 2:47:03 +0800", Some("2024-06-08T18:47:03Z")),
+            (
+                "Sun, 9 Jun 2024 2:47:03 +0800",
+                Some("2024-06-08T18:47:03Z"),
+            ),
             ("Wed 19 Jun 2024 12:47:03 GMT", Some(T)),
             ("Wed, 19 Jun 2024 12:47:03 +0000 (UTC)", Some(T)),
             ("\n   Wed, 19 Jun 2024 12:47:03 GMT   \n", Some(T)),
             ("wed, 19 jun 2024 12:47:03 gmt", Some(T)),
-            ("Mi, 19 Jun 2024 12:47:03 +0200", Some("2024-06-19T10:47:03Z")),
-            ("mer, 16 nov 2022 00:38:15 +0100", Some("2022-11-15T23:38:15Z")),
+            (
+                "Mi, 19 Jun 2024 12:47:03 +0200",
+                Some("2024-06-19T10:47:03Z"),
+            ),
+            (
+                "mer, 16 nov 2022 00:38:15 +0100",
+                Some("2022-11-15T23:38:15Z"),
+            ),
             ("Sat, Dec 16 2023 02:02:33 PM", Some("2023-12-16T14:02:33Z")),
-            ("Wed, 19 Jun 2024 12:47:03 -0500", Some("2024-06-19T17:47:03Z")),
+            (
+                "Wed, 19 Jun 2024 12:47:03 -0500",
+                Some("2024-06-19T17:47:03Z"),
+            ),
             ("19-Jun-2024 12:47:03 GMT", Some(T)),
             ("Wed, 19 Jun 2024 12:47:03 XYZ", Some(T)),
         ],
@@ -76,7 +100,10 @@ fn iso_and_its_variants() {
             ("2024年6月19日", Some("2024-06-19T00:00:00Z")),
             ("20240619T124703Z", Some(T)),
             ("2017-06-13T03:18:00+00:0", Some("2017-06-13T03:18:00Z")),
-            ("Wed Jun 19 2024 12:47:03 GMT+0800 (China Standard Time)", Some(T8)),
+            (
+                "Wed Jun 19 2024 12:47:03 GMT+0800 (China Standard Time)",
+                Some(T8),
+            ),
             ("Wed Jun 19 12:47:03 2024", Some(T)),
             ("1718801223", Some(T)),
             ("1718801223000", Some(T)),
@@ -123,7 +150,10 @@ fn source_zone_for_dates_without_one_and_for_cst() {
             // An explicit zone wins over the source's.
             ("Wed, 19 Jun 2024 12:47:03 GMT", Some(T)),
             ("2024-06-19T12:47:03+02:00", Some("2024-06-19T10:47:03Z")),
-            ("Wed, 19 Jun 2024 12:47:03 EST", Some("2024-06-19T17:47:03Z")),
+            (
+                "Wed, 19 Jun 2024 12:47:03 EST",
+                Some("2024-06-19T17:47:03Z"),
+            ),
         ],
         Some(sh),
     );
@@ -135,16 +165,34 @@ fn source_zone_for_dates_without_one_and_for_cst() {
     let chicago: Tz = "America/Chicago".parse().unwrap();
     check(
         &[
-            ("Wed, 19 Jun 2024 12:47:03 CDT", Some("2024-06-19T17:47:03Z")),
+            (
+                "Wed, 19 Jun 2024 12:47:03 CDT",
+                Some("2024-06-19T17:47:03Z"),
+            ),
             ("Wed, 19 Jun 2024 12:47:03", Some("2024-06-19T17:47:03Z")),
-            ("Fri, 19 Jan 2024 12:47:03 CST", Some("2024-01-19T18:47:03Z")),
+            (
+                "Fri, 19 Jan 2024 12:47:03 CST",
+                Some("2024-01-19T18:47:03Z"),
+            ),
+        ],
+        Some(chicago),
+    );
+    // 02:30 on the night clocks go forward does not exist: read an hour on; the repeated
+    // hour in autumn is read as its first occurrence.
+    check(
+        &[
+            ("2024-03-10 02:30:00", Some("2024-03-10T08:30:00Z")),
+            ("2024-11-03 01:30:00", Some("2024-11-03T06:30:00Z")),
         ],
         Some(chicago),
     );
     // Berlin: CST is not Berlin's, so it is US Central.
     let berlin: Tz = "Europe/Berlin".parse().unwrap();
     check(
-        &[("Wed, 19 Jun 2024 12:47:03 CST", Some("2024-06-19T18:47:03Z"))],
+        &[(
+            "Wed, 19 Jun 2024 12:47:03 CST",
+            Some("2024-06-19T18:47:03Z"),
+        )],
         Some(berlin),
     );
 }

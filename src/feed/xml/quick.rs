@@ -75,11 +75,19 @@ fn start(b: &mut Builder, e: &quick_xml::events::BytesStart<'_>, self_closing: b
     let attrs: Vec<(String, String)> = e
         .html_attributes()
         .map_while(Result::ok)
-        .map(|a| (text_of(a.key.as_ref()).into_owned(), text_of(&a.value).into_owned()))
+        .map(|a| {
+            (
+                text_of(a.key.as_ref()).into_owned(),
+                text_of(&a.value).into_owned(),
+            )
+        })
         .collect();
     b.start(
         &name,
-        attrs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect(),
+        attrs
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect(),
         self_closing,
     );
 }
