@@ -269,12 +269,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let archive = Archive::open_to_read(&config)?;
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
-            archive
-                .store
-                .for_each_export::<anyhow::Error>(since_ms, &mut |a| {
-                    writeln!(out, "{}", crate::render::export::jsonl_line(&a))?;
-                    Ok(())
-                })?;
+            let store = &archive.store;
+            store.for_each_export::<anyhow::Error>(since_ms, &mut |a| {
+                let enclosures = store.enclosures_at(&a.source, &a.path)?;
+                writeln!(
+                    out,
+                    "{}",
+                    crate::render::export::jsonl_line(&a, &enclosures)
+                )?;
+                Ok(())
+            })?;
             out.flush()?;
             Ok(ExitCode::SUCCESS)
         }

@@ -7,7 +7,7 @@ use crate::config::{Layout, Source};
 use crate::feed::Item;
 use crate::history::content_hash;
 use crate::mirror;
-use crate::store::ArticleRecord;
+use crate::store::{ArticleEnclosures, ArticleRecord, EnclosureRow};
 
 /// Articles with the same title within this window are the same article.
 const TITLE_WINDOW_MS: i64 = 30 * 86_400_000;
@@ -45,6 +45,23 @@ pub(super) struct Selection {
     pub edits: Vec<Edit>,
     /// Items that were already archived as they are.
     pub known: usize,
+    /// The enclosures of the new articles that have any.
+    pub enclosures: Vec<ArticleEnclosures>,
+}
+
+/// An item's enclosures as the store keeps them.
+fn enclosure_rows(item: &Item) -> Vec<EnclosureRow> {
+    item.enclosures
+        .iter()
+        .map(|e| EnclosureRow {
+            url: e.url.clone(),
+            mime_type: e.mime_type.clone(),
+            length: e.length.and_then(|n| i64::try_from(n).ok()),
+            title: e.title.clone(),
+            description: e.description.clone(),
+            kind: e.kind.as_str().to_string(),
+        })
+        .collect()
 }
 
 pub(super) fn select_new(
@@ -118,6 +135,9 @@ pub(super) fn select_new(
             )?
         };
         let hash = content_hash(&title, &item.content);
+        // Enclosures the content does not point at are appended as links (the hash stays
+        // that of the feed's text, so a rotating enclosure URL is no edit).
+        let content = crate::feed::enclosures::with_block(&item.content, &item.enclosures);
         if let Some(r) = repeat {
             // The same article (by guid or link) with another text is an edit; a title match
             // alone is only a repeat.
@@ -126,7 +146,7 @@ pub(super) fn select_new(
                     pk: r.pk,
                     title,
                     norm_title,
-                    content: item.content.clone(),
+                    content,
                     hash,
                 });
             } else {
@@ -134,30 +154,40 @@ pub(super) fn select_new(
             }
             continue;
         }
-        fresh.push(ArticleRecord {
-            source: source.slug.clone(),
-            id: 0,
-            path: String::new(),
-            guid: guid.map(str::to_string),
-            link,
-            canon,
-            title,
-            norm_title,
-            published_ms,
-            first_seen_ms: now_ms,
-            content: item.content.clone(),
-            verbatim: false,
-            hash: Some(hash),
-        });
+        fresh.push((
+            ArticleRecord {
+                source: source.slug.clone(),
+                id: 0,
+                path: String::new(),
+                guid: guid.map(str::to_string),
+                link,
+                canon,
+                title,
+                norm_title,
+                published_ms,
+                first_seen_ms: now_ms,
+                content,
+                verbatim: false,
+                hash: Some(hash),
+            },
+            enclosure_rows(item),
+        ));
     }
     // Oldest first; the sort is stable, so ties keep feed order.
-    fresh.sort_by_key(|r| r.published_ms);
+    fresh.sort_by_key(|(r, _)| r.published_ms);
     let mut next = min_id.unwrap_or(mirror::FIRST_ID + 1) - 1;
     let mut out = Vec::with_capacity(fresh.len());
-    for mut rec in fresh {
+    for (mut rec, enclosures) in fresh {
         rec.id = next;
         next -= 1;
         rec.path = mirror::article_path(&source.folder, rec.id, rec.published_ms, layout);
+        if !enclosures.is_empty() {
+            selection.enclosures.push(ArticleEnclosures {
+                source: rec.source.clone(),
+                path: rec.path.clone(),
+                enclosures,
+            });
+        }
         let text = mirror::article_text(
             rec.published_ms,
             &rec.title,

@@ -134,6 +134,7 @@ pub async fn update(
     let mut pending: Vec<(ArticleRecord, String)> = Vec::new();
     let mut states = Vec::new();
     let mut edits = Vec::new();
+    let mut enclosures = Vec::new();
     for (source, results) in sources.iter().zip(results) {
         let mut sr = SourceReport {
             slug: source.slug.clone(),
@@ -198,6 +199,7 @@ pub async fn update(
         sr.edited = selection.edits.len();
         pending.extend(selection.new);
         edits.extend(selection.edits);
+        enclosures.extend(selection.enclosures);
         report.sources.push(sr);
     }
 
@@ -222,6 +224,7 @@ pub async fn update(
         tracing::info!(elapsed = ?started.elapsed(), "wrote new article files");
         let records: Vec<ArticleRecord> = pending.into_iter().map(|(r, _)| r).collect();
         archive.store.insert_articles(&records)?;
+        archive.store.insert_enclosures(&enclosures)?;
         archive.store.clear_pending()?;
         tracing::info!(elapsed = ?started.elapsed(), "recorded new articles");
     }
@@ -310,7 +313,7 @@ async fn complete(
         }
         let slug = if i < n_new {
             let (rec, text) = &mut pending[i];
-            rec.content = d.content;
+            rec.content = crate::feed::enclosures::carry_block(&rec.content, d.content);
             *text = crate::mirror::article_text(
                 rec.published_ms,
                 &rec.title,
@@ -319,7 +322,8 @@ async fn complete(
             );
             rec.source.clone()
         } else {
-            edits[i - n_new].content = d.content;
+            let e = &mut edits[i - n_new];
+            e.content = crate::feed::enclosures::carry_block(&e.content, d.content);
             String::new()
         };
         if let Some(sr) = report.sources.iter_mut().find(|s| s.slug == slug) {
@@ -438,10 +442,13 @@ async fn fetch_all(
             let fetcher = fetcher.clone();
             let url = url.clone();
             let settings = source.fetch.clone();
+            let read = crate::feed::Options {
+                timezone: source.timezone,
+            };
             let slug = source.slug.clone();
             let progress = opts.progress.clone();
             tasks.spawn(async move {
-                let result = fetch_one(&fetcher, &url, &validators, &settings).await;
+                let result = fetch_one(&fetcher, &url, &validators, &settings, read).await;
                 if let Some(p) = progress {
                     p(&FeedDone {
                         source: slug,
@@ -482,13 +489,19 @@ async fn fetch_one(
     url: &Url,
     validators: &Validators,
     settings: &crate::config::FetchSettings,
+    opts: feed::Options,
 ) -> FeedResult {
     match fetcher.get(url, validators, settings, Kind::Feed).await {
         Ok(Fetched::NotModified) => FeedResult::NotModified,
         Ok(Fetched::Body(body)) => {
             let parsed = tokio::task::spawn_blocking(move || {
-                feed::parse(&body.bytes, body.content_type.as_deref(), &body.final_url)
-                    .map(|f| (f, body.validators))
+                feed::parse_with(
+                    &body.bytes,
+                    body.content_type.as_deref(),
+                    &body.final_url,
+                    opts,
+                )
+                .map(|f| (f, body.validators))
             })
             .await;
             match parsed {

@@ -155,6 +155,9 @@ pub struct Source {
     pub rules: crate::extract::Rules,
     /// What to do with images.
     pub images: ImageSettings,
+    /// `timezone`: the IANA zone of the source's dates written without one; it also
+    /// decides the ambiguous `CST` (China Standard Time for a zone at UTC+8).
+    pub timezone: Option<chrono_tz::Tz>,
 }
 
 /// The file name of a source's list, `<name>.md` as the reference format has it, when that

@@ -98,6 +98,8 @@ struct RawSource {
     remove_selectors: Vec<Spanned<String>>,
     images: Option<crate::clean::ImageMode>,
     image_proxy: Option<Spanned<String>>,
+    /// The IANA time zone of the source's dates without one (and of `CST`).
+    timezone: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -361,6 +363,16 @@ impl Config {
                     invalid(format!("line {}: image_proxy: {why}", line(p.span())))
                 })?;
             }
+            let timezone = match &rs.timezone {
+                None => None,
+                Some(tz) => Some(parse_timezone(tz.get_ref()).map_err(|why| {
+                    invalid(format!(
+                        "line {}: timezone {:?} of source {slug:?} {why}",
+                        line(tz.span()),
+                        tz.get_ref()
+                    ))
+                })?),
+            };
             sources.push(Source {
                 slug,
                 name,
@@ -371,6 +383,7 @@ impl Config {
                 fulltext: rs.fulltext.unwrap_or_default(),
                 rules,
                 images,
+                timezone,
             });
         }
 
@@ -504,6 +517,14 @@ fn check_proxy(s: &str) -> Result<String, String> {
             "unsupported proxy scheme {other:?}; use socks5h://, socks5://, http:// or https://"
         )),
     }
+}
+
+/// An IANA time zone name (`Asia/Shanghai`, `Europe/Berlin`, `UTC`).
+fn parse_timezone(name: &str) -> Result<chrono_tz::Tz, String> {
+    name.trim().parse::<chrono_tz::Tz>().map_err(|_| {
+        "is not an IANA time zone name (e.g. \"Asia/Shanghai\", \"Asia/Taipei\", \"Europe/Berlin\", \"UTC\")"
+            .to_string()
+    })
 }
 
 /// The line (1-based) of a byte offset.

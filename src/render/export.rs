@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::store::ExportedArticle;
+use crate::store::{EnclosureRow, ExportedArticle};
 
 #[derive(Serialize)]
 struct Line<'a> {
@@ -20,6 +20,9 @@ struct Line<'a> {
     /// Every revision, oldest first; present when there is more than one.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     revisions: Vec<Revision<'a>>,
+    /// Enclosures and media, in feed order; present when there are any.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    enclosures: &'a [EnclosureRow],
 }
 
 #[derive(Serialize)]
@@ -37,7 +40,7 @@ fn rfc3339(ms: i64) -> String {
 }
 
 /// One JSON line (without its newline).
-pub fn jsonl_line(a: &ExportedArticle) -> String {
+pub fn jsonl_line(a: &ExportedArticle, enclosures: &[EnclosureRow]) -> String {
     let newest = a.revisions.last();
     let line = Line {
         source: &a.source,
@@ -62,6 +65,7 @@ pub fn jsonl_line(a: &ExportedArticle) -> String {
         } else {
             Vec::new()
         },
+        enclosures,
     };
     serde_json::to_string(&line).expect("plain data serializes")
 }

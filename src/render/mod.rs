@@ -4,6 +4,7 @@
 //! takes plain records (from the store) and never fetches, parses feeds or runs SQL.
 
 mod changes;
+pub mod enclosures;
 pub mod export;
 pub mod feeds;
 pub mod pages;

@@ -6,6 +6,7 @@
 //! records; it knows nothing of HTTP, feeds or the file format.
 
 mod articles;
+mod enclosures;
 mod export;
 mod feeds;
 mod history;
@@ -17,6 +18,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OptionalExtension};
 
 pub use articles::{ArticleRecord, ListRow, RenderedArticle, Repeat, SourceCount};
+pub use enclosures::{ArticleEnclosures, EnclosureRow};
 pub use export::{ExportedArticle, ExportedRevision, FeedEntry};
 pub use feeds::{FeedRow, FeedState};
 pub use history::{ArticleInfo, CheckResult, CheckTarget, EventRow, RevisionRow};
@@ -132,6 +134,21 @@ CREATE TRIGGER search_queue_status AFTER UPDATE OF status ON articles
     WHEN old.status IS NOT new.status BEGIN
     INSERT OR IGNORE INTO search_queue (article) VALUES (new.pk);
 END;
+"#,
+    r#"
+-- 4: enclosures and media of articles (podcast audio, media:content, thumbnails), as their
+-- feeds gave them, in feed order.
+CREATE TABLE enclosures (
+    article INTEGER NOT NULL REFERENCES articles (pk) ON DELETE CASCADE,
+    n INTEGER NOT NULL,
+    url TEXT NOT NULL,
+    mime_type TEXT,
+    length INTEGER,
+    title TEXT,
+    description TEXT,
+    kind TEXT NOT NULL,
+    PRIMARY KEY (article, n)
+) WITHOUT ROWID;
 "#,
 ];
 
