@@ -43,7 +43,54 @@ pub struct Config {
     pub feeds_out: bool,
     pub publish: PublishSettings,
     pub history: HistorySettings,
+    /// `[web]`: what readers of `serve`, `site` and the feeds out see.
+    pub web: WebSettings,
     pub sources: Vec<Source>,
+}
+
+/// `[web]`: the reader's settings (`serve`, `site`, feeds out).
+#[derive(Debug, Clone)]
+pub struct WebSettings {
+    /// The public address of the reader or the static site (`https://example.org/news/`),
+    /// always ending in `/`: feeds link to the mirror's pages with it.
+    pub base_url: Option<Url>,
+    /// The readers' time zone (IANA name): dates on pages are shown in it. The default,
+    /// `Asia/Shanghai`, gives the same day as the git lists, `changes/` and `history`.
+    pub timezone: chrono_tz::Tz,
+    /// `serve` shows article images through itself (signed URLs), so readers who cannot
+    /// reach the outlets' image hosts still see them.
+    pub image_proxy: bool,
+    /// `serve`: a connection must send its request headers within this.
+    pub header_timeout: Duration,
+    /// `serve`: a request is answered (or `408`) within this.
+    pub request_timeout: Duration,
+    /// `serve`: connections served at once (`None`: 256, fewer under a low file limit).
+    pub max_connections: Option<usize>,
+}
+
+impl Default for WebSettings {
+    fn default() -> Self {
+        WebSettings {
+            base_url: None,
+            timezone: chrono_tz::Asia::Shanghai,
+            image_proxy: true,
+            header_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            max_connections: None,
+        }
+    }
+}
+
+/// What readers are not shown of an outlet's articles (the archived files keep everything):
+/// applied on the way out to pages and feeds.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct DisplayRules {
+    /// CSS selectors of elements hidden from readers (helper text meant for screen readers,
+    /// player placeholders…).
+    pub hide_selectors: Vec<String>,
+    /// Texts that start a trailer: the block holding one of them, and everything after it,
+    /// is cut (feed footers such as "get_post_time('Y')").
+    pub cut_from_text: Vec<String>,
 }
 
 /// `[history]`: rechecking article pages for removals, and marking lists.
@@ -155,6 +202,8 @@ pub struct Source {
     pub rules: crate::extract::Rules,
     /// What to do with images.
     pub images: ImageSettings,
+    /// What readers are not shown (`hide_selectors`, `cut_from_text`).
+    pub display: DisplayRules,
 }
 
 impl Source {

@@ -23,7 +23,20 @@ struct RawConfig {
     #[serde(default)]
     fetch: RawFetch,
     #[serde(default)]
+    web: RawWeb,
+    #[serde(default)]
     sources: Vec<RawSource>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawWeb {
+    base_url: Option<Spanned<String>>,
+    timezone: Option<Spanned<String>>,
+    image_proxy: Option<bool>,
+    header_timeout: Option<Spanned<String>>,
+    request_timeout: Option<Spanned<String>>,
+    max_connections: Option<Spanned<usize>>,
 }
 
 #[derive(Deserialize)]
@@ -98,6 +111,11 @@ struct RawSource {
     remove_selectors: Vec<Spanned<String>>,
     images: Option<crate::clean::ImageMode>,
     image_proxy: Option<Spanned<String>>,
+    // What readers are not shown.
+    #[serde(default)]
+    hide_selectors: Vec<Spanned<String>>,
+    #[serde(default)]
+    cut_from_text: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -340,6 +358,26 @@ impl Config {
                 })?;
                 rules.remove_selectors.push(sel.get_ref().clone());
             }
+            let mut display = DisplayRules::default();
+            for sel in &rs.hide_selectors {
+                check_selector(sel.get_ref()).map_err(|why| {
+                    invalid(format!(
+                        "line {}: hide_selectors holds {:?}, not a CSS selector: {why}",
+                        line(sel.span()),
+                        sel.get_ref()
+                    ))
+                })?;
+                display.hide_selectors.push(sel.get_ref().clone());
+            }
+            for t in &rs.cut_from_text {
+                if t.get_ref().trim().is_empty() {
+                    return Err(invalid(format!(
+                        "line {}: cut_from_text holds an empty text, which would cut every article",
+                        line(t.span())
+                    )));
+                }
+                display.cut_from_text.push(t.get_ref().clone());
+            }
             let mut images = images.clone();
             if let Some(m) = &rs.images {
                 images.mode = m.clone();
@@ -360,6 +398,7 @@ impl Config {
                 fulltext: rs.fulltext.unwrap_or_default(),
                 rules,
                 images,
+                display,
             });
         }
 
@@ -406,9 +445,24 @@ impl Config {
         if let Some(d) = duration("history.confirm_after", &raw.history.confirm_after)? {
             history.confirm_after = d;
         }
+        let mut web = parse_web(&raw.web, &invalid, &line)?;
+        if let Some(d) = duration("web.header_timeout", &raw.web.header_timeout)? {
+            web.header_timeout = d.clamp(Duration::from_millis(100), Duration::from_secs(60));
+        }
+        if let Some(d) = duration("web.request_timeout", &raw.web.request_timeout)? {
+            web.request_timeout = d.max(Duration::from_millis(100));
+        }
+        if raw.web.max_connections.is_some() {
+            web.max_connections = Some(positive(
+                "web.max_connections",
+                &raw.web.max_connections,
+                256,
+            )?);
+        }
         Ok(Config {
             path: abs,
             history,
+            web,
             archive_dir,
             fetch,
             concurrency,
@@ -424,6 +478,49 @@ impl Config {
             sources,
         })
     }
+}
+
+/// `[web]`: the base URL made to end in `/`, the time zone looked up by its IANA name.
+fn parse_web(
+    raw: &RawWeb,
+    invalid: &dyn Fn(String) -> ConfigError,
+    line: &dyn Fn(std::ops::Range<usize>) -> usize,
+) -> Result<WebSettings, ConfigError> {
+    let mut web = WebSettings::default();
+    if let Some(b) = &raw.base_url {
+        let v = b.get_ref().trim();
+        let mut url = Url::parse(v)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
+            .ok_or_else(|| {
+                invalid(format!(
+                    "line {}: web.base_url = {v:?} is not an http(s) URL (e.g. \"https://example.org/news/\")",
+                    line(b.span())
+                ))
+            })?;
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(invalid(format!(
+                "line {}: web.base_url = {v:?} may not hold a query or a fragment",
+                line(b.span())
+            )));
+        }
+        if !url.path().ends_with('/') {
+            let path = format!("{}/", url.path());
+            url.set_path(&path);
+        }
+        web.base_url = Some(url);
+    }
+    if let Some(t) = &raw.timezone {
+        web.timezone = t.get_ref().trim().parse().map_err(|_| {
+            invalid(format!(
+                "line {}: web.timezone = {:?} is not an IANA time zone name (e.g. \"Asia/Shanghai\", \"Asia/Taipei\", \"UTC\")",
+                line(t.span()),
+                t.get_ref()
+            ))
+        })?;
+    }
+    web.image_proxy = raw.image_proxy.unwrap_or(web.image_proxy);
+    Ok(web)
 }
 
 /// Why a slug or list name cannot be a single path component, if it cannot.

@@ -92,6 +92,9 @@ pub struct Body {
 pub enum Kind {
     Feed,
     Page,
+    /// An image, from a feed or page: the size limit is the caller's `page_max_bytes` (set
+    /// it to the image limit).
+    Image,
 }
 
 /// The fetcher of one run: HTTP clients (one per distinct settings, each a connection pool)
@@ -153,7 +156,7 @@ impl Fetcher {
     ) -> Result<Fetched, FetchError> {
         let max_bytes = match kind {
             Kind::Feed => settings.max_bytes,
-            Kind::Page => settings.page_max_bytes,
+            Kind::Page | Kind::Image => settings.page_max_bytes,
         };
         match url.scheme() {
             "http" | "https" => {}
