@@ -148,7 +148,7 @@
       var of = await this.json('sources.json');
       docs = docs.filter(function (d) { return of[d] === want; });
     }
-    docs.sort(function (a, b) { return (scores.get(b) - scores.get(a)) || (a - b); });
+    docs.sort(function (a, b) { return (scores.get(b) - scores.get(a)) || (b - a); });
     var top = docs.slice(0, SHOWN);
     var blocks = {};
     await Promise.all(top.map(function (d) {

@@ -264,7 +264,19 @@ fn assert_secure(p: &Page, what: &str) {
 /// Nothing in `html` can run: no script, handler, javascript: URL, frame, object, base, meta
 /// refresh, form to elsewhere, or style element.
 fn assert_inert(html: &str, what: &str) {
-    let lower = html.to_ascii_lowercase();
+    // Static pages carry their policy in one `<meta http-equiv="Content-Security-Policy">`:
+    // the only `http-equiv` allowed, and it must forbid script.
+    let mut lower = html.to_ascii_lowercase();
+    let csp_meta = "<meta http-equiv=\"content-security-policy\" content=\"";
+    if let Some(at) = lower.find(csp_meta) {
+        let end = lower[at..].find('>').map_or(lower.len(), |e| at + e + 1);
+        let policy = &lower[at + csp_meta.len()..end];
+        assert!(
+            policy.starts_with("default-src &#39;none&#39;") && !policy.contains("unsafe"),
+            "{what}: policy {policy}"
+        );
+        lower.replace_range(at..end, "");
+    }
     for bad in [
         "<script",
         "javascript:",
@@ -363,11 +375,13 @@ fn every_route_answers_with_the_right_content_and_headers() {
     for want in [
         "<h1>普京会金正恩 朝俄签订协定</h1>",
         "新闻台",
-        "发布 <time>2024-06-19 12:47 UTC</time>",
+        // In the readers' zone (Asia/Shanghai by default), machine-readable too.
+        "发布 <time datetime=\"2024-06-19T20:47:03+08:00\">2024-06-19 20:47</time>",
         "周二凌晨",
         "修订记录",
         "<del>三</del><ins>二</ins>",
-        "https://img.example/p.jpg",
+        // Images through the server's own proxy (signed).
+        "?u=https%3A%2F%2Fimg.example%2Fp.jpg",
         &format!("href=\"{link}\""),
     ] {
         assert!(
@@ -722,10 +736,41 @@ fn the_static_site_links_relatively_and_rebuilds_only_what_changed() {
         "index.html".into(),
         format!("s/news/{id5}.html"),
         "s/news/index.html".into(),
+        // The search index: its document list, and the shards of the new article's words.
+        "search/meta.json".into(),
+        "search/sources.json".into(),
+        "search/d/0.json".into(),
     ];
+    // Its neighbours in the list now link to it.
+    let page5 = std::fs::read_to_string(out.join(format!("s/news/{id5}.html"))).unwrap();
+    for rel in ["rel=\"prev\" href=\"", "rel=\"next\" href=\""] {
+        if let Some(at) = page5.find(rel) {
+            let href = &page5[at + rel.len()..];
+            let href = &href[..href.find('"').unwrap()];
+            want.push(format!(
+                "s/news/{}",
+                href.trim_start_matches("../../s/news/")
+            ));
+        }
+    }
+    assert!(want.len() > 10, "the new article has a neighbour: {page5}");
     want.sort();
     let mut changed: Vec<String> = changed.into_iter().cloned().collect();
     changed.sort();
+    let (shards, changed): (Vec<String>, Vec<String>) = changed
+        .into_iter()
+        .partition(|c| c.starts_with("search/t/"));
     assert_eq!(changed, want);
+    // 火锅 is a word of the new article: its shard (火, U+706B) changed; not every shard did.
+    assert!(
+        shards.contains(&"search/t/706b.json".to_string()),
+        "{shards:?}"
+    );
+    let all_shards = std::fs::read_dir(out.join("search/t")).unwrap().count();
+    assert!(
+        shards.len() < all_shards,
+        "{} of {all_shards}",
+        shards.len()
+    );
     check_links(&out);
 }

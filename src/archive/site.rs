@@ -235,25 +235,31 @@ pub fn build_site(
     Ok(out.report)
 }
 
-/// The static search index, from every article's newest revision (newest first).
+/// The static search index, from every article's newest revision, in the order they were
+/// archived: a new article is added at the end, so that a rebuild rewrites only the shards of
+/// its words and the last block of documents.
 fn search(
     store: &Store,
     sources: &[(String, String)],
     tz: chrono_tz::Tz,
     out: &mut Out<'_>,
 ) -> Result<(), ArchiveError> {
-    let mut docs: Vec<IndexDoc> = Vec::new();
+    let mut docs: Vec<(i64, IndexDoc)> = Vec::new();
     store.for_each_search_doc::<ArchiveError>(&mut |d| {
-        docs.push(IndexDoc {
-            source: d.source,
-            id: d.id,
-            text: crate::history::text_of_html(&d.content),
-            title: d.title,
-            published_ms: d.published_ms,
-        });
+        docs.push((
+            d.pk,
+            IndexDoc {
+                source: d.source,
+                id: d.id,
+                text: crate::history::text_of_html(&d.content),
+                title: d.title,
+                published_ms: d.published_ms,
+            },
+        ));
         Ok(())
     })?;
-    docs.sort_by(|a, b| (b.published_ms, b.id).cmp(&(a.published_ms, a.id)));
+    docs.sort_by_key(|(pk, _)| *pk);
+    let docs: Vec<IndexDoc> = docs.into_iter().map(|(_, d)| d).collect();
     let index = search_index::build(&docs, sources, tz);
     let mut keep: std::collections::HashSet<String> = std::collections::HashSet::new();
     for (rel, text) in &index.files {

@@ -62,8 +62,8 @@ fn key_of(word: &str, split: &std::collections::HashSet<String>) -> String {
     }
 }
 
-/// Builds the index of `docs` (in the order results should favour on equal scores: newest
-/// first). `sources` are (slug, name).
+/// Builds the index of `docs`, oldest archived first (equal scores favour the later ones).
+/// `sources` are (slug, name); dates are shown in `tz`.
 pub fn build(docs: &[IndexDoc], sources: &[(String, String)], tz: chrono_tz::Tz) -> IndexFiles {
     let n = docs.len();
     // word → postings (doc, weight)
