@@ -9,7 +9,7 @@
   var HAN = /[\u3400-\u9fff\uf900-\ufaff]/;
   var WORDCHAR = /[\p{L}\p{N}]/u;
   var MAX_WORD = 8;
-  var SHOWN = 50;
+  var SHOWN = 20;
 
   function hex(ch) {
     return ch.codePointAt(0).toString(16);
@@ -43,8 +43,9 @@
 
   Searcher.prototype.json = function (path) {
     if (!this.files[path]) {
+      var load = this.load;
       this.loaded.push(path);
-      this.files[path] = this.load(path);
+      this.files[path] = Promise.resolve().then(function () { return load(path); });
     }
     return this.files[path];
   };
@@ -90,10 +91,8 @@
       var shards = await Promise.all(s.map(function (_, i) {
         return self.json('t/' + keyOf(s.slice(i), meta.split) + '.json').catch(function () { return {}; });
       }));
-      var stop = meta.stop;
       var known = function (i, len) {
-        var w = s.slice(i, i + len).join('');
-        return shards[i][w] !== undefined || stop.indexOf(w) >= 0;
+        return shards[i][s.slice(i, i + len).join('')] !== undefined;
       };
       // best[i]: fewest words covering s[i..]; ties go to the longer first word.
       var n = s.length;
@@ -120,7 +119,7 @@
     var meta = await this.json('meta.json');
     var folded = await this.fold(query.trim());
     var words = (await this.words(folded, meta)).filter(function (w, i, all) {
-      return meta.stop.indexOf(w) < 0 && all.indexOf(w) === i;
+      return all.indexOf(w) === i;
     });
     if (!words.length) return { total: 0, hits: [], words: [] };
     var self = this;
@@ -149,18 +148,23 @@
       docs = docs.filter(function (d) { return of[d] === want; });
     }
     docs.sort(function (a, b) { return (scores.get(b) - scores.get(a)) || (b - a); });
-    var top = docs.slice(0, SHOWN);
+    return { total: docs.length, docs: docs, hits: await this.hits(docs.slice(0, SHOWN)), words: words };
+  };
+
+  // The documents `docs` (numbers) with their titles, sources and dates.
+  Searcher.prototype.hits = async function (docs) {
+    var self = this;
+    var meta = await this.json('meta.json');
     var blocks = {};
-    await Promise.all(top.map(function (d) {
+    await Promise.all(docs.map(function (d) {
       var b = Math.floor(d / meta.block);
       return self.json('d/' + b + '.json').then(function (rows) { blocks[b] = rows; });
     }));
-    var hits = top.map(function (d) {
+    return docs.map(function (d) {
       var row = blocks[Math.floor(d / meta.block)][d % meta.block];
       var src = typeof row[0] === 'number' ? meta.sources[row[0]] : [row[0], row[0]];
       return { slug: src[0], source: src[1], id: row[1], title: row[2], date: row[3], iso: row[4] };
     });
-    return { total: docs.length, hits: hits, words: words };
   };
 
   // Marks the query's words in a title (positions found in the folded title, which has the
@@ -215,14 +219,14 @@
         return r.json();
       });
     });
-    try {
-      var found = await s.search(q, source);
-      var folds = await Promise.all(found.hits.map(function (h) { return s.fold(h.title); }));
-      found.hits.forEach(function (h, i) {
+    var more = doc.getElementById('more');
+    var show = async function (hits, words) {
+      var folds = await Promise.all(hits.map(function (h) { return s.fold(h.title); }));
+      hits.forEach(function (h, i) {
         var li = doc.createElement('li');
         var a = doc.createElement('a');
         a.href = 's/' + encodeURIComponent(h.slug) + '/' + h.id + '.html';
-        a.appendChild(marked(doc, h.title, folds[i], found.words));
+        a.appendChild(marked(doc, h.title, folds[i], words));
         var meta = doc.createElement('span');
         meta.className = 'meta';
         meta.appendChild(doc.createTextNode(h.source + ' · '));
@@ -234,11 +238,27 @@
         li.appendChild(meta);
         list.appendChild(li);
       });
+    };
+    try {
+      var found = await s.search(q, source);
+      await show(found.hits, found.words);
+      var shown = found.hits.length;
+      if (more && shown < found.total) {
+        more.hidden = false;
+        more.addEventListener('click', async function () {
+          more.disabled = true;
+          var next = await s.hits(found.docs.slice(shown, shown + SHOWN));
+          await show(next, found.words);
+          shown += next.length;
+          more.disabled = false;
+          more.hidden = shown >= found.total;
+        });
+      }
       var ms = Math.round(win.performance.now() - started);
       status.setAttribute('data-ms', String(ms));
       status.setAttribute('data-files', String(s.loaded.length));
       status.textContent = found.total
-        ? '找到 ' + found.total + ' 篇' + (found.total > SHOWN ? '，显示最相关的 ' + SHOWN + ' 篇' : '')
+        ? '找到 ' + found.total + ' 篇，最相关的在前'
         : '没有找到匹配的文章。';
     } catch (e) {
       status.textContent = '搜索索引读取失败（' + e.message + '）。';

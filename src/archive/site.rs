@@ -221,7 +221,11 @@ pub fn build_site(
     // The search index follows the articles: rebuilt when an article page was, or when it
     // is missing or the list of articles changed.
     let listed_changed = std::fs::read(&manifest_path).ok().as_deref() != Some(text.as_bytes());
-    if changed || listed_changed || !out_dir.join("search/meta.json").is_file() {
+    let current = std::fs::read_to_string(out_dir.join("search/meta.json"))
+        .ok()
+        .and_then(|m| serde_json::from_str::<serde_json::Value>(&m).ok())
+        .is_some_and(|m| m["v"] == search_index::FORMAT);
+    if changed || listed_changed || !current {
         search(store, &sources, config.web.timezone, &mut out)?;
     }
     render::write_if_changed(&manifest_path, text.as_bytes()).map_err(io_err(&manifest_path))?;

@@ -4,8 +4,11 @@
 //! mirror keeper can fix the file without reading code. Nothing here touches the network or
 //! the archive.
 
+mod access;
 pub mod opml;
 mod parse;
+
+pub use access::AddrRule;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -159,6 +162,12 @@ pub struct FetchSettings {
     pub delay: Duration,
     /// How many times a transient failure is retried within one run.
     pub retries: u32,
+    /// Private addresses (loopback, RFC 1918, link-local…) that links taken from feeds and
+    /// pages may reach all the same (`allow_private`); by default none.
+    pub allow_private: Vec<AddrRule>,
+    /// Origins (`scheme://host:port`) whose URLs are the keeper's own choice and reach any
+    /// address: the source's configured feed URLs. Filled when the config is loaded.
+    pub trusted_origins: Vec<String>,
 }
 
 impl Default for FetchSettings {
@@ -175,6 +184,8 @@ impl Default for FetchSettings {
             proxy: None,
             delay: Duration::ZERO,
             retries: 2,
+            allow_private: Vec::new(),
+            trusted_origins: Vec::new(),
         }
     }
 }

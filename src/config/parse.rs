@@ -82,6 +82,7 @@ struct RawFetch {
     proxy: Option<Spanned<String>>,
     delay: Option<Spanned<String>>,
     retries: Option<u32>,
+    allow_private: Option<Vec<Spanned<String>>>,
     concurrency: Option<Spanned<usize>>,
     per_host: Option<Spanned<usize>>,
 }
@@ -104,6 +105,7 @@ struct RawSource {
     proxy: Option<Spanned<String>>,
     delay: Option<Spanned<String>>,
     retries: Option<u32>,
+    allow_private: Option<Vec<Spanned<String>>>,
     // Full text and images.
     fulltext: Option<FullText>,
     content_selector: Option<Spanned<String>>,
@@ -137,12 +139,15 @@ struct FetchKeys<'a> {
     retries: Option<u32>,
     user_agent: &'a Option<String>,
     proxy: &'a Option<Spanned<String>>,
+    allow_private: &'a Option<Vec<Spanned<String>>>,
 }
 
 type DurationKey<'a> =
     dyn Fn(&str, &Option<Spanned<String>>) -> Result<Option<Duration>, ConfigError> + 'a;
 type ProxyKey<'a> =
     dyn Fn(&str, &Option<Spanned<String>>) -> Result<Option<String>, ConfigError> + 'a;
+/// An error about one value of a list: (key, its span, the value, why).
+type RuleError<'a> = dyn Fn(&str, std::ops::Range<usize>, &str, &str) -> ConfigError + 'a;
 
 impl FetchKeys<'_> {
     /// Sets what the keys set; `prefix` names the table in error messages.
@@ -152,6 +157,7 @@ impl FetchKeys<'_> {
         prefix: &str,
         duration: &DurationKey<'_>,
         proxy: &ProxyKey<'_>,
+        rule: &RuleError<'_>,
     ) -> Result<(), ConfigError> {
         if let Some(d) = duration(&format!("{prefix}timeout"), self.timeout)? {
             s.timeout = d;
@@ -170,6 +176,17 @@ impl FetchKeys<'_> {
         }
         if let Some(p) = proxy(&format!("{prefix}proxy"), self.proxy)? {
             s.proxy = Some(p);
+        }
+        if let Some(rules) = self.allow_private {
+            s.allow_private = rules
+                .iter()
+                .map(|r| {
+                    AddrRule::parse(r.get_ref()).map_err(|why| (r.span(), r.get_ref().clone(), why))
+                })
+                .collect::<Result<_, _>>()
+                .map_err(|(span, v, why)| {
+                    rule(&format!("{prefix}allow_private"), span, &v, &why)
+                })?;
         }
         Ok(())
     }
@@ -223,6 +240,9 @@ impl Config {
                     }),
                 }
             };
+        let rule = |key: &str, span: std::ops::Range<usize>, value: &str, why: &str| {
+            invalid(format!("line {}: {key} holds {value:?}: {why}", line(span)))
+        };
         let positive = |key: &str, v: &Option<Spanned<usize>>, default: usize| match v {
             Some(c) if *c.get_ref() == 0 => Err(invalid(format!(
                 "line {}: {key} must be at least 1",
@@ -243,8 +263,9 @@ impl Config {
             retries: rf.retries,
             user_agent: &rf.user_agent,
             proxy: &rf.proxy,
+            allow_private: &rf.allow_private,
         };
-        keys.apply(&mut fetch, "fetch.", &duration, &proxy)?;
+        keys.apply(&mut fetch, "fetch.", &duration, &proxy, &rule)?;
         let concurrency = positive("fetch.concurrency", &rf.concurrency, 8)?;
         let per_host = positive("fetch.per_host", &rf.per_host, 2)?;
 
@@ -315,8 +336,16 @@ impl Config {
                 retries: rs.retries,
                 user_agent: &rs.user_agent,
                 proxy: &rs.proxy,
+                allow_private: &rs.allow_private,
             };
-            keys.apply(&mut sf, "", &duration, &proxy)?;
+            keys.apply(&mut sf, "", &duration, &proxy, &rule)?;
+            // The keeper's own feed URLs: their origins reach any address.
+            sf.trusted_origins = feeds
+                .iter()
+                .filter(|u| matches!(u.scheme(), "http" | "https"))
+                .map(|u| u.origin().ascii_serialization())
+                .collect();
+            sf.trusted_origins.dedup();
             let interval = duration("interval", &rs.interval)?.unwrap_or(DEFAULT_INTERVAL);
             let folder = match &rs.import_from {
                 None => slug.clone(),

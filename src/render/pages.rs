@@ -119,8 +119,6 @@ pub struct Nav {
     pub css: String,
     pub search: String,
     pub query: String,
-    /// `zh-CN`, or `zh-Hant` for pages in traditional characters.
-    pub lang: &'static str,
     /// The policy, for static pages (the server sends it as a header).
     pub csp: Option<String>,
     pub script: Option<Script>,
@@ -137,18 +135,10 @@ impl Nav {
             css: links.css(),
             search: links.search(),
             query: query.to_string(),
-            lang: "zh-CN",
             csp: links.is_files().then(|| csp_meta(None)),
             script: None,
             search_box: true,
         }
-    }
-
-    fn lang_of(mut self, text: &str) -> Nav {
-        if is_traditional(text) {
-            self.lang = "zh-Hant";
-        }
-        self
     }
 }
 

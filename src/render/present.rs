@@ -50,6 +50,11 @@ pub fn article(content: &str, shown: &Shown<'_>, local_prefix: &str) -> String {
     xml_chars(&html).into_owned()
 }
 
+/// The text of `content` as readers are shown it (hidden elements left out), for diffs.
+pub fn shown_text(content: &str, rules: &DisplayRules) -> String {
+    crate::history::text_of_html(&hide(content, &rules.hide_selectors))
+}
+
 /// Removes the elements matching `selectors` (a selector lol_html cannot use is skipped: the
 /// config checked them with the extractor's engine, whose syntax is wider).
 fn hide(html: &str, selectors: &[String]) -> String {
@@ -75,7 +80,15 @@ fn hide(html: &str, selectors: &[String]) -> String {
 /// reasonable `srcset` candidate.
 fn before_sanitizing(html: &str, base: &Url) -> String {
     let settings = RewriteStrSettings::new()
+        // WordPress embeds come with a blockquote that links the same post.
+        .append_element_content_handler(element!("iframe.wp-embedded-content", |el| {
+            el.remove();
+            Ok(())
+        }))
         .append_element_content_handler(element!("iframe, embed, object", |el| {
+            if el.removed() {
+                return Ok(());
+            }
             let src = el
                 .get_attribute("src")
                 .or_else(|| el.get_attribute("data"))
@@ -208,16 +221,25 @@ pub fn safe_href(href: &str) -> Option<String> {
         return None;
     }
     let s = u.as_str();
-    if !s.contains(['|', '^', '`', '{', '}']) {
+    // After the host (whose `[…]` an IPv6 address needs).
+    let tail_at = match u.scheme() {
+        "mailto" => s.find(':').map_or(0, |i| i + 1),
+        _ => s[s.find("://").map_or(0, |i| i + 3)..]
+            .find(['/', '?', '#'])
+            .map_or(s.len(), |i| i + s.find("://").map_or(0, |i| i + 3)),
+    };
+    let (head, tail) = s.split_at(tail_at);
+    if !tail.contains(['|', '^', '`', '{', '}', '[', ']']) {
         return Some(s.to_string());
     }
-    Some(
-        s.replace('|', "%7C")
-            .replace('^', "%5E")
-            .replace('`', "%60")
-            .replace('{', "%7B")
-            .replace('}', "%7D"),
-    )
+    let mut out = head.to_string();
+    for c in tail.chars() {
+        match c {
+            '|' | '^' | '`' | '{' | '}' | '[' | ']' => out.push_str(&format!("%{:02X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    Some(out)
 }
 
 fn attr_escape(s: &str) -> String {
@@ -232,15 +254,70 @@ fn text_escape(s: &str) -> String {
         .replace('>', "&gt;")
 }
 
-/// After the sanitizer: a pass over its tree that removes and renames only.
+/// Nesting deeper than this is not parsed into a tree again (parsing it takes time
+/// quadratic in the depth): such a page gets the linear pass only.
+const MAX_DEPTH: usize = 256;
+
+/// Elements without an end tag.
+const VOID: [&str; 14] = [
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+    "track", "wbr",
+];
+
+/// How deep the elements of serialized HTML nest (end tags are explicit, attribute values
+/// double-quoted, `<` in text escaped: the sanitizer's output), stopping past `limit`.
+fn depth(html: &str, limit: usize) -> usize {
+    let b = html.as_bytes();
+    let (mut depth, mut max, mut i) = (0usize, 0usize, 0usize);
+    while i < b.len() {
+        if b[i] != b'<' {
+            i += 1;
+            continue;
+        }
+        let close = b.get(i + 1) == Some(&b'/');
+        let start = i + 1 + usize::from(close);
+        let mut j = start;
+        while j < b.len() && b[j].is_ascii_alphanumeric() {
+            j += 1;
+        }
+        let name = &html[start..j];
+        while j < b.len() && b[j] != b'>' {
+            if b[j] == b'"' {
+                j += 1;
+                while j < b.len() && b[j] != b'"' {
+                    j += 1;
+                }
+            }
+            j += 1;
+        }
+        if close {
+            depth = depth.saturating_sub(1);
+        } else if !name.is_empty() && !VOID.contains(&name.to_ascii_lowercase().as_str()) {
+            depth += 1;
+            max = max.max(depth);
+            if max > limit {
+                return max;
+            }
+        }
+        i = j + 1;
+    }
+    max
+}
+
+/// After the sanitizer: a pass over its tree that removes and renames only (or, for nesting
+/// past [`MAX_DEPTH`], a streaming pass that does what safety needs: links and images).
 fn after_sanitizing(html: &str, shown: &Shown<'_>, local_prefix: &str) -> String {
+    if depth(html, MAX_DEPTH) > MAX_DEPTH {
+        return linear(html, shown, local_prefix);
+    }
     let doc = Document::fragment(html);
     let root = doc.html_root();
     cut_trailers(&root, &shown.rules.cut_from_text);
-    for a in doc.select("a[href]").nodes() {
+    for a in doc.select("a").nodes() {
         match a.attr("href").and_then(|h| safe_href(&h)) {
             Some(h) => a.set_attr("href", &h),
-            None => a.remove_attr("href"),
+            // A link that goes nowhere is text: without `href`, `rel` is not allowed either.
+            None => a.remove_attrs(&["href", "rel", "target"]),
         }
     }
     for img in doc.select("img").nodes() {
@@ -251,11 +328,57 @@ fn after_sanitizing(html: &str, shown: &Shown<'_>, local_prefix: &str) -> String
     }
     headings(&doc);
     captions(&doc);
+    blocks_in_phrasing(&doc);
     // Content's own `time` elements carry no valid `datetime`.
     for t in doc.select("time").nodes() {
         t.rename("span");
     }
     root.inner_html().to_string()
+}
+
+/// The streaming pass for pathological nesting: links only to the web, images through
+/// [`image_url`] with an `alt` and lazy loading, media with controls.
+fn linear(html: &str, shown: &Shown<'_>, local_prefix: &str) -> String {
+    let settings = RewriteStrSettings::new()
+        .append_element_content_handler(element!("a", |el| {
+            match el.get_attribute("href").and_then(|h| safe_href(&h)) {
+                Some(h) => el.set_attribute("href", &h)?,
+                None => {
+                    for a in ["href", "rel", "target"] {
+                        el.remove_attribute(a);
+                    }
+                }
+            }
+            Ok(())
+        }))
+        .append_element_content_handler(element!("img", |el| {
+            let src = el.get_attribute("src").unwrap_or_default();
+            match image_url(&src, shown, local_prefix) {
+                Some(u) => {
+                    el.set_attribute("src", &u)?;
+                    if !el.has_attribute("alt") {
+                        el.set_attribute("alt", "")?;
+                    }
+                    el.remove_attribute("width");
+                    el.remove_attribute("height");
+                    el.set_attribute("loading", "lazy")?;
+                }
+                None => el.remove(),
+            }
+            Ok(())
+        }))
+        .append_element_content_handler(element!("video, audio", |el| {
+            el.set_attribute("controls", "")?;
+            el.set_attribute("preload", "none")?;
+            if let Some(p) = el.get_attribute("poster") {
+                match image_url(&p, shown, local_prefix) {
+                    Some(u) => el.set_attribute("poster", &u)?,
+                    None => el.remove_attribute("poster"),
+                }
+            }
+            Ok(())
+        }));
+    rewrite_str(html, settings).unwrap_or_default()
 }
 
 /// The block holding a trailer's first text, and all after it (and the rules before it).
@@ -457,6 +580,45 @@ fn captions(doc: &Document) {
     }
 }
 
+/// Elements that hold only phrasing content.
+const PHRASING: [&str; 18] = [
+    "span", "b", "strong", "i", "em", "u", "s", "small", "big", "font", "sub", "sup", "mark",
+    "cite", "q", "abbr", "code", "label",
+];
+
+/// A block (a paragraph, a list…) inside a phrasing element (`<span><div>`, `<b><p>`), which
+/// browsers show but HTML does not allow: the phrasing element becomes a `div` (bold and
+/// italic kept by a class).
+fn blocks_in_phrasing(doc: &Document) {
+    let blocks = doc
+        .select("div, p, ul, ol, dl, table, blockquote, figure, pre, hr, h2, h3, h4, h5, h6, section, article, address")
+        .nodes()
+        .to_vec();
+    for b in blocks {
+        let mut up = b.parent();
+        let mut steps = 0;
+        while let Some(a) = up {
+            steps += 1;
+            if steps > 64 || !a.is_element() || a.has_name("html") {
+                break;
+            }
+            let name = a.node_name().map(|n| n.to_string()).unwrap_or_default();
+            if PHRASING.contains(&name.as_str()) {
+                let class = match name.as_str() {
+                    "b" | "strong" => Some("bold"),
+                    "i" | "em" | "cite" => Some("italic"),
+                    _ => None,
+                };
+                a.rename("div");
+                if let Some(c) = class {
+                    a.set_attr("class", c);
+                }
+            }
+            up = a.parent();
+        }
+    }
+}
+
 /// Whether XML allows `c` (XML 1.0 `Char`).
 fn xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
@@ -504,7 +666,7 @@ pub fn is_traditional(text: &str) -> bool {
         han += 1;
         let mut s = c.encode_utf8(&mut buf).to_string();
         fast2s::replace(&mut s);
-        if s.chars().next() != Some(c) {
+        if !s.starts_with(c) {
             trad += 1;
         }
         if han >= 2000 {

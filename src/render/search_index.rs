@@ -4,9 +4,9 @@
 //! what it needs:
 //!
 //! - `search/meta.json`: how many documents, the block size, which shards are split, the
-//!   words too common to search for, the sources.
-//! - `search/fold.json`: the traditional characters the articles hold, with their simplified
-//!   forms, so that the page folds a query as the index was folded.
+//!   sources.
+//! - `search/fold.json`: traditional characters with their simplified forms (those the
+//!   articles hold, in either form), so that the page folds a query as the index was folded.
 //! - `search/t/<key>.json`: the words starting with one character (two, for big shards and
 //!   for words in Latin letters or digits) → postings `[doc delta, weight, …]`.
 //! - `search/d/<n>.json`: a block of documents: `[source, id, title, date]`.
@@ -26,12 +26,13 @@ pub struct IndexDoc {
     pub published_ms: i64,
 }
 
+/// The index's format, in `meta.json` (`"v"`): an index of another format is built anew.
+pub const FORMAT: u32 = 2;
+
 /// Documents per `d/<n>.json` block.
-pub const BLOCK: usize = 100;
+pub const BLOCK: usize = 20;
 /// A shard larger than this (bytes of JSON) is split by the words' first two characters.
 const SPLIT_OVER: usize = 48 * 1024;
-/// Words in more than this share of the documents are not searchable (and not stored).
-const STOP_SHARE: f64 = 0.5;
 /// The text of an article indexed at most (characters): the start of long articles.
 const MAX_TEXT: usize = 20_000;
 
@@ -68,7 +69,7 @@ pub fn build(docs: &[IndexDoc], sources: &[(String, String)], tz: chrono_tz::Tz)
     let n = docs.len();
     // word → postings (doc, weight)
     let mut postings: HashMap<String, Vec<(u32, u32)>> = HashMap::new();
-    let mut folds: BTreeMap<char, char> = BTreeMap::new();
+    let mut seen: std::collections::HashSet<char> = std::collections::HashSet::new();
     let mut blocks: Vec<Vec<serde_json::Value>> = Vec::new();
     let mut of_source: Vec<serde_json::Value> = Vec::with_capacity(n);
     let src_index: HashMap<&str, usize> = sources
@@ -81,11 +82,7 @@ pub fn build(docs: &[IndexDoc], sources: &[(String, String)], tz: chrono_tz::Tz)
         let text: String = doc.text.chars().take(MAX_TEXT).collect();
         for (field, body) in [(0, doc.title.as_str()), (1, text.as_str())] {
             let folded = crate::search::fold(body);
-            for (a, b) in body.chars().zip(folded.chars()) {
-                if a != b && !a.is_ascii() {
-                    folds.insert(a, b);
-                }
-            }
+            seen.extend(folded.chars().filter(|c| !c.is_ascii()));
             for (_, _, w) in crate::search::search_words(&folded) {
                 let e = tf.entry(w).or_default();
                 if field == 0 {
@@ -119,19 +116,6 @@ pub fn build(docs: &[IndexDoc], sources: &[(String, String)], tz: chrono_tz::Tz)
             source, doc.id, doc.title, date.text, date.iso
         ]));
     }
-
-    let stop_at = ((n as f64) * STOP_SHARE).ceil() as usize;
-    let mut stop: Vec<String> = Vec::new();
-    if n >= 20 {
-        postings.retain(|w, p| {
-            let keep = p.len() <= stop_at;
-            if !keep {
-                stop.push(w.clone());
-            }
-            keep
-        });
-    }
-    stop.sort();
 
     // Shards by first character; the big ones split by the first two.
     let encode = |p: &[(u32, u32)]| -> String {
@@ -182,10 +166,16 @@ pub fn build(docs: &[IndexDoc], sources: &[(String, String)], tz: chrono_tz::Tz)
             serde_json::to_string(b).expect("plain data"),
         ));
     }
-    let fold: BTreeMap<String, String> = folds
-        .into_iter()
-        .map(|(a, b)| (a.to_string(), b.to_string()))
-        .collect();
+    // Every traditional character whose simplified form the articles hold (as written in
+    // either form): a query folds as the index did.
+    let mut fold: BTreeMap<String, String> = BTreeMap::new();
+    for c in ('\u{3400}'..='\u{9FFF}').chain('\u{F900}'..='\u{FAFF}') {
+        let s = c.to_string();
+        let f = crate::search::fold(&s);
+        if f != s && f.chars().next().is_some_and(|t| seen.contains(&t)) {
+            fold.insert(s, f);
+        }
+    }
     files.push((
         "fold.json".into(),
         serde_json::to_string(&fold).expect("plain data"),
@@ -197,11 +187,10 @@ pub fn build(docs: &[IndexDoc], sources: &[(String, String)], tz: chrono_tz::Tz)
     let mut split: Vec<String> = split.into_iter().collect();
     split.sort();
     let meta = serde_json::json!({
-        "v": 1,
+        "v": FORMAT,
         "docs": n,
         "block": BLOCK,
         "split": split,
-        "stop": stop,
         "sources": sources,
     });
     files.push(("meta.json".into(), meta.to_string()));

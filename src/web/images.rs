@@ -69,7 +69,21 @@ impl ImageProxy {
                 k.to_vec()
             }
         };
+        // The address rules of fetching, with what the keeper allowed anywhere in the config:
+        // the feeds' origins (an outlet's images often share them) and `allow_private`.
         let mut settings = config.fetch.clone();
+        for s in &config.sources {
+            for o in &s.fetch.trusted_origins {
+                if !settings.trusted_origins.contains(o) {
+                    settings.trusted_origins.push(o.clone());
+                }
+            }
+            for r in &s.fetch.allow_private {
+                if !settings.allow_private.contains(r) {
+                    settings.allow_private.push(r.clone());
+                }
+            }
+        }
         settings.page_max_bytes = config
             .sources
             .first()

@@ -37,6 +37,9 @@ use crate::store::{SourceOverview, Store, StoreError};
 /// How long the sources' counts are kept before they are counted again.
 pub const OVERVIEW_TTL: Duration = Duration::from_secs(10);
 
+/// The longest a connection is kept, whatever it does.
+pub const CONNECTION_LIFETIME: Duration = Duration::from_secs(300);
+
 /// What went wrong starting the server.
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
@@ -316,7 +319,8 @@ pub async fn serve(
                 .header_read_timeout(header_timeout)
                 .keep_alive(true)
                 .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
-            let _ = conn.await;
+            // A reader draining a response one byte at a time holds a slot at most this long.
+            let _ = tokio::time::timeout(CONNECTION_LIFETIME, conn).await;
         });
     }
 }

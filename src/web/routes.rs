@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use url::Url;
@@ -86,7 +86,7 @@ async fn cached(
     app: Arc<App>,
     key: String,
     headers: HeaderMap,
-    make: impl FnOnce(&App) -> Result<Cached, Response> + Send + 'static,
+    make: impl FnOnce(&App) -> Result<Cached, Box<Response>> + Send + 'static,
 ) -> Response {
     blocking(app, move |app| {
         let version = app.data_version();
@@ -99,15 +99,10 @@ async fn cached(
                 app.cache.put(key, version, c.clone());
                 c.respond(&headers)
             }
-            Err(r) => r,
+            Err(r) => *r,
         }
     })
     .await
-}
-
-fn key_of(uri: &Uri) -> String {
-    uri.path_and_query()
-        .map_or_else(|| uri.path().to_string(), |p| p.as_str().to_string())
 }
 
 async fn healthz(State(app): AppState) -> Response {
@@ -136,12 +131,15 @@ async fn style() -> Response {
         .into_response()
 }
 
-async fn home(State(app): AppState, uri: Uri, headers: HeaderMap) -> Response {
-    cached(app, key_of(&uri), headers, |app| {
+// Cache keys name what a page is made of (never the raw request, whose query a client may
+// vary at will to fill the cache).
+
+async fn home(State(app): AppState, headers: HeaderMap) -> Response {
+    cached(app, "home".into(), headers, |app| {
         let data = app
             .overview()
             .and_then(|o| Ok((o, app.with_store(|s| s.newest_rows(None, 0, 30))?)));
-        let (overview, newest) = data.map_err(|e| internal(app, e))?;
+        let (overview, newest) = data.map_err(|e| Box::new(internal(app, e)))?;
         // Sources in config order, then any the config no longer lists.
         let mut cards: Vec<(String, crate::store::SourceOverview)> = Vec::new();
         for (slug, name) in &app.sources {
@@ -188,20 +186,14 @@ async fn list(
     State(app): AppState,
     Path(slug): Path<String>,
     Query(q): Query<PageArg>,
-    uri: Uri,
     headers: HeaderMap,
 ) -> Response {
     let page = page_of(q.page.as_deref());
-    list_page(app, slug, page, key_of(&uri), headers).await
+    list_page(app, slug, page, headers).await
 }
 
-async fn list_page(
-    app: Arc<App>,
-    slug: String,
-    page: usize,
-    key: String,
-    headers: HeaderMap,
-) -> Response {
+async fn list_page(app: Arc<App>, slug: String, page: usize, headers: HeaderMap) -> Response {
+    let key = format!("list\u{0}{slug}\u{0}{page}");
     cached(app, key, headers, move |app| {
         let data = app.overview().and_then(|o| {
             let count = o
@@ -212,13 +204,17 @@ async fn list_page(
                 app.with_store(|s| s.newest_rows(Some(&slug), (page - 1) * PAGE_LEN, PAGE_LEN))?;
             Ok((count, rows))
         });
-        let (count, rows) = data.map_err(|e| internal(app, e))?;
+        let (count, rows) = data.map_err(|e| Box::new(internal(app, e)))?;
         let known = app.sources.iter().any(|(s, _)| *s == slug);
         if count == 0 && !known {
-            return Err(error(app, StatusCode::NOT_FOUND, "没有这个来源。"));
+            return Err(Box::new(error(
+                app,
+                StatusCode::NOT_FOUND,
+                "没有这个来源。",
+            )));
         }
         if page > 1 && rows.is_empty() {
-            return Err(error(app, StatusCode::NOT_FOUND, "没有这一页。"));
+            return Err(Box::new(error(app, StatusCode::NOT_FOUND, "没有这一页。")));
         }
         let name = app.name_of(&slug);
         let body = with_ctx(app, |ctx| {
@@ -261,11 +257,10 @@ fn item_of(s: &str) -> Option<Item> {
 async fn item(
     State(app): AppState,
     Path((slug, item)): Path<(String, String)>,
-    uri: Uri,
     headers: HeaderMap,
 ) -> Response {
     let (id, version) = match item_of(&item) {
-        Some(Item::List(page)) => return list_page(app, slug, page, key_of(&uri), headers).await,
+        Some(Item::List(page)) => return list_page(app, slug, page, headers).await,
         Some(Item::Article(id)) => (id, None),
         Some(Item::Revision(id, n)) => (id, Some(n)),
         None => {
@@ -275,7 +270,8 @@ async fn item(
             .await;
         }
     };
-    cached(app, key_of(&uri), headers, move |app| {
+    let key = format!("item\u{0}{slug}\u{0}{id}\u{0}{version:?}");
+    cached(app, key, headers, move |app| {
         let data = app.with_store(|s| {
             let Some(info) = s.article(&slug, id)? else {
                 return Ok(None);
@@ -285,9 +281,14 @@ async fn item(
             let near = s.neighbours(&slug, info.published_ms, info.id)?;
             Ok(Some((info, revisions, events, near)))
         });
-        let Some((info, revisions, events, (newer, older))) = data.map_err(|e| internal(app, e))?
+        let Some((info, revisions, events, (newer, older))) =
+            data.map_err(|e| Box::new(internal(app, e)))?
         else {
-            return Err(error(app, StatusCode::NOT_FOUND, "找不到这篇文章。"));
+            return Err(Box::new(error(
+                app,
+                StatusCode::NOT_FOUND,
+                "找不到这篇文章。",
+            )));
         };
         let name = app.name_of(&slug);
         let rules = app.rules_of(&slug);
@@ -306,7 +307,11 @@ async fn item(
         });
         match body {
             Some(b) => Ok(Cached::new(HTML, b, None)),
-            None => Err(error(app, StatusCode::NOT_FOUND, "没有这个较早的版本。")),
+            None => Err(Box::new(error(
+                app,
+                StatusCode::NOT_FOUND,
+                "没有这个较早的版本。",
+            ))),
         }
     })
     .await
@@ -324,7 +329,13 @@ const PER_PAGE: usize = 20;
 
 async fn search(State(app): AppState, Query(arg): Query<SearchArg>) -> Response {
     blocking(app, move |app| {
-        let text: String = arg.q.unwrap_or_default().chars().take(200).collect();
+        let text: String = arg
+            .q
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(200)
+            .collect();
         let text = text.trim().to_string();
         let source = arg.source.filter(|s| !s.is_empty());
         let page = page_of(arg.page.as_deref());
@@ -379,20 +390,14 @@ fn base_of(app: &App, headers: &HeaderMap) -> Option<Url> {
         .flatten()
 }
 
-async fn feed(
-    State(app): AppState,
-    Path(file): Path<String>,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
+async fn feed(State(app): AppState, Path(file): Path<String>, headers: HeaderMap) -> Response {
     let base = base_of(&app, &headers);
     let key = format!(
-        "{}\u{0}{}",
-        key_of(&uri),
+        "feed\u{0}{file}\u{0}{}",
         base.as_ref().map_or("", |b| b.as_str())
     );
     cached(app, key, headers, move |app| {
-        let nf = |app: &App| error(app, StatusCode::NOT_FOUND, "找不到这个页面。");
+        let nf = |app: &App| Box::new(error(app, StatusCode::NOT_FOUND, "找不到这个页面。"));
         let Some((name, ext)) = file.rsplit_once('.') else {
             return Err(nf(app));
         };
@@ -403,7 +408,7 @@ async fn feed(
         }
         let entries = app
             .with_store(|s| s.newest_entries((!all).then_some(name), FEED_LEN))
-            .map_err(|e| internal(app, e))?;
+            .map_err(|e| Box::new(internal(app, e)))?;
         let (id, title) = if all {
             (feeds::feed_id(None), app.site_name.clone())
         } else {
@@ -414,7 +419,7 @@ async fn feed(
             .iter()
             .find(|s| s.slug == name)
             .map_or_else(|| "https://invalid.example/".to_string(), |s| s.site_link());
-        let pages = base.as_ref().map(Links::server_at);
+        let pages = base.as_ref().map(Links::files_at);
         let meta = FeedMeta {
             id: &id,
             title: &title,
@@ -502,6 +507,8 @@ async fn image(
         Err(Refusal::Fetch(e)) => {
             let code = match e {
                 crate::fetch::FetchError::Timeout(_) => StatusCode::GATEWAY_TIMEOUT,
+                // The address rules of fetching: a private address nobody allowed.
+                crate::fetch::FetchError::Refused { .. } => StatusCode::FORBIDDEN,
                 _ => StatusCode::BAD_GATEWAY,
             };
             plain(code, &format!("the image could not be fetched: {e}"))

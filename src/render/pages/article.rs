@@ -36,6 +36,8 @@ pub struct RevisionView {
 
 /// What the top and the bottom of an article's pages share.
 pub struct Header {
+    /// `zh-Hant` for an article in traditional characters (the page's own text is `zh-CN`).
+    pub lang: Option<&'static str>,
     pub title: String,
     pub source_name: String,
     pub source_href: String,
@@ -85,10 +87,12 @@ fn near(ctx: &Ctx<'_>, source: &str, n: Option<&Neighbour>) -> Option<Near> {
     })
 }
 
-fn header(ctx: &Ctx<'_>, v: &ArticleView<'_>, title: &str) -> Header {
+fn header(ctx: &Ctx<'_>, v: &ArticleView<'_>, title: &str, content: &str) -> Header {
     let info = v.info;
     let removed = info.status == "removed";
+    let sample: String = content.chars().take(4000).collect();
     Header {
+        lang: is_traditional(&format!("{title}{sample}")).then_some("zh-Hant"),
         title: title.to_string(),
         source_name: v.source_name.to_string(),
         source_href: ctx.links.list(&info.source, 1),
@@ -108,24 +112,24 @@ fn header(ctx: &Ctx<'_>, v: &ArticleView<'_>, title: &str) -> Header {
     }
 }
 
-fn text_of(r: &RevisionRow) -> String {
-    format!("{}\n{}", r.title, crate::history::text_of_html(&r.content))
+fn text_of(r: &RevisionRow, rules: &DisplayRules) -> String {
+    format!(
+        "{}\n{}",
+        r.title,
+        super::present::shown_text(&r.content, rules)
+    )
 }
 
-/// The diff of revision `i` (an index into `revisions`) from the one before it.
-fn diff_at(revisions: &[RevisionRow], i: usize) -> String {
+/// The diff of revision `i` (an index into `revisions`) from the one before it, in the text
+/// readers are shown.
+fn diff_at(revisions: &[RevisionRow], i: usize, rules: &DisplayRules) -> String {
     if i == 0 {
         return String::new();
     }
     diff_html(&crate::history::diff_text(
-        &text_of(&revisions[i - 1]),
-        &text_of(&revisions[i]),
+        &text_of(&revisions[i - 1], rules),
+        &text_of(&revisions[i], rules),
     ))
-}
-
-fn nav_for(ctx: &Ctx<'_>, title: &str, content: &str) -> Nav {
-    let sample: String = content.chars().take(4000).collect();
-    Nav::new(ctx, "").lang_of(&format!("{title}{sample}"))
 }
 
 /// One article's page: its newest version, the way to its neighbours and back to its list,
@@ -142,7 +146,7 @@ pub fn article(ctx: &Ctx<'_>, v: &ArticleView<'_>) -> String {
                 n: r.n,
                 seen: Stamp::at(r.seen_ms, ctx.tz),
                 href: (i < last).then(|| ctx.links.revision(&v.info.source, v.info.id, r.n)),
-                diff_html: diff_at(v.revisions, i),
+                diff_html: diff_at(v.revisions, i, v.rules),
             });
         }
         views.reverse();
@@ -150,8 +154,8 @@ pub fn article(ctx: &Ctx<'_>, v: &ArticleView<'_>) -> String {
     let shown = ctx.shown(&v.info.link, v.rules);
     rendered(
         ArticlePage {
-            nav: nav_for(ctx, &title, content),
-            h: header(ctx, v, &title),
+            nav: Nav::new(ctx, ""),
+            h: header(ctx, v, &title, content),
             content_html: super::present::article(content, &shown, &ctx.links.assets()),
             revisions: views,
         }
@@ -177,13 +181,13 @@ pub fn revision(ctx: &Ctx<'_>, v: &ArticleView<'_>, n: i64) -> Option<String> {
     };
     Some(rendered(
         RevisionPage {
-            nav: nav_for(ctx, &r.title, &r.content),
-            h: header(ctx, v, &r.title),
+            nav: Nav::new(ctx, ""),
+            h: header(ctx, v, &r.title, &r.content),
             n: r.n,
             seen: Stamp::at(r.seen_ms, ctx.tz),
             article_href: links.article(source, id),
             content_html: super::present::article(&r.content, &shown, &links.assets()),
-            diff_html: diff_at(v.revisions, i),
+            diff_html: diff_at(v.revisions, i, v.rules),
             earlier: (i > 0).then(|| links.revision(source, id, v.revisions[i - 1].n)),
             later,
         }

@@ -149,6 +149,16 @@ fn headings_follow_the_title_and_captions_sit_in_figures() {
 }
 
 #[test]
+fn blocks_leave_phrasing_elements() {
+    let out = plain("<p>x</p><span><div>a</div></span><b><p>b</p></b>");
+    assert!(
+        !out.contains("<span><div>") && !out.contains("<b><p>"),
+        "{out}"
+    );
+    assert!(out.contains("<div class=\"bold\"><p>b</p></div>"), "{out}");
+}
+
+#[test]
 fn characters_xml_forbids_are_dropped() {
     let out = plain("<p>a\u{b}b\u{c}c\u{1b}d\u{ffff}e\u{0}</p>");
     assert!(out.contains("abcde"), "{out:?}");
@@ -166,4 +176,22 @@ fn traditional_text_is_told_from_simplified() {
     assert!(!is_traditional(
         "美国总统在台北會見了记者，谈到香港的国安法和经济问题以及别的事情"
     ));
+}
+
+#[test]
+fn deep_nesting_gets_the_streaming_pass_and_stays_inert() {
+    let n = 3000;
+    let html = format!(
+        "{}<a href=\"javascript:alert(1)\">x</a><img src=\"https://i.example/a.jpg\" width=\"900\" height=\"900\">{}",
+        "<div>".repeat(n),
+        "</div>".repeat(n)
+    );
+    let out = plain(&html);
+    assert!(!out.contains("javascript"), "{}", &out[out.len() - 300..]);
+    assert!(out.contains("loading=\"lazy\"") && !out.contains("width="));
+    assert_eq!(
+        depth("<div><p>a<br>b</p><img src=\"x\" alt=\"<div>\"></div>", 10),
+        2
+    );
+    assert!(depth(&html, MAX_DEPTH) > MAX_DEPTH);
 }
