@@ -3,118 +3,14 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Stdio};
-use std::time::Duration;
 
 use common::server::{Answer, Server};
+use common::web::{Page, enc, get, serve};
 use common::*;
 
 const DATE: &str = "Wed, 19 Jun 2024 12:47:03 GMT";
 const DATE2: &str = "Thu, 20 Jun 2024 08:00:00 GMT";
-
-/// A served archive: `serve` on a free loopback port, killed on drop.
-struct Served {
-    child: Child,
-    addr: String,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(cfg: &Path) -> Served {
-    let mut child = command(&[
-        "serve",
-        "--config",
-        cfg.to_str().unwrap(),
-        "--addr",
-        "127.0.0.1:0",
-    ])
-    .stdout(Stdio::piped())
-    .stderr(Stdio::inherit())
-    .spawn()
-    .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("newsmirror: serving http://")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .trim_end_matches('/')
-        .to_string();
-    Served { child, addr }
-}
-
-struct Page {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Page {
-    fn header(&self, name: &str) -> &str {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map_or("", |(_, v)| v.as_str())
-    }
-}
-
-/// A plain HTTP/1.1 GET (`Connection: close`); `path` is sent as given.
-fn get(s: &Served, path: &str) -> Page {
-    let mut stream = TcpStream::connect(&s.addr).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
-        s.addr
-    )
-    .unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).unwrap();
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap();
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .unwrap()
-        .split(' ')
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-        .collect();
-    Page {
-        status,
-        headers,
-        body: body.to_string(),
-    }
-}
-
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
 
 /// An archive of two sources on a loopback server: `news` (Chinese articles, one in
 /// traditional characters, one edited, one removed) and `xss` (the farm's hostile items).
@@ -264,7 +160,19 @@ fn assert_secure(p: &Page, what: &str) {
 /// Nothing in `html` can run: no script, handler, javascript: URL, frame, object, base, meta
 /// refresh, form to elsewhere, or style element.
 fn assert_inert(html: &str, what: &str) {
-    let lower = html.to_ascii_lowercase();
+    // Static pages carry their policy in one `<meta http-equiv="Content-Security-Policy">`:
+    // the only `http-equiv` allowed, and it must forbid script.
+    let mut lower = html.to_ascii_lowercase();
+    let csp_meta = "<meta http-equiv=\"content-security-policy\" content=\"";
+    if let Some(at) = lower.find(csp_meta) {
+        let end = lower[at..].find('>').map_or(lower.len(), |e| at + e + 1);
+        let policy = &lower[at + csp_meta.len()..end];
+        assert!(
+            policy.starts_with("default-src &#39;none&#39;") && !policy.contains("unsafe"),
+            "{what}: policy {policy}"
+        );
+        lower.replace_range(at..end, "");
+    }
     for bad in [
         "<script",
         "javascript:",
@@ -363,11 +271,13 @@ fn every_route_answers_with_the_right_content_and_headers() {
     for want in [
         "<h1>普京会金正恩 朝俄签订协定</h1>",
         "新闻台",
-        "发布 <time>2024-06-19 12:47 UTC</time>",
+        // In the readers' zone (Asia/Shanghai by default), machine-readable too.
+        "发布 <time datetime=\"2024-06-19T20:47:03+08:00\">2024-06-19 20:47</time>",
         "周二凌晨",
         "修订记录",
         "<del>三</del><ins>二</ins>",
-        "https://img.example/p.jpg",
+        // Images through the server's own proxy (signed).
+        "?u=https%3A%2F%2Fimg.example%2Fp.jpg",
         &format!("href=\"{link}\""),
     ] {
         assert!(
@@ -724,10 +634,48 @@ fn the_static_site_links_relatively_and_rebuilds_only_what_changed() {
         "index.html".into(),
         format!("s/news/{id5}.html"),
         "s/news/index.html".into(),
+        // The search index: its document list, and the shards of the new article's words.
+        "search/meta.json".into(),
+        "search/sources.json".into(),
     ];
+    // The block of documents the new one (the last archived) joined.
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("search/meta.json")).unwrap())
+            .unwrap();
+    let last = (meta["docs"].as_u64().unwrap() - 1) / meta["block"].as_u64().unwrap();
+    want.push(format!("search/d/{last}.json"));
+    // Its neighbours in the list now link to it.
+    let page5 = std::fs::read_to_string(out.join(format!("s/news/{id5}.html"))).unwrap();
+    for rel in ["rel=\"prev\" href=\"", "rel=\"next\" href=\""] {
+        if let Some(at) = page5.find(rel) {
+            let href = &page5[at + rel.len()..];
+            let href = &href[..href.find('"').unwrap()];
+            want.push(format!(
+                "s/news/{}",
+                href.trim_start_matches("../../s/news/")
+            ));
+        }
+    }
+    assert!(want.len() > 10, "the new article has a neighbour: {page5}");
     want.sort();
     let mut changed: Vec<String> = changed.into_iter().cloned().collect();
     changed.sort();
+    // The fold table grows when the new article brings characters the others lacked.
+    let (shards, changed): (Vec<String>, Vec<String>) = changed
+        .into_iter()
+        .filter(|c| c != "search/fold.json")
+        .partition(|c| c.starts_with("search/t/"));
     assert_eq!(changed, want);
+    // 火锅 is a word of the new article: its shard (火, U+706B) changed; not every shard did.
+    assert!(
+        shards.contains(&"search/t/706b.json".to_string()),
+        "{shards:?}"
+    );
+    let all_shards = std::fs::read_dir(out.join("search/t")).unwrap().count();
+    assert!(
+        shards.len() < all_shards,
+        "{} of {all_shards}",
+        shards.len()
+    );
     check_links(&out);
 }

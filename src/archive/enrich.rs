@@ -196,7 +196,7 @@ async fn download_images(
             continue;
         }
         let body = match fetcher
-            .get(&url, &Validators::default(), &settings, Kind::Page)
+            .get(&url, &Validators::default(), &settings, Kind::Image)
             .await
         {
             Ok(Fetched::Body(b)) => b,

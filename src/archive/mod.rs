@@ -290,6 +290,12 @@ impl Archive {
             return Ok(0);
         }
         let dir = self.dir.join("feeds");
+        // Entries link to the mirror's pages when its public address is known.
+        let pages = config
+            .web
+            .base_url
+            .as_ref()
+            .map(render::links::Links::files_at);
         let mut changed = 0;
         let mut write = |name: String, text: String| -> Result<(), ArchiveError> {
             let path = dir.join(name);
@@ -314,7 +320,10 @@ impl Archive {
             let meta = FeedMeta {
                 id: &id,
                 title: &s.name,
+                slug: Some(&s.slug),
                 link: &link,
+                pages: pages.as_ref(),
+                sources: &config.sources,
             };
             for kind in KINDS {
                 let text = feed_text(kind, &meta, &entries).unwrap_or_default();
@@ -328,7 +337,10 @@ impl Archive {
                 let meta = FeedMeta {
                     id: &id,
                     title: "新闻镜像 · News mirror",
+                    slug: None,
                     link: "https://invalid.example/",
+                    pages: pages.as_ref(),
+                    sources: &config.sources,
                 };
                 write("all.atom".into(), atom(&meta, &entries))?;
             }

@@ -1,14 +1,18 @@
 //! `newsmirror site OUT`: the reader's pages as static files (relative links: they work from
-//! any sub-path, from `file://` and on GitHub Pages), with the feeds, the stylesheet and the
-//! archive's images. A rerun rewrites only the files whose bytes change.
+//! any sub-path, from `file://` and on GitHub Pages), with the feeds, the stylesheet, a search
+//! page with its own index, a 404 page and the archive's images. Every page carries its
+//! Content-Security-Policy in a `<meta>` (static hosts send no headers). A rerun rewrites only
+//! the files whose bytes change.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use super::{Archive, ArchiveError, io_err};
-use crate::config::Config;
-use crate::render::pages::{self, Links, PAGE_LEN};
+use crate::config::{Config, DisplayRules};
+use crate::render::pages::{self, ArticleView, Ctx, Links, PAGE_LEN};
+use crate::render::search_index::{self, IndexDoc};
 use crate::render::{self, feeds};
-use crate::store::Store;
+use crate::store::{Neighbour, Store};
 
 /// What a build did.
 #[derive(Debug, Default, Clone, serde::Serialize)]
@@ -41,6 +45,15 @@ impl Out<'_> {
     }
 }
 
+fn ctx(config: &Config, links: Links) -> Ctx<'static> {
+    Ctx {
+        links,
+        site_name: SITE_NAME,
+        tz: config.web.timezone,
+        proxy: None,
+    }
+}
+
 /// Builds (or brings up to date) the static site of `archive` in `out`.
 pub fn build_site(
     config: &Config,
@@ -66,9 +79,13 @@ pub fn build_site(
         order.extend(overview.iter().filter(|o| o.source == s.slug));
     }
     // Sources the config no longer lists are left out (their articles stay in the archive).
+    let sources: Vec<(String, String)> = order
+        .iter()
+        .map(|o| (o.source.clone(), name_of(&o.source)))
+        .collect();
 
-    // Home.
-    let top = Links::files(0);
+    // Home, style, search, 404.
+    let top = ctx(config, Links::files(0));
     let cards: Vec<_> = order
         .iter()
         .map(|o| (name_of(&o.source), (*o).clone()))
@@ -86,24 +103,45 @@ pub fn build_site(
             (r, n)
         })
         .collect();
-    out.write(
-        "index.html",
-        pages::home(&top, SITE_NAME, &cards, &newest).as_bytes(),
-    )?;
+    out.write("index.html", pages::home(&top, &cards, &newest).as_bytes())?;
     out.write("static/style.css", pages::STYLE.as_bytes())?;
+    out.write("static/search.js", pages::SEARCH_JS.as_bytes())?;
+    out.write(
+        "search.html",
+        pages::static_search(&top, &sources).as_bytes(),
+    )?;
+    // A host serves 404.html for a missing page at any depth: full links when the site's
+    // address is known, else links from the top.
+    let lost = match &config.web.base_url {
+        Some(base) => ctx(config, Links::files_at(base)),
+        None => ctx(config, Links::files(0)),
+    };
+    out.write(
+        "404.html",
+        pages::error(&lost, 404, "找不到这个页面。").as_bytes(),
+    )?;
 
     // Lists and feeds.
+    let feed_pages = config.web.base_url.as_ref().map(Links::files_at);
     let mut keys: Vec<Key> = Vec::new();
     for o in &order {
         let name = name_of(&o.source);
-        let links = Links::files(2);
+        let lctx = ctx(config, Links::files(2));
         // The whole list at once (one ordered scan), cut into pages.
         let all = store.newest_rows(Some(&o.source), 0, usize::MAX >> 1)?;
-        keys.extend(all.iter().map(|r| Key {
-            source: r.source.clone(),
-            id: r.id,
-            stamp: stamp(r, &name),
-        }));
+        let rules = rules_of(config, &o.source);
+        for (i, r) in all.iter().enumerate() {
+            let newer = i.checked_sub(1).map(|j| neighbour(&all[j]));
+            let older = all.get(i + 1).map(neighbour);
+            keys.push(Key {
+                source: r.source.clone(),
+                id: r.id,
+                stamp: stamp(r, &name, &rules, [newer.as_ref(), older.as_ref()]),
+                revisions: r.revisions,
+                newer,
+                older,
+            });
+        }
         let pages_n = pages::page_count(o.articles);
         for page in 1..=pages_n {
             let from = ((page - 1) * PAGE_LEN).min(all.len());
@@ -113,14 +151,7 @@ pub fn build_site(
             } else {
                 format!("s/{}/page-{page}.html", o.source)
             };
-            let html = pages::list(
-                &links,
-                SITE_NAME,
-                (&o.source, &name),
-                o.articles,
-                page,
-                rows,
-            );
+            let html = pages::list(&lctx, (&o.source, &name), o.articles, page, rows);
             out.write(&rel, html.as_bytes())?;
         }
         let entries = store.newest_entries(Some(&o.source), feeds::FEED_LEN)?;
@@ -133,7 +164,10 @@ pub fn build_site(
         let meta = feeds::FeedMeta {
             id: &id,
             title: &name,
+            slug: Some(&o.source),
             link: &link,
+            pages: feed_pages.as_ref(),
+            sources: &config.sources,
         };
         for kind in feeds::KINDS {
             let text = feeds::render(kind, &meta, &entries).unwrap_or_default();
@@ -145,7 +179,10 @@ pub fn build_site(
     let meta = feeds::FeedMeta {
         id: &all_id,
         title: SITE_NAME,
+        slug: None,
         link: "https://invalid.example/",
+        pages: feed_pages.as_ref(),
+        sources: &config.sources,
     };
     out.write("feeds/all.atom", feeds::atom(&meta, &entries).as_bytes())?;
 
@@ -162,7 +199,7 @@ pub fn build_site(
                 let db = db.clone();
                 let name_of = &name_of;
                 let manifest = &manifest;
-                scope.spawn(move || articles(&db, out_dir, part, manifest, name_of))
+                scope.spawn(move || articles(config, &db, out_dir, part, manifest, name_of))
             })
             .collect();
         handles
@@ -170,8 +207,10 @@ pub fn build_site(
             .map(|h| h.join().expect("site thread panicked"))
             .collect()
     });
+    let mut changed = false;
     for r in results {
         let r = r?;
+        changed |= r.written > 0;
         out.report.written += r.written;
         out.report.unchanged += r.unchanged;
     }
@@ -179,6 +218,16 @@ pub fn build_site(
     let mut text = String::with_capacity(keys.len() * 32);
     for k in &keys {
         text.push_str(&format!("{}/{} {}\n", k.source, k.id, k.stamp));
+    }
+    // The search index follows the articles: rebuilt when an article page was, or when it
+    // is missing or the list of articles changed.
+    let listed_changed = std::fs::read(&manifest_path).ok().as_deref() != Some(text.as_bytes());
+    let current = std::fs::read_to_string(out_dir.join("search/meta.json"))
+        .ok()
+        .and_then(|m| serde_json::from_str::<serde_json::Value>(&m).ok())
+        .is_some_and(|m| m["v"] == search_index::FORMAT);
+    if changed || listed_changed || !current {
+        search(store, &sources, config.web.timezone, &mut out)?;
     }
     render::write_if_changed(&manifest_path, text.as_bytes()).map_err(io_err(&manifest_path))?;
 
@@ -191,6 +240,68 @@ pub fn build_site(
     Ok(out.report)
 }
 
+/// The static search index, from every article's newest revision, in the order they were
+/// archived: a new article is added at the end, so that a rebuild rewrites only the shards of
+/// its words and the last block of documents.
+fn search(
+    store: &Store,
+    sources: &[(String, String)],
+    tz: chrono_tz::Tz,
+    out: &mut Out<'_>,
+) -> Result<(), ArchiveError> {
+    let mut docs: Vec<(i64, IndexDoc)> = Vec::new();
+    store.for_each_search_doc::<ArchiveError>(&mut |d| {
+        docs.push((
+            d.pk,
+            IndexDoc {
+                source: d.source,
+                id: d.id,
+                text: crate::history::text_of_html(&d.content),
+                title: d.title,
+                published_ms: d.published_ms,
+            },
+        ));
+        Ok(())
+    })?;
+    docs.sort_by_key(|(pk, _)| *pk);
+    let docs: Vec<IndexDoc> = docs.into_iter().map(|(_, d)| d).collect();
+    let index = search_index::build(&docs, sources, tz);
+    let mut keep: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for (rel, text) in &index.files {
+        out.write(&format!("search/{rel}"), text.as_bytes())?;
+        keep.insert(format!("search/{rel}"));
+    }
+    // Shards and blocks of an earlier build that this one has not.
+    for sub in ["search/t", "search/d"] {
+        let Ok(entries) = std::fs::read_dir(out.dir.join(sub)) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let rel = format!("{sub}/{}", e.file_name().to_string_lossy());
+            if !keep.contains(&rel) {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+    Ok(())
+}
+
+fn rules_of(config: &Config, slug: &str) -> DisplayRules {
+    config
+        .sources
+        .iter()
+        .find(|s| s.slug == slug)
+        .map(|s| s.display.clone())
+        .unwrap_or_default()
+}
+
+fn neighbour(r: &crate::store::ArticleRow) -> Neighbour {
+    Neighbour {
+        id: r.id,
+        title: r.title.clone(),
+    }
+}
+
 /// The file, in OUT, that remembers what each article page was made from.
 const MANIFEST: &str = ".newsmirror-site";
 
@@ -199,25 +310,39 @@ struct Key {
     source: String,
     id: i64,
     stamp: String,
+    revisions: i64,
+    newer: Option<Neighbour>,
+    older: Option<Neighbour>,
 }
 
 /// What an article page shows, in short: when it is unchanged (and the file is there), the
 /// page is not made again. The program's version stands for its templates.
-fn stamp(r: &crate::store::ArticleRow, source_name: &str) -> String {
+fn stamp(
+    r: &crate::store::ArticleRow,
+    source_name: &str,
+    rules: &DisplayRules,
+    near: [Option<&Neighbour>; 2],
+) -> String {
+    let near: Vec<String> = near
+        .iter()
+        .map(|n| n.map_or_else(String::new, |n| format!("{}\u{1}{}", n.id, n.title)))
+        .collect();
     let text = format!(
-        "{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}",
+        "{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}\u{0}{:?}\u{0}{}",
         env!("CARGO_PKG_VERSION"),
         SITE_NAME,
         source_name,
         r.revisions,
         r.events,
         r.status,
-        r.title
+        r.title,
+        rules,
+        near.join("\u{0}"),
     );
     format!("{:016x}", crate::history::fnv1a(text.as_bytes()))
 }
 
-fn read_manifest(path: &Path) -> std::collections::HashMap<String, String> {
+fn read_manifest(path: &Path) -> HashMap<String, String> {
     std::fs::read_to_string(path)
         .unwrap_or_default()
         .lines()
@@ -227,10 +352,11 @@ fn read_manifest(path: &Path) -> std::collections::HashMap<String, String> {
 }
 
 fn articles(
+    config: &Config,
     db: &Path,
     dir: &Path,
     keys: &[Key],
-    manifest: &std::collections::HashMap<String, String>,
+    manifest: &HashMap<String, String>,
     name_of: &dyn Fn(&str) -> String,
 ) -> Result<SiteReport, ArchiveError> {
     let (store, _) = Store::open(db)?;
@@ -238,36 +364,44 @@ fn articles(
         dir,
         report: SiteReport::default(),
     };
-    let links = Links::files(2);
-    let mut made: std::collections::HashSet<String> = std::collections::HashSet::new();
-    for Key { source, id, stamp } in keys {
-        let rel = format!("s/{source}/{id}.html");
-        if manifest.get(&format!("{source}/{id}")) == Some(stamp) && dir.join(&rel).is_file() {
+    let actx = ctx(config, Links::files(2));
+    for k in keys {
+        let rel = format!("s/{}/{}.html", k.source, k.id);
+        let versions_there = (1..k.revisions).all(|n| {
+            dir.join(format!("s/{}/{}-v{n}.html", k.source, k.id))
+                .is_file()
+        });
+        if manifest.get(&format!("{}/{}", k.source, k.id)) == Some(&k.stamp)
+            && dir.join(&rel).is_file()
+            && versions_there
+        {
             out.report.unchanged += 1;
             continue;
         }
-        let Some(info) = store.article(source, *id)? else {
+        let Some(info) = store.article(&k.source, k.id)? else {
             continue;
         };
         let revisions = store.revisions(info.pk)?;
         let events = store.events_of(info.pk)?;
-        let html = pages::article(
-            &links,
-            SITE_NAME,
-            &info,
-            &name_of(source),
-            &revisions,
-            &events,
-        );
-        if made.insert(source.clone()) {
-            let d = dir.join("s").join(source);
-            std::fs::create_dir_all(&d).map_err(io_err(&d))?;
-        }
-        let path = dir.join(&rel);
-        if render::write_if_changed(&path, html.as_bytes()).map_err(io_err(&path))? {
-            out.report.written += 1;
-        } else {
-            out.report.unchanged += 1;
+        let rules = rules_of(config, &k.source);
+        let name = name_of(&k.source);
+        let view = ArticleView {
+            info: &info,
+            source_name: &name,
+            revisions: &revisions,
+            events: &events,
+            newer: k.newer.as_ref(),
+            older: k.older.as_ref(),
+            rules: &rules,
+        };
+        out.write(&rel, pages::article(&actx, &view).as_bytes())?;
+        for r in &revisions {
+            if let Some(html) = pages::revision(&actx, &view, r.n) {
+                out.write(
+                    &format!("s/{}/{}-v{}.html", k.source, k.id, r.n),
+                    html.as_bytes(),
+                )?;
+            }
         }
     }
     Ok(out.report)
@@ -279,6 +413,17 @@ fn copy_assets(from: &Path, to: &Path, report: &mut SiteReport) -> Result<(), Ar
     };
     std::fs::create_dir_all(to).map_err(io_err(to))?;
     for e in entries.flatten() {
+        // Regular files only, and only raster images by their bytes.
+        if !e.file_type().is_ok_and(|t| t.is_file()) {
+            continue;
+        }
+        let mut head = [0u8; 16];
+        let n = std::fs::File::open(e.path())
+            .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+            .unwrap_or(0);
+        if crate::render::present::raster_type(&head[..n]).is_none() {
+            continue;
+        }
         let target = to.join(e.file_name());
         let size = e.metadata().map(|m| m.len()).unwrap_or(0);
         if std::fs::metadata(&target).is_ok_and(|m| m.len() == size) {

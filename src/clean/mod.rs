@@ -30,9 +30,13 @@ pub fn sanitize(html: &str, base: &Url) -> String {
             "mark",
             "section",
             "article",
+            "video",
+            "audio",
         ])
         .add_tag_attributes("img", ["width", "height", "loading"])
-        .add_tag_attributes("source", ["srcset", "type", "media"])
+        .add_tag_attributes("source", ["srcset", "type", "media", "src"])
+        .add_tag_attributes("video", ["src", "poster"])
+        .add_tag_attributes("audio", ["src"])
         .add_tag_attributes("td", ["colspan", "rowspan"])
         .add_tag_attributes("th", ["colspan", "rowspan", "scope"])
         .add_url_schemes(["data"])

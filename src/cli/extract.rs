@@ -173,10 +173,15 @@ fn one(
             }
             let rt = runtime.as_ref().expect("just made");
             let fetcher = crate::fetch::Fetcher::new(1, 1);
+            // A URL typed on the command line is the keeper's own choice, like a feed URL.
+            let mut settings = settings.clone();
+            settings
+                .trusted_origins
+                .push(u.origin().ascii_serialization());
             let got = rt.block_on(fetcher.get(
                 &u,
                 &crate::fetch::Validators::default(),
-                settings,
+                &settings,
                 crate::fetch::Kind::Page,
             ));
             match got.with_context(|| format!("cannot fetch {u}"))? {

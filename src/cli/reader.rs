@@ -37,8 +37,16 @@ pub fn serve(config: &Config, addr: SocketAddr, quiet: bool) -> anyhow::Result<E
     // Built now, so that the first search does not wait for the dictionary.
     let _ = crate::search::jieba();
     let app = crate::web::App::new(config, Some(index))?;
+    let mut limits = crate::web::Limits {
+        header_timeout: config.web.header_timeout,
+        request_timeout: config.web.request_timeout,
+        ..Default::default()
+    };
+    if let Some(n) = config.web.max_connections {
+        limits.max_connections = n;
+    }
     let rt = super::runtime()?;
-    rt.block_on(crate::web::serve(app, addr, |bound| {
+    rt.block_on(crate::web::serve(app, addr, limits, |bound| {
         if !quiet {
             println!("newsmirror: serving http://{bound}/");
             let _ = std::io::stdout().flush();

@@ -4,8 +4,11 @@
 //! mirror keeper can fix the file without reading code. Nothing here touches the network or
 //! the archive.
 
+mod access;
 pub mod opml;
 mod parse;
+
+pub use access::AddrRule;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -43,7 +46,54 @@ pub struct Config {
     pub feeds_out: bool,
     pub publish: PublishSettings,
     pub history: HistorySettings,
+    /// `[web]`: what readers of `serve`, `site` and the feeds out see.
+    pub web: WebSettings,
     pub sources: Vec<Source>,
+}
+
+/// `[web]`: the reader's settings (`serve`, `site`, feeds out).
+#[derive(Debug, Clone)]
+pub struct WebSettings {
+    /// The public address of the reader or the static site (`https://example.org/news/`),
+    /// always ending in `/`: feeds link to the mirror's pages with it.
+    pub base_url: Option<Url>,
+    /// The readers' time zone (IANA name): dates on pages are shown in it. The default,
+    /// `Asia/Shanghai`, gives the same day as the git lists, `changes/` and `history`.
+    pub timezone: chrono_tz::Tz,
+    /// `serve` shows article images through itself (signed URLs), so readers who cannot
+    /// reach the outlets' image hosts still see them.
+    pub image_proxy: bool,
+    /// `serve`: a connection must send its request headers within this.
+    pub header_timeout: Duration,
+    /// `serve`: a request is answered (or `408`) within this.
+    pub request_timeout: Duration,
+    /// `serve`: connections served at once (`None`: 256, fewer under a low file limit).
+    pub max_connections: Option<usize>,
+}
+
+impl Default for WebSettings {
+    fn default() -> Self {
+        WebSettings {
+            base_url: None,
+            timezone: chrono_tz::Asia::Shanghai,
+            image_proxy: true,
+            header_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            max_connections: None,
+        }
+    }
+}
+
+/// What readers are not shown of an outlet's articles (the archived files keep everything):
+/// applied on the way out to pages and feeds.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct DisplayRules {
+    /// CSS selectors of elements hidden from readers (helper text meant for screen readers,
+    /// player placeholders…).
+    pub hide_selectors: Vec<String>,
+    /// Texts that start a trailer: the block holding one of them, and everything after it,
+    /// is cut (feed footers such as "get_post_time('Y')").
+    pub cut_from_text: Vec<String>,
 }
 
 /// `[history]`: rechecking article pages for removals, and marking lists.
@@ -112,6 +162,12 @@ pub struct FetchSettings {
     pub delay: Duration,
     /// How many times a transient failure is retried within one run.
     pub retries: u32,
+    /// Private addresses (loopback, RFC 1918, link-local…) that links taken from feeds and
+    /// pages may reach all the same (`allow_private`); by default none.
+    pub allow_private: Vec<AddrRule>,
+    /// Origins (`scheme://host:port`) whose URLs are the keeper's own choice and reach any
+    /// address: the source's configured feed URLs. Filled when the config is loaded.
+    pub trusted_origins: Vec<String>,
 }
 
 impl Default for FetchSettings {
@@ -128,6 +184,8 @@ impl Default for FetchSettings {
             proxy: None,
             delay: Duration::ZERO,
             retries: 2,
+            allow_private: Vec::new(),
+            trusted_origins: Vec::new(),
         }
     }
 }
@@ -158,6 +216,8 @@ pub struct Source {
     /// `timezone`: the IANA zone of the source's dates written without one; it also
     /// decides the ambiguous `CST` (China Standard Time for a zone at UTC+8).
     pub timezone: Option<chrono_tz::Tz>,
+    /// What readers are not shown (`hide_selectors`, `cut_from_text`).
+    pub display: DisplayRules,
 }
 
 /// The file name of a source's list, `<name>.md` as the reference format has it, when that
@@ -200,6 +260,7 @@ pub fn list_file_name(name: &str) -> String {
         base.push('_');
     }
     format!("{base}.md")
+
 }
 
 impl Source {

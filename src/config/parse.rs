@@ -23,7 +23,20 @@ struct RawConfig {
     #[serde(default)]
     fetch: RawFetch,
     #[serde(default)]
+    web: RawWeb,
+    #[serde(default)]
     sources: Vec<RawSource>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawWeb {
+    base_url: Option<Spanned<String>>,
+    timezone: Option<Spanned<String>>,
+    image_proxy: Option<bool>,
+    header_timeout: Option<Spanned<String>>,
+    request_timeout: Option<Spanned<String>>,
+    max_connections: Option<Spanned<usize>>,
 }
 
 #[derive(Deserialize)]
@@ -69,6 +82,7 @@ struct RawFetch {
     proxy: Option<Spanned<String>>,
     delay: Option<Spanned<String>>,
     retries: Option<u32>,
+    allow_private: Option<Vec<Spanned<String>>>,
     concurrency: Option<Spanned<usize>>,
     per_host: Option<Spanned<usize>>,
 }
@@ -91,6 +105,7 @@ struct RawSource {
     proxy: Option<Spanned<String>>,
     delay: Option<Spanned<String>>,
     retries: Option<u32>,
+    allow_private: Option<Vec<Spanned<String>>>,
     // Full text and images.
     fulltext: Option<FullText>,
     content_selector: Option<Spanned<String>>,
@@ -100,6 +115,11 @@ struct RawSource {
     image_proxy: Option<Spanned<String>>,
     /// The IANA time zone of the source's dates without one (and of `CST`).
     timezone: Option<Spanned<String>>,
+    // What readers are not shown.
+    #[serde(default)]
+    hide_selectors: Vec<Spanned<String>>,
+    #[serde(default)]
+    cut_from_text: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -121,12 +141,15 @@ struct FetchKeys<'a> {
     retries: Option<u32>,
     user_agent: &'a Option<String>,
     proxy: &'a Option<Spanned<String>>,
+    allow_private: &'a Option<Vec<Spanned<String>>>,
 }
 
 type DurationKey<'a> =
     dyn Fn(&str, &Option<Spanned<String>>) -> Result<Option<Duration>, ConfigError> + 'a;
 type ProxyKey<'a> =
     dyn Fn(&str, &Option<Spanned<String>>) -> Result<Option<String>, ConfigError> + 'a;
+/// An error about one value of a list: (key, its span, the value, why).
+type RuleError<'a> = dyn Fn(&str, std::ops::Range<usize>, &str, &str) -> ConfigError + 'a;
 
 impl FetchKeys<'_> {
     /// Sets what the keys set; `prefix` names the table in error messages.
@@ -136,6 +159,7 @@ impl FetchKeys<'_> {
         prefix: &str,
         duration: &DurationKey<'_>,
         proxy: &ProxyKey<'_>,
+        rule: &RuleError<'_>,
     ) -> Result<(), ConfigError> {
         if let Some(d) = duration(&format!("{prefix}timeout"), self.timeout)? {
             s.timeout = d;
@@ -154,6 +178,17 @@ impl FetchKeys<'_> {
         }
         if let Some(p) = proxy(&format!("{prefix}proxy"), self.proxy)? {
             s.proxy = Some(p);
+        }
+        if let Some(rules) = self.allow_private {
+            s.allow_private = rules
+                .iter()
+                .map(|r| {
+                    AddrRule::parse(r.get_ref()).map_err(|why| (r.span(), r.get_ref().clone(), why))
+                })
+                .collect::<Result<_, _>>()
+                .map_err(|(span, v, why)| {
+                    rule(&format!("{prefix}allow_private"), span, &v, &why)
+                })?;
         }
         Ok(())
     }
@@ -207,6 +242,9 @@ impl Config {
                     }),
                 }
             };
+        let rule = |key: &str, span: std::ops::Range<usize>, value: &str, why: &str| {
+            invalid(format!("line {}: {key} holds {value:?}: {why}", line(span)))
+        };
         let positive = |key: &str, v: &Option<Spanned<usize>>, default: usize| match v {
             Some(c) if *c.get_ref() == 0 => Err(invalid(format!(
                 "line {}: {key} must be at least 1",
@@ -227,8 +265,9 @@ impl Config {
             retries: rf.retries,
             user_agent: &rf.user_agent,
             proxy: &rf.proxy,
+            allow_private: &rf.allow_private,
         };
-        keys.apply(&mut fetch, "fetch.", &duration, &proxy)?;
+        keys.apply(&mut fetch, "fetch.", &duration, &proxy, &rule)?;
         let concurrency = positive("fetch.concurrency", &rf.concurrency, 8)?;
         let per_host = positive("fetch.per_host", &rf.per_host, 2)?;
 
@@ -310,8 +349,16 @@ impl Config {
                 retries: rs.retries,
                 user_agent: &rs.user_agent,
                 proxy: &rs.proxy,
+                allow_private: &rs.allow_private,
             };
-            keys.apply(&mut sf, "", &duration, &proxy)?;
+            keys.apply(&mut sf, "", &duration, &proxy, &rule)?;
+            // The keeper's own feed URLs: their origins reach any address.
+            sf.trusted_origins = feeds
+                .iter()
+                .filter(|u| matches!(u.scheme(), "http" | "https"))
+                .map(|u| u.origin().ascii_serialization())
+                .collect();
+            sf.trusted_origins.dedup();
             let interval = duration("interval", &rs.interval)?.unwrap_or(DEFAULT_INTERVAL);
             let folder = match &rs.import_from {
                 None => slug.clone(),
@@ -353,6 +400,26 @@ impl Config {
                 })?;
                 rules.remove_selectors.push(sel.get_ref().clone());
             }
+            let mut display = DisplayRules::default();
+            for sel in &rs.hide_selectors {
+                check_selector(sel.get_ref()).map_err(|why| {
+                    invalid(format!(
+                        "line {}: hide_selectors holds {:?}, not a CSS selector: {why}",
+                        line(sel.span()),
+                        sel.get_ref()
+                    ))
+                })?;
+                display.hide_selectors.push(sel.get_ref().clone());
+            }
+            for t in &rs.cut_from_text {
+                if t.get_ref().trim().is_empty() {
+                    return Err(invalid(format!(
+                        "line {}: cut_from_text holds an empty text, which would cut every article",
+                        line(t.span())
+                    )));
+                }
+                display.cut_from_text.push(t.get_ref().clone());
+            }
             let mut images = images.clone();
             if let Some(m) = &rs.images {
                 images.mode = m.clone();
@@ -384,6 +451,7 @@ impl Config {
                 rules,
                 images,
                 timezone,
+                display,
             });
         }
 
@@ -430,9 +498,24 @@ impl Config {
         if let Some(d) = duration("history.confirm_after", &raw.history.confirm_after)? {
             history.confirm_after = d;
         }
+        let mut web = parse_web(&raw.web, &invalid, &line)?;
+        if let Some(d) = duration("web.header_timeout", &raw.web.header_timeout)? {
+            web.header_timeout = d.clamp(Duration::from_millis(100), Duration::from_secs(60));
+        }
+        if let Some(d) = duration("web.request_timeout", &raw.web.request_timeout)? {
+            web.request_timeout = d.max(Duration::from_millis(100));
+        }
+        if raw.web.max_connections.is_some() {
+            web.max_connections = Some(positive(
+                "web.max_connections",
+                &raw.web.max_connections,
+                256,
+            )?);
+        }
         Ok(Config {
             path: abs,
             history,
+            web,
             archive_dir,
             fetch,
             concurrency,
@@ -448,6 +531,49 @@ impl Config {
             sources,
         })
     }
+}
+
+/// `[web]`: the base URL made to end in `/`, the time zone looked up by its IANA name.
+fn parse_web(
+    raw: &RawWeb,
+    invalid: &dyn Fn(String) -> ConfigError,
+    line: &dyn Fn(std::ops::Range<usize>) -> usize,
+) -> Result<WebSettings, ConfigError> {
+    let mut web = WebSettings::default();
+    if let Some(b) = &raw.base_url {
+        let v = b.get_ref().trim();
+        let mut url = Url::parse(v)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
+            .ok_or_else(|| {
+                invalid(format!(
+                    "line {}: web.base_url = {v:?} is not an http(s) URL (e.g. \"https://example.org/news/\")",
+                    line(b.span())
+                ))
+            })?;
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(invalid(format!(
+                "line {}: web.base_url = {v:?} may not hold a query or a fragment",
+                line(b.span())
+            )));
+        }
+        if !url.path().ends_with('/') {
+            let path = format!("{}/", url.path());
+            url.set_path(&path);
+        }
+        web.base_url = Some(url);
+    }
+    if let Some(t) = &raw.timezone {
+        web.timezone = t.get_ref().trim().parse().map_err(|_| {
+            invalid(format!(
+                "line {}: web.timezone = {:?} is not an IANA time zone name (e.g. \"Asia/Shanghai\", \"Asia/Taipei\", \"UTC\")",
+                line(t.span()),
+                t.get_ref()
+            ))
+        })?;
+    }
+    web.image_proxy = raw.image_proxy.unwrap_or(web.image_proxy);
+    Ok(web)
 }
 
 /// Why a slug or list name cannot be a single path component, if it cannot.

@@ -1,25 +1,38 @@
-//! Feeds out: Atom 1.0, RSS 2.0 and JSON Feed 1.1 of a source's newest articles, full content,
-//! sanitized. Written beside the mirror files as `feeds/<slug>.{atom,rss,json}` and
-//! `feeds/all.atom`, so readers can subscribe to the mirror itself.
+//! Feeds out: Atom 1.0, RSS 2.0 and JSON Feed 1.1 of a source's newest articles (or of every
+//! source's), full content shown as on the mirror's pages. Written beside the mirror files as
+//! `feeds/<slug>.{atom,rss,json}` and `feeds/all.atom`, by `site`, and served by `serve`.
+//!
+//! Every entry names its outlet (author), links to the mirror's page when the mirror's public
+//! address (`[web] base_url`) is known (and to the original as `related`), and is `updated`
+//! when its newest revision was seen. No character XML forbids reaches the XML.
 
 use chrono::{DateTime, FixedOffset, Utc};
 
+use super::links::Links;
+use super::present::{self, Images, Shown, safe_href, xml_chars};
+use crate::config::{DisplayRules, Source};
 use crate::store::FeedEntry;
 
 /// How many articles a feed holds.
 pub const FEED_LEN: usize = 50;
 
-/// What a feed is of.
+/// The formats a source's feed is written in, by file extension.
+pub const KINDS: [&str; 3] = ["atom", "rss", "json"];
+
+/// What a feed is of, and where it lives.
 pub struct FeedMeta<'a> {
     /// `urn:newsmirror:<slug>`-style identity of the feed.
     pub id: &'a str,
     pub title: &'a str,
+    /// The source's slug (`None`: every source).
+    pub slug: Option<&'a str>,
     /// The outlet's site (or any page that stands for the source).
     pub link: &'a str,
+    /// The mirror's pages as full URLs (from `[web] base_url`), when known.
+    pub pages: Option<&'a Links>,
+    /// The configured sources: their names and display rules.
+    pub sources: &'a [Source],
 }
-
-/// The formats a source's feed is written in, by file extension.
-pub const KINDS: [&str; 3] = ["atom", "rss", "json"];
 
 /// The identity of a source's feed (`None`: the feed of every source).
 pub fn feed_id(slug: Option<&str>) -> String {
@@ -36,35 +49,126 @@ pub fn render(kind: &str, meta: &FeedMeta<'_>, entries: &[FeedEntry]) -> Option<
     })
 }
 
+/// The MIME type of a feed kind.
+pub fn content_type(kind: &str) -> &'static str {
+    match kind {
+        "atom" => "application/atom+xml; charset=utf-8",
+        "rss" => "application/rss+xml; charset=utf-8",
+        _ => "application/feed+json; charset=utf-8",
+    }
+}
+
 fn time(ms: i64) -> DateTime<FixedOffset> {
     DateTime::<Utc>::from_timestamp_millis(ms)
         .unwrap_or_default()
         .fixed_offset()
 }
 
+/// When an entry last changed: its newest revision's sighting, or its publication.
+pub fn updated_ms(e: &FeedEntry) -> i64 {
+    if e.revision > 1 {
+        e.revised_ms.max(e.published_ms)
+    } else {
+        e.published_ms
+    }
+}
+
 fn entry_id(e: &FeedEntry) -> String {
     format!("urn:newsmirror:{}:{}", e.source, e.id)
 }
 
-/// Each entry's content, sanitized against its own link.
-fn clean(e: &FeedEntry) -> String {
-    let base = url::Url::parse(&e.link)
-        .unwrap_or_else(|_| url::Url::parse("https://invalid.example/").expect("valid"));
-    crate::clean::sanitize(&e.content, &base)
+/// What the feed says of each entry's source.
+struct Outlet<'a> {
+    name: String,
+    site: String,
+    rules: &'a DisplayRules,
+}
+
+fn outlet<'a>(meta: &FeedMeta<'a>, slug: &str) -> Outlet<'a> {
+    static NONE: std::sync::OnceLock<DisplayRules> = std::sync::OnceLock::new();
+    match meta.sources.iter().find(|s| s.slug == slug) {
+        Some(s) => Outlet {
+            name: xml(&s.name),
+            site: s.site_link(),
+            rules: &s.display,
+        },
+        None => Outlet {
+            name: xml(slug),
+            site: "https://invalid.example/".into(),
+            rules: NONE.get_or_init(DisplayRules::default),
+        },
+    }
+}
+
+fn xml(s: &str) -> String {
+    xml_chars(s).into_owned()
+}
+
+/// An entry's content as the mirror's pages show it (images as the content has them; local
+/// copies under the mirror's address, or left out when it is not known).
+fn content(meta: &FeedMeta<'_>, e: &FeedEntry, rules: &DisplayRules) -> String {
+    let shown = Shown {
+        link: &e.link,
+        rules,
+        images: Images::AsIs,
+    };
+    const NOWHERE: &str = "https://newsmirror.invalid/assets/";
+    let assets = meta
+        .pages
+        .map_or_else(|| NOWHERE.to_string(), |l| l.assets());
+    let html = present::article(&e.content, &shown, &assets);
+    if html.contains(NOWHERE) {
+        let doc = dom_query::Document::fragment(html.as_str());
+        doc.select(&format!("img[src^=\"{NOWHERE}\"]")).remove();
+        return doc.html_root().inner_html().to_string();
+    }
+    html
+}
+
+fn author_json(o: &Outlet<'_>) -> serde_json::Value {
+    match safe_href(&o.site) {
+        Some(url) => serde_json::json!({ "name": o.name, "url": url }),
+        None => serde_json::json!({ "name": o.name }),
+    }
+}
+
+/// The entry's page on the mirror, if the mirror's address is known.
+fn page(meta: &FeedMeta<'_>, e: &FeedEntry) -> Option<String> {
+    meta.pages.map(|l| l.article(&e.source, e.id))
+}
+
+fn self_url(meta: &FeedMeta<'_>, kind: &str) -> Option<String> {
+    meta.pages
+        .map(|l| l.feed(&format!("{}.{kind}", meta.slug.unwrap_or("all"))))
+}
+
+fn home(meta: &FeedMeta<'_>) -> String {
+    match (meta.pages, meta.slug) {
+        (Some(l), Some(slug)) => l.list(slug, 1),
+        (Some(l), None) => l.home(),
+        (None, _) => meta.link.to_string(),
+    }
 }
 
 pub fn atom(meta: &FeedMeta<'_>, entries: &[FeedEntry]) -> String {
-    use atom_syndication::{Content, Entry, Feed, Link};
+    use atom_syndication::{Category, Content, Entry, Feed, Link, Person};
+    let link = |href: String, rel: &str, ty: Option<&str>| {
+        let mut l = Link::default();
+        l.set_href(href);
+        l.set_rel(rel);
+        l.set_mime_type(ty.map(str::to_string));
+        l
+    };
     let mut feed = Feed::default();
     feed.set_id(meta.id);
-    feed.set_title(meta.title);
-    feed.set_updated(time(
-        entries.iter().map(|e| e.published_ms).max().unwrap_or(0),
-    ));
-    let mut link = Link::default();
-    link.set_href(meta.link);
-    link.set_rel("alternate");
-    feed.set_links(vec![link]);
+    feed.set_title(xml(meta.title));
+    feed.set_updated(time(entries.iter().map(updated_ms).max().unwrap_or(0)));
+    feed.set_lang(Some("zh-CN".to_string()));
+    let mut links = vec![link(home(meta), "alternate", Some("text/html"))];
+    if let Some(s) = self_url(meta, "atom") {
+        links.push(link(s, "self", Some("application/atom+xml")));
+    }
+    feed.set_links(links);
     feed.set_generator(Some(atom_syndication::Generator {
         value: "newsmirror".into(),
         uri: None,
@@ -73,18 +177,37 @@ pub fn atom(meta: &FeedMeta<'_>, entries: &[FeedEntry]) -> String {
     let items: Vec<Entry> = entries
         .iter()
         .map(|e| {
+            let o = outlet(meta, &e.source);
             let mut entry = Entry::default();
             entry.set_id(entry_id(e));
-            entry.set_title(e.title.as_str());
+            entry.set_title(xml(&e.title));
             entry.set_published(Some(time(e.published_ms)));
-            entry.set_updated(time(e.published_ms.max(e.first_seen_ms)));
-            let mut l = Link::default();
-            l.set_href(e.link.as_str());
-            l.set_rel("alternate");
-            entry.set_links(vec![l]);
+            entry.set_updated(time(updated_ms(e)));
+            let mut author = Person::default();
+            author.set_name(o.name.clone());
+            author.set_uri(safe_href(&o.site));
+            entry.set_authors(vec![author]);
+            let mut cat = Category::default();
+            cat.set_term(e.source.clone());
+            cat.set_label(Some(o.name.clone()));
+            entry.set_categories(vec![cat]);
+            let original = safe_href(&e.link);
+            let mut links = Vec::new();
+            match (page(meta, e), &original) {
+                (Some(p), Some(orig)) => {
+                    links.push(link(p, "alternate", Some("text/html")));
+                    links.push(link(orig.clone(), "related", Some("text/html")));
+                }
+                (Some(p), None) => links.push(link(p, "alternate", Some("text/html"))),
+                (None, Some(orig)) => {
+                    links.push(link(orig.clone(), "alternate", Some("text/html")))
+                }
+                (None, None) => {}
+            }
+            entry.set_links(links);
             let mut c = Content::default();
             c.set_content_type(Some("html".to_string()));
-            c.set_value(Some(clean(e)));
+            c.set_value(Some(content(meta, e, o.rules)));
             entry.set_content(Some(c));
             entry
         })
@@ -95,23 +218,56 @@ pub fn atom(meta: &FeedMeta<'_>, entries: &[FeedEntry]) -> String {
 }
 
 pub fn rss(meta: &FeedMeta<'_>, entries: &[FeedEntry]) -> String {
+    use rss::extension::atom::{AtomExtension, Link as AtomLink};
+    use rss::extension::dublincore::DublinCoreExtension;
     let mut channel = rss::Channel::default();
-    channel.set_title(meta.title);
-    channel.set_link(meta.link);
-    channel.set_description(format!("{} (newsmirror)", meta.title));
+    channel.set_title(xml(meta.title));
+    channel.set_link(home(meta));
+    channel.set_description(format!("{}（newsmirror 镜像）", xml(meta.title)));
+    channel.set_language(Some("zh-CN".to_string()));
     channel.set_generator(Some("newsmirror".to_string()));
+    if let Some(newest) = entries.iter().map(updated_ms).max() {
+        channel.set_last_build_date(Some(time(newest).to_rfc2822()));
+    }
+    if let Some(s) = self_url(meta, "rss") {
+        channel.set_atom_ext(Some(AtomExtension {
+            links: vec![AtomLink {
+                href: s,
+                rel: "self".into(),
+                mime_type: Some("application/rss+xml".into()),
+                ..Default::default()
+            }],
+        }));
+    }
     let items: Vec<rss::Item> = entries
         .iter()
         .map(|e| {
+            let o = outlet(meta, &e.source);
+            let original = safe_href(&e.link);
             let mut item = rss::Item::default();
-            item.set_title(Some(e.title.clone()));
-            item.set_link(Some(e.link.clone()));
+            item.set_title(Some(xml(&e.title)));
+            item.set_link(page(meta, e).or_else(|| original.clone()));
             item.set_guid(Some(rss::Guid {
                 value: entry_id(e),
                 permalink: false,
             }));
             item.set_pub_date(Some(time(e.published_ms).to_rfc2822()));
-            item.set_description(Some(clean(e)));
+            item.set_dublin_core_ext(Some(DublinCoreExtension {
+                creators: vec![o.name.clone()],
+                ..Default::default()
+            }));
+            item.set_categories(vec![rss::Category {
+                name: o.name.clone(),
+                domain: None,
+            }]);
+            let mut html = content(meta, e, o.rules);
+            if let (Some(orig), true) = (&original, meta.pages.is_some()) {
+                html.push_str(&format!(
+                    "<p><a href=\"{}\">原文链接</a></p>",
+                    orig.replace('&', "&amp;").replace('"', "&quot;")
+                ));
+            }
+            item.set_description(Some(html));
             item
         })
         .collect();
@@ -124,20 +280,43 @@ pub fn json(meta: &FeedMeta<'_>, entries: &[FeedEntry]) -> String {
     let items: Vec<serde_json::Value> = entries
         .iter()
         .map(|e| {
-            serde_json::json!({
+            let o = outlet(meta, &e.source);
+            let original = safe_href(&e.link);
+            let mut item = serde_json::json!({
                 "id": entry_id(e),
-                "url": e.link,
-                "title": e.title,
-                "content_html": clean(e),
+                "title": xml(&e.title),
+                "content_html": content(meta, e, o.rules),
                 "date_published": time(e.published_ms).to_rfc3339(),
-            })
+                "date_modified": time(updated_ms(e)).to_rfc3339(),
+                "authors": [author_json(&o)],
+                "tags": [o.name],
+            });
+            let url = page(meta, e).or_else(|| original.clone());
+            if let Some(u) = url {
+                item["url"] = u.into();
+            }
+            if let (Some(orig), true) = (original, meta.pages.is_some()) {
+                item["external_url"] = orig.into();
+            }
+            if present::is_traditional(&e.title) {
+                item["language"] = "zh-Hant".into();
+            }
+            item
         })
         .collect();
-    let v = serde_json::json!({
+    let mut v = serde_json::json!({
         "version": "https://jsonfeed.org/version/1.1",
-        "title": meta.title,
-        "home_page_url": meta.link,
+        "title": xml(meta.title),
+        "home_page_url": home(meta),
+        "language": "zh-CN",
         "items": items,
     });
+    if let Some(s) = self_url(meta, "json") {
+        v["feed_url"] = s.into();
+    }
+    if let Some(slug) = meta.slug {
+        let o = outlet(meta, slug);
+        v["authors"] = serde_json::json!([author_json(&o)]);
+    }
     serde_json::to_string_pretty(&v).expect("plain data serializes") + "\n"
 }

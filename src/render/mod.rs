@@ -7,8 +7,11 @@ mod changes;
 pub mod enclosures;
 pub mod export;
 pub mod feeds;
+pub mod links;
 pub mod pages;
+pub mod present;
 mod readme;
+pub mod search_index;
 
 use std::io::Write;
 use std::path::Path;

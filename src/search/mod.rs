@@ -19,7 +19,7 @@ use tantivy::schema::{
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
 
-pub use tokenize::{ChineseTokenizer, fold, jieba, query_words};
+pub use tokenize::{ChineseTokenizer, fold, jieba, query_words, search_words};
 
 use crate::store::{SearchDoc, Store, StoreError};
 

@@ -91,6 +91,9 @@ pub struct FeedEntry {
     pub published_ms: i64,
     pub first_seen_ms: i64,
     pub content: String,
+    /// The number of the newest revision (1: never edited) and when it was seen.
+    pub revision: i64,
+    pub revised_ms: i64,
 }
 
 impl Store {
@@ -103,8 +106,8 @@ impl Store {
         let mut st = self
             .conn
             .prepare_cached(
-                "SELECT a.source, a.id, r.title, a.link, a.published_ms, a.first_seen_ms, r.content
-                 FROM articles a JOIN revisions r ON r.article = a.pk
+                "SELECT a.source, a.id, r.title, a.link, a.published_ms, a.first_seen_ms, r.content,
+                 r.n, r.seen_ms FROM articles a JOIN revisions r ON r.article = a.pk
                  AND r.n = (SELECT MAX(n) FROM revisions WHERE article = a.pk)
                  WHERE (?1 IS NULL OR a.source = ?1)
                  ORDER BY a.published_ms DESC, a.id LIMIT ?2",
@@ -119,6 +122,8 @@ impl Store {
                 published_ms: r.get(4)?,
                 first_seen_ms: r.get(5)?,
                 content: r.get(6)?,
+                revision: r.get(7)?,
+                revised_ms: r.get(8)?,
             })
         })
         .and_then(Iterator::collect)

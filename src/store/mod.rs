@@ -12,6 +12,7 @@ mod feeds;
 mod history;
 mod reader;
 mod sources;
+mod web;
 
 use std::path::{Path, PathBuf};
 
@@ -23,6 +24,7 @@ pub use export::{ExportedArticle, ExportedRevision, FeedEntry};
 pub use feeds::{FeedRow, FeedState};
 pub use history::{ArticleInfo, CheckResult, CheckTarget, EventRow, RevisionRow};
 pub use reader::{ArticleRow, SearchDoc, SourceOverview};
+pub use web::Neighbour;
 
 /// What went wrong in the database.
 #[derive(Debug, thiserror::Error)]

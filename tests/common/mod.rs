@@ -4,6 +4,7 @@
 
 pub mod proxy;
 pub mod server;
+pub mod web;
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
