@@ -34,6 +34,8 @@ pub struct Item {
     pub published: Option<DateTime<Utc>>,
     /// content:encoded / content, else description / summary; raw HTML.
     pub content: String,
+    /// The first enclosure's URL (a podcast episode's audio), when the item has one.
+    pub enclosure: Option<String>,
 }
 
 /// A parsed feed.
@@ -94,7 +96,13 @@ fn item_of(e: feed_rs::model::Entry, base: &Url) -> Item {
         .filter(|b| !b.trim().is_empty())
         .or_else(|| e.summary.map(|s| s.content))
         .unwrap_or_default();
+    let enclosure = e
+        .media
+        .iter()
+        .flat_map(|m| m.content.iter())
+        .find_map(|c| c.url.as_ref().map(|u| u.to_string()));
     Item {
+        enclosure,
         title: e.title.map(|t| t.content).unwrap_or_default(),
         link,
         raw_link,

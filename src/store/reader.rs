@@ -235,7 +235,7 @@ impl StoreErr {
     fn of(path: &std::path::Path, source: rusqlite::Error) -> super::StoreError {
         super::StoreError {
             path: path.to_path_buf(),
-            source,
+            source: source.into(),
         }
     }
 }
