@@ -30,6 +30,11 @@ macro_rules! named_states {
                 f.pad(self.as_str())
             }
         }
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                self.as_str()
+            }
+        }
         impl PartialEq<&str> for $name {
             fn eq(&self, other: &&str) -> bool {
                 self.as_str() == *other

@@ -177,8 +177,12 @@ pub fn normalized_text(html: &str) -> String {
 
 /// The key of a normalized text (`None` for an empty text): equal keys, equal texts.
 pub fn text_key(html: &str) -> Option<String> {
-    let t = normalized_text(html);
-    (!t.is_empty()).then(|| format!("{:016x}", fnv1a(t.as_bytes())))
+    key_of_normalized(&normalized_text(html))
+}
+
+/// [`text_key`] of a text already normalized (`normalized_text`).
+pub fn key_of_normalized(text: &str) -> Option<String> {
+    (!text.is_empty()).then(|| format!("{:016x}", fnv1a(text.as_bytes())))
 }
 
 /// How alike two texts are, 0.0 to 1.0: the share of the shorter text's character bigrams

@@ -608,3 +608,49 @@ fn two_sources_may_not_share_a_feed() {
         "{t}"
     );
 }
+
+/// Rebuilding and importing read regular files only: a symlink (to a file outside the
+/// archive) and a FIFO named like articles are skipped and reported, never followed or opened
+/// (a FIFO would block the run forever).
+#[test]
+fn only_regular_files_are_read() {
+    let s = Scene::new("");
+    assert_eq!(s.update(None).status.code(), Some(0));
+    let secret = s._tmp.path().join("secret.md");
+    std::fs::write(
+        &secret,
+        newsmirror::mirror::article_text(1, "机密", "https://x.example/", "<p>机密</p>"),
+    )
+    .unwrap();
+    let dir = s.archive.join("articles/s");
+    std::os::unix::fs::symlink(&secret, dir.join("1048000.md")).unwrap();
+    let fifo = std::ffi::CString::new(dir.join("1048001.md").to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0);
+    delete_database(&s.archive);
+    let mut child = command(&["update", "--config", s.c()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(60) {
+            child.kill().unwrap();
+            panic!("the run hung on a FIFO");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    let t = text(&out);
+    assert!(
+        t.contains("1048000.md") && t.contains("symbolic link"),
+        "{t}"
+    );
+    assert!(
+        t.contains("1048001.md") && t.contains("not a regular file"),
+        "{t}"
+    );
+    let export = run(&["export", "--config", s.c()], None);
+    assert!(!String::from_utf8_lossy(&export.stdout).contains("机密"));
+}

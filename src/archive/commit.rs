@@ -188,7 +188,7 @@ pub fn read_journal(dir: &Path) -> Vec<JournalEntry> {
 /// Writes `.newsmirror/state.json` from the database, when its bytes change.
 fn save_state(archive: &Archive, since_ms: i64) -> Result<(), ArchiveError> {
     let state = archive.store.operational_state(since_ms)?;
-    let mut text = serde_json::to_string_pretty(&state).expect("plain data serializes");
+    let mut text = serde_json::to_string(&state).expect("plain data serializes");
     text.push('\n');
     let path = archive.dir.join(STATE_DIR).join(STATE_FILE);
     write_replace(&path, text.as_bytes()).map_err(io_err(&path))?;
@@ -209,4 +209,80 @@ pub fn load_state(dir: &Path) -> Option<OperationalState> {
             None
         }
     }
+}
+
+/// Meta key set once the history the database held before it was kept in files (revisions,
+/// events and sightings of an archive made by an earlier version) has been written out.
+const HISTORY_IN_FILES: &str = "history_in_files";
+
+/// Writes out, once, what only the database held of an archive's history: older revisions
+/// under `revisions/`, and events and pending removal sightings in the journal. Through the
+/// commit protocol, so that a fresh clone of the mirror keeps them.
+pub(crate) fn history_to_files_once(
+    archive: &mut Archive,
+    state_since_ms: i64,
+) -> Result<(), ArchiveError> {
+    use crate::store::{EventKind, JournalKind};
+    if archive.store.meta(HISTORY_IN_FILES)?.is_some() {
+        return Ok(());
+    }
+    let dir = archive.dir.clone();
+    let mut commit = Commit::new(&dir);
+    let mut written = Vec::new();
+    archive
+        .store
+        .for_each_older_revision::<ArchiveError>(&mut |r| {
+            let path = dir.join(super::update::revision_path(&r.path, r.n));
+            let text = crate::mirror::article_text(
+                r.published_ms,
+                &r.title,
+                &r.link,
+                &crate::mirror::flatten_content(&r.content),
+            );
+            match write_new(&path, text.as_bytes()) {
+                Ok(()) => written.push(path),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(io_err(&path)(e)),
+            }
+            Ok(())
+        })?;
+    commit.wrote(written);
+    let known: std::collections::HashSet<(String, JournalKind, i64)> = read_journal(&dir)
+        .into_iter()
+        .map(|e| (e.path, e.kind, e.at))
+        .collect();
+    for ev in archive.store.events_between(i64::MIN, i64::MAX)? {
+        let Some(a) = archive.store.article_by_pk(ev.article)? else {
+            continue;
+        };
+        let kind = match ev.kind {
+            EventKind::Edited => JournalKind::Edited,
+            EventKind::Removed => JournalKind::Removed,
+            EventKind::Restored => JournalKind::Restored,
+        };
+        if !known.contains(&(a.path.clone(), kind, ev.at_ms)) {
+            commit.journal.push(JournalEntry {
+                at: ev.at_ms,
+                kind,
+                path: a.path,
+                revision: ev.revision,
+            });
+        }
+    }
+    for (path, since) in archive.store.pending_sightings()? {
+        if !known.contains(&(path.clone(), JournalKind::Missing, since)) {
+            commit.journal.push(JournalEntry {
+                at: since,
+                kind: JournalKind::Missing,
+                path,
+                revision: None,
+            });
+        }
+    }
+    commit.journal.sort_by_key(|e| e.at);
+    commit
+        .changes
+        .meta
+        .push((HISTORY_IN_FILES.to_string(), Some("1".to_string())));
+    commit.finish(archive, state_since_ms)
 }

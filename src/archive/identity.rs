@@ -12,8 +12,11 @@ pub struct Keys<'a> {
     pub canon: Option<&'a str>,
     /// The comparable title (`text::comparable_title`); empty when none.
     pub title: &'a str,
-    /// The normalized readable text (`text::normalized_text`); empty when none.
+    /// The normalized readable text (`text::normalized_text`); empty when none or not loaded
+    /// (then `text_key` alone says whether two texts are equal).
     pub text: &'a str,
+    /// The key of the normalized text (`text::text_key`).
+    pub text_key: Option<&'a str>,
     pub enclosure: Option<&'a str>,
     /// The link is shared by other, distinct items of the feed or articles of the archive
     /// (a podcast's home page): alone, it identifies nothing.
@@ -92,15 +95,30 @@ fn cmp(a: Option<&str>, b: Option<&str>) -> Cmp {
     }
 }
 
+/// Whether a verdict could change once the texts are known (rows 6 and 11 compare similar
+/// texts): when `decide` ran without a text, and the links or titles agree.
+pub fn needs_text(item: &Keys<'_>, known: &Keys<'_>, verdict: Rule) -> bool {
+    !verdict.same()
+        && (known.text.is_empty() || item.text.is_empty())
+        && (cmp(item.canon, known.canon) == Cmp::Equal
+            || cmp(Some(item.title), Some(known.title)) == Cmp::Equal)
+}
+
 /// Whether `item` is the article `known`, and by which row of the table.
 pub fn decide(item: &Keys<'_>, known: &Keys<'_>) -> Rule {
     let guid = cmp(item.guid, known.guid);
     let link = cmp(item.canon, known.canon);
     let title = cmp(Some(item.title), Some(known.title));
-    let text = cmp(Some(item.text), Some(known.text));
+    let text = match cmp(item.text_key, known.text_key) {
+        Cmp::Unknown => cmp(Some(item.text), Some(known.text)),
+        by_key => by_key,
+    };
     let similar = || {
         text == Cmp::Equal
-            || (text == Cmp::Differ && crate::text::similarity(item.text, known.text) >= SIMILAR)
+            || (text == Cmp::Differ
+                && !item.text.is_empty()
+                && !known.text.is_empty()
+                && crate::text::similarity(item.text, known.text) >= SIMILAR)
     };
     if cmp(item.enclosure, known.enclosure) == Cmp::Differ {
         return Rule::DistinctEnclosures;
@@ -154,6 +172,7 @@ mod tests {
             canon,
             title,
             text,
+            text_key: None,
             enclosure,
             canon_shared: false,
         }

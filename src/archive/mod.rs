@@ -7,6 +7,7 @@
 
 pub(crate) mod commit;
 mod enrich;
+mod fetching;
 mod health;
 mod identity;
 mod import;
@@ -17,6 +18,7 @@ mod reconcile;
 mod select;
 mod site;
 mod update;
+mod writing;
 
 use std::path::{Path, PathBuf};
 
@@ -264,10 +266,18 @@ impl Archive {
     /// line with the files first.
     /// Opens the archive to read only (`status`, `history`, `export`): no recovery, no
     /// rebuild, so that it is safe while another run holds the lock and is writing.
+    /// A database that was never built from the files (a fresh clone) is built first, when no
+    /// other run holds the archive.
     pub fn open_to_read(config: &Config) -> Result<Archive, ArchiveError> {
         let state = config.archive_dir.join(STATE_DIR);
         std::fs::create_dir_all(&state).map_err(io_err(&state))?;
         let (store, _) = Store::open(&state.join("newsmirror.sqlite"))?;
+        if store.meta(FILES_INDEXED)?.is_none()
+            && let Ok(_lock) = ArchiveLock::acquire(&config.archive_dir, false)
+        {
+            drop(store);
+            return Archive::open(config);
+        }
         Ok(Archive {
             dir: config.archive_dir.clone(),
             store,
@@ -328,6 +338,8 @@ impl Archive {
             }
             faults::point("open::adopted");
         }
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        commit::history_to_files_once(&mut archive, state_since(config, now_ms))?;
         if archive.store.meta(TEXT_KEYS)?.is_none() {
             archive.store.backfill_text_keys(&crate::text::text_key)?;
             archive.store.set_meta(TEXT_KEYS, Some("1"))?;

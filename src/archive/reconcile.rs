@@ -42,10 +42,14 @@ pub(crate) fn signature_key(folder: &str) -> String {
     format!("folder_signature:{folder}")
 }
 
-/// The modification times of a source folder and its year folders: when it differs from the
-/// one recorded, files came or went that this database did not write (a `git pull`, or a
-/// run that died before its commit).
-pub(crate) fn folder_signature(folder: &Path) -> Option<String> {
+/// The modification times of a source folder and of the given year folders in it: when it
+/// differs from the one recorded, files came or went that this database did not write (a
+/// `git pull`, or a run that died before its commit). A new year folder changes the source
+/// folder's time, a new file the time of its folder: no folder listing is needed.
+pub(crate) fn folder_signature(
+    folder: &Path,
+    years: impl IntoIterator<Item = String>,
+) -> Option<String> {
     use std::time::UNIX_EPOCH;
     let stamp = |p: &Path| -> Option<u128> {
         let m = std::fs::symlink_metadata(p).ok()?;
@@ -58,22 +62,37 @@ pub(crate) fn folder_signature(folder: &Path) -> Option<String> {
         )
     };
     let mut sig = format!("{}", stamp(folder)?);
-    let mut years: Vec<(String, u128)> = std::fs::read_dir(folder)
-        .ok()?
-        .flatten()
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-        .filter_map(|e| {
-            let name = e.file_name().into_string().ok()?;
-            (name.len() == 4 && name.chars().all(|c| c.is_ascii_digit()))
-                .then(|| Some((name, stamp(&e.path())?)))
-                .flatten()
-        })
-        .collect();
-    years.sort();
-    for (y, t) in years {
-        sig.push_str(&format!(" {y}:{t}"));
+    let years: std::collections::BTreeSet<String> = years.into_iter().collect();
+    for y in years {
+        if let Some(t) = stamp(&folder.join(&y)) {
+            sig.push_str(&format!(" {y}:{t}"));
+        }
     }
     Some(sig)
+}
+
+/// The year folders a signature names.
+pub(crate) fn signature_years(sig: Option<&str>) -> Vec<String> {
+    sig.map(|s| {
+        s.split(' ')
+            .skip(1)
+            .filter_map(|p| p.split_once(':').map(|(y, _)| y.to_string()))
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// The year folders of a source folder (a listing: only when rebuilding or adopting).
+fn year_folders(folder: &Path) -> Vec<String> {
+    std::fs::read_dir(folder)
+        .map(|d| {
+            d.flatten()
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                .filter_map(|e| e.file_name().into_string().ok())
+                .filter(|n| n.len() == 4 && n.chars().all(|c| c.is_ascii_digit()))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Adopts the article files of sources whose folder changed since this database last wrote
@@ -90,8 +109,9 @@ pub fn adopt(
     for source in sources {
         let folder = dir.join("articles").join(&source.folder);
         let key = signature_key(&source.folder);
-        let sig = folder_signature(&folder);
-        if sig.is_none() || store.meta(&key)? == sig {
+        let old = store.meta(&key)?;
+        let sig = folder_signature(&folder, signature_years(old.as_deref()));
+        if sig.is_none() || old == sig {
             continue;
         }
         reconcile_source(dir, store, source, &mut report)?;
@@ -160,7 +180,8 @@ fn reconcile_source(
         report.added += records.len();
         store.insert_articles(&records)?;
         report.list_extras += keep_list_extras(dir, store, source)?;
-        store.set_meta(&key, folder_signature(&folder).as_deref())?;
+        let sig = folder_signature(&folder, year_folders(&folder));
+        store.set_meta(&key, sig.as_deref())?;
     }
     Ok(())
 }
@@ -353,7 +374,12 @@ fn keep_list_extras(dir: &Path, store: &mut Store, source: &Source) -> Result<us
     let extras: Vec<(String, String)> = mirror::list_entries(&text)
         .into_iter()
         .filter_map(|line| {
-            let target = mirror::decode_list_path(mirror::list_entry_link(line)?);
+            // The marks `annotate = true` appends are not part of the link.
+            let bare = line
+                .strip_suffix(" (已修改)")
+                .or_else(|| line.strip_suffix(" (已删除)"))
+                .unwrap_or(line);
+            let target = mirror::decode_list_path(mirror::list_entry_link(bare)?);
             (target.starts_with(&prefix) && !dir.join(&target).exists())
                 .then(|| (target, line.to_string()))
         })

@@ -4,12 +4,14 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::identity::{Keys, decide};
+use super::identity::{Keys, decide, needs_text};
 use crate::config::{FullText, Layout, Source};
 use crate::feed::Item;
 use crate::mirror;
 use crate::store::{ArticleRecord, Candidate, Store, StoreError};
-use crate::text::{canonical_link, comparable_title, content_hash, normalized_text, text_key};
+use crate::text::{
+    canonical_link, comparable_title, content_hash, key_of_normalized, normalized_text,
+};
 
 /// The title of an item whose feed gave none.
 const UNTITLED: &str = "(无标题)";
@@ -88,6 +90,7 @@ impl ItemKeys {
             canon: self.canon.as_deref(),
             title: &self.title,
             text: &self.text,
+            text_key: self.text_key.as_deref(),
             enclosure: self.enclosure.as_deref(),
             canon_shared: self.canon_shared,
         }
@@ -198,10 +201,11 @@ pub(super) fn select_new(
             canon: item.link.as_ref().map(canonical_link),
             title: norm_title.clone(),
             text: normalized_text(&item.content),
-            text_key: text_key(&item.content),
+            text_key: None,
             enclosure: item.enclosure.clone(),
             canon_shared: false,
         };
+        keys.text_key = key_of_normalized(&keys.text);
         keys.canon_shared = keys
             .canon
             .as_ref()
@@ -243,10 +247,22 @@ pub(super) fn select_new(
         {
             keys.canon_shared = true;
         }
-        let same = candidates.iter().find(|c| {
-            let text = normalized_text(&c.content);
-            decide(&keys.keys(), &candidate_keys(c, &text).keys()).same()
-        });
+        // Texts are read only when a verdict depends on them.
+        let mut same = None;
+        for c in &candidates {
+            let known = candidate_keys(c, "");
+            let mut verdict = decide(&keys.keys(), &known.keys());
+            if needs_text(&keys.keys(), &known.keys(), verdict)
+                && let Some(latest) = store.latest_revision(c.pk)?
+            {
+                let text = normalized_text(&latest.content);
+                verdict = decide(&keys.keys(), &candidate_keys(c, &text).keys());
+            }
+            if verdict.same() {
+                same = Some(c);
+                break;
+            }
+        }
         // Keys another article holds are not identities of this one (NULL in the database,
         // so that the identity columns stay unique per source).
         let shared = |kind: u8, key: &Option<String>, of: fn(&Candidate) -> &Option<String>| {
@@ -266,10 +282,13 @@ pub(super) fn select_new(
                 selection.known += 1;
                 continue;
             }
+            let latest = store.latest_revision(c.pk)?;
+            let (latest_title, latest_content) =
+                latest.map(|r| (r.title, r.content)).unwrap_or_default();
             let old_hash = match &c.hash {
                 Some(h) => h.clone(),
                 None => {
-                    let h = content_hash(&c.title, &c.content);
+                    let h = content_hash(&latest_title, &latest_content);
                     selection
                         .revision_hashes
                         .push((c.pk, c.revision, h.clone()));
@@ -285,7 +304,7 @@ pub(super) fn select_new(
             // whose text reads as whole where the feed now gives a teaser.
             let teaser_for_full = source.fulltext != FullText::Feed
                 && super::looks_like_summary(&item.content)
-                && !super::looks_like_summary(&c.content);
+                && !super::looks_like_summary(&latest_content);
             selection.edits.push(Edit {
                 pk: c.pk,
                 n: c.revision + 1,

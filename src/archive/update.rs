@@ -5,17 +5,19 @@
 use std::sync::Arc;
 
 use tokio::sync::watch;
-use url::Url;
 
-use super::commit::{Commit, write_new, write_replace};
+use super::commit::Commit;
 use super::enrich::{Job, enrich_all, needs_work};
-use super::select::{Edit, SelectError, file_text, select_new};
+use super::fetching::{FeedResult, fetch_all};
+use super::select::{Edit, SelectError, select_new};
+pub(crate) use super::writing::revision_path;
+use super::writing::write;
 use super::{Archive, ArchiveError};
 use crate::config::{Config, Source};
 use crate::faults;
-use crate::feed::{self, Item};
-use crate::fetch::{Fetched, Fetcher, Kind, Validators};
-use crate::store::{ArticleRecord, FeedState, JournalEntry, JournalKind, NewRevision};
+
+use crate::fetch::Fetcher;
+use crate::store::{ArticleRecord, FeedState, NewRevision};
 
 /// Past this many files in one folder, git hosts' web views slow down or give up.
 const FOLDER_WARN: i64 = 3000;
@@ -100,13 +102,6 @@ pub struct UpdateOptions {
     pub shutdown: Option<watch::Receiver<bool>>,
 }
 
-/// The outcome of fetching and parsing one feed.
-enum FeedResult {
-    Items(Vec<Item>, Validators),
-    NotModified,
-    Failed(String),
-}
-
 /// Runs one update over the sources of `config` (all, or those in `opts.only`).
 pub async fn update(
     config: &Config,
@@ -157,23 +152,23 @@ pub async fn update(
 }
 
 /// What a run is to do for one source.
-struct SourcePlan {
-    slug: String,
-    folder: String,
+pub(super) struct SourcePlan {
+    pub slug: String,
+    pub folder: String,
     /// The state of each feed after this fetch (saved only if the source's items commit).
-    feeds: Vec<(String, FeedState)>,
-    new: Vec<ArticleRecord>,
-    edits: Vec<Edit>,
-    feed_hashes: Vec<(i64, String)>,
-    revision_hashes: Vec<(i64, i64, String)>,
+    pub feeds: Vec<(String, FeedState)>,
+    pub new: Vec<ArticleRecord>,
+    pub edits: Vec<Edit>,
+    pub feed_hashes: Vec<(i64, String)>,
+    pub revision_hashes: Vec<(i64, i64, String)>,
     /// Why the source's items could not all be archived (then no validator is saved).
-    failed: Option<String>,
+    pub failed: Option<String>,
 }
 
 /// The plan of a run, and its report as it is filled in.
-struct Plan {
-    sources: Vec<SourcePlan>,
-    report: UpdateReport,
+pub(super) struct Plan {
+    pub sources: Vec<SourcePlan>,
+    pub report: UpdateReport,
 }
 
 /// Select: feed states, new articles and edits of every source.
@@ -313,8 +308,10 @@ async fn complete(
             sr.warnings.extend(d.warnings);
             match slot {
                 Ok(i) => {
-                    sp.new[i].content = d.content;
-                    sp.new[i].from_page = d.from_page;
+                    let rec = &mut sp.new[i];
+                    rec.content = d.content;
+                    rec.from_page = d.from_page;
+                    rec.hash = Some(crate::text::content_hash(&rec.title, &rec.content));
                 }
                 Err(i) => {
                     let e = &mut sp.edits[i];
@@ -345,101 +342,6 @@ async fn complete(
         }
         sp.edits = kept;
     }
-    Ok(())
-}
-
-/// Write: the new article files, then for each edit the old file kept under `revisions/`
-/// and the article file rewritten. A source whose files cannot all be written keeps those
-/// that were (whole: they are renamed into place) and is marked failed.
-fn write(
-    archive: &Archive,
-    plan: &mut Plan,
-    commit: &mut Commit,
-    now_ms: i64,
-) -> Result<(), ArchiveError> {
-    let dir = archive.dir.clone();
-    let written = write_new_files(&dir, &plan.sources);
-    for ((sp, sr), (n, err)) in plan
-        .sources
-        .iter_mut()
-        .zip(&mut plan.report.sources)
-        .zip(written)
-    {
-        commit.wrote(sp.new[..n].iter().map(|r| dir.join(&r.path)));
-        if let Some(e) = err {
-            sp.new.truncate(n);
-            sr.new = n;
-            fail_source(sp, sr, e);
-        }
-    }
-    for (sp, sr) in plan.sources.iter_mut().zip(&mut plan.report.sources) {
-        let mut done = Vec::new();
-        for e in std::mem::take(&mut sp.edits) {
-            if sp.failed.is_some() {
-                break;
-            }
-            match write_edit(archive, &e, commit, now_ms) {
-                Ok(()) => done.push(e),
-                Err(why) => fail_source(sp, sr, why),
-            }
-        }
-        sr.edited = done.len();
-        sp.edits = done;
-    }
-    Ok(())
-}
-
-fn fail_source(sp: &mut SourcePlan, sr: &mut SourceReport, why: String) {
-    tracing::error!("source {}: {why}", sp.slug);
-    sr.failures.push(FeedFailure {
-        feed: sp.slug.clone(),
-        error: why.clone(),
-    });
-    sp.failed.get_or_insert(why);
-}
-
-/// The file of an older revision: `revisions/<path below articles/ without .md>/<n>.md`.
-pub(crate) fn revision_path(article_path: &str, n: i64) -> String {
-    let stem = article_path
-        .strip_prefix("articles/")
-        .unwrap_or(article_path);
-    let stem = stem.strip_suffix(".md").unwrap_or(stem);
-    format!("revisions/{stem}/{n}.md")
-}
-
-/// Keeps the article's file as it is under `revisions/` (revision `e.n - 1`), then rewrites
-/// it with the new revision, and journals the edit.
-fn write_edit(archive: &Archive, e: &Edit, commit: &mut Commit, now_ms: i64) -> Result<(), String> {
-    let a = archive
-        .store
-        .article_by_pk(e.pk)
-        .map_err(|x| x.to_string())?
-        .ok_or_else(|| format!("article {} vanished from the database", e.pk))?;
-    let path = archive.dir.join(&a.path);
-    let old = std::fs::read(&path).map_err(|x| format!("{}: {x}", path.display()))?;
-    let keep = archive.dir.join(revision_path(&a.path, e.n - 1));
-    match write_new(&keep, &old) {
-        Ok(()) => commit.wrote([keep.clone()]),
-        // Kept by a run that died before its commit: the same bytes.
-        Err(x) if x.kind() == std::io::ErrorKind::AlreadyExists => {}
-        Err(x) => return Err(format!("cannot write {}: {x}", keep.display())),
-    }
-    faults::point("update::revision_file_written");
-    let text = crate::mirror::article_text(
-        a.published_ms,
-        &e.title,
-        &a.link,
-        &crate::mirror::flatten_content(&e.content),
-    );
-    write_replace(&path, text.as_bytes())
-        .map_err(|x| format!("cannot write {}: {x}", path.display()))?;
-    commit.wrote([path]);
-    commit.journal.push(JournalEntry {
-        at: now_ms,
-        kind: JournalKind::Edited,
-        path: a.path,
-        revision: Some(e.n),
-    });
     Ok(())
 }
 
@@ -485,12 +387,17 @@ fn record(
             });
             ch.feed_hashes.push((e.pk, e.feed_hash.clone()));
         }
-        if !sp.new.is_empty() {
+        if !sp.new.is_empty() || !sp.edits.is_empty() {
+            use super::reconcile::{folder_signature, signature_key, signature_years};
             let folder = archive.dir.join("articles").join(&sp.folder);
-            ch.meta.push((
-                super::reconcile::signature_key(&sp.folder),
-                super::reconcile::folder_signature(&folder),
-            ));
+            let key = signature_key(&sp.folder);
+            let prefix = format!("articles/{}/", sp.folder);
+            let mut years = signature_years(archive.store.meta(&key)?.as_deref());
+            years.extend(sp.new.iter().filter_map(|r| {
+                let rest = r.path.strip_prefix(&prefix)?;
+                rest.split_once('/').map(|(y, _)| y.to_string())
+            }));
+            ch.meta.push((key, folder_signature(&folder, years)));
         }
     }
     plan.report.edited = plan.sources.iter().map(|s| s.edits.len()).sum();
@@ -562,133 +469,6 @@ fn mark_failed(state: &mut FeedState, now_ms: i64, source: &Source, why: &str) {
     state.last_error = Some(why.to_string());
     state.next_at_ms =
         Some(now_ms + backoff_ms(state.failures, source.interval.as_millis() as i64));
-}
-
-/// Writes the new article files, several folders at once (creating a file is the slow part
-/// on many file systems, and one folder's creations are serialised by it anyway). Returns,
-/// per source, how many of its files (oldest first) were written, and the first error.
-fn write_new_files(dir: &std::path::Path, sources: &[SourcePlan]) -> Vec<(usize, Option<String>)> {
-    let threads = sources
-        .iter()
-        .filter(|s| !s.new.is_empty())
-        .count()
-        .clamp(1, 4);
-    let mut out: Vec<(usize, Option<String>)> = vec![(0, None); sources.len()];
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                scope.spawn(move || {
-                    let mut done = Vec::new();
-                    for (si, sp) in sources.iter().enumerate().skip(t).step_by(threads) {
-                        let mut n = 0;
-                        let mut err = None;
-                        for rec in &sp.new {
-                            let path = dir.join(&rec.path);
-                            match write_new(&path, file_text(rec).as_bytes()) {
-                                Ok(()) => n += 1,
-                                Err(e) => {
-                                    err = Some(format!("cannot write {}: {e}", path.display()));
-                                    break;
-                                }
-                            }
-                            faults::point("update::article_file_written");
-                        }
-                        done.push((si, n, err));
-                    }
-                    done
-                })
-            })
-            .collect();
-        for h in handles {
-            for (si, n, err) in h.join().expect("a file-writing thread panicked") {
-                out[si] = (n, err);
-            }
-        }
-    });
-    out
-}
-
-/// Fetches and parses the feeds of `sources`, within the configured limits. Results are
-/// indexed `[source][feed]` in the order given.
-async fn fetch_all(
-    config: &Config,
-    archive: &Archive,
-    sources: &[&Source],
-    opts: &UpdateOptions,
-    fetcher: Arc<Fetcher>,
-) -> Result<Vec<Vec<FeedResult>>, ArchiveError> {
-    let mut tasks = tokio::task::JoinSet::new();
-    for (si, source) in sources.iter().enumerate() {
-        for (fi, url) in source.feeds.iter().enumerate() {
-            let state = archive.store.feed_state(url.as_str())?;
-            let validators = Validators {
-                etag: state.etag,
-                last_modified: state.last_modified,
-            };
-            let fetcher = fetcher.clone();
-            let url = url.clone();
-            let settings = source.fetch.clone();
-            let slug = source.slug.clone();
-            let progress = opts.progress.clone();
-            tasks.spawn(async move {
-                let result = fetch_one(&fetcher, &url, &validators, &settings).await;
-                if let Some(p) = progress {
-                    p(&FeedDone {
-                        source: slug,
-                        feed: url.to_string(),
-                        error: match &result {
-                            FeedResult::Failed(e) => Some(e.clone()),
-                            _ => None,
-                        },
-                    });
-                }
-                (si, fi, result)
-            });
-        }
-    }
-    let mut results: Vec<Vec<Option<FeedResult>>> = sources
-        .iter()
-        .map(|s| s.feeds.iter().map(|_| None).collect())
-        .collect();
-    while let Some(joined) = tasks.join_next().await {
-        let (si, fi, r) = joined.map_err(|e| ArchiveError::Io {
-            path: config.path.clone(),
-            source: std::io::Error::other(format!("a fetch task failed: {e}")),
-        })?;
-        results[si][fi] = Some(r);
-    }
-    Ok(results
-        .into_iter()
-        .map(|v| {
-            v.into_iter()
-                .map(|r| r.expect("every feed has a result"))
-                .collect()
-        })
-        .collect())
-}
-
-async fn fetch_one(
-    fetcher: &Fetcher,
-    url: &Url,
-    validators: &Validators,
-    settings: &crate::config::FetchSettings,
-) -> FeedResult {
-    match fetcher.get(url, validators, settings, Kind::Feed).await {
-        Ok(Fetched::NotModified) => FeedResult::NotModified,
-        Ok(Fetched::Body(body)) => {
-            let parsed = tokio::task::spawn_blocking(move || {
-                feed::parse(&body.bytes, body.content_type.as_deref(), &body.final_url)
-                    .map(|f| (f, body.validators))
-            })
-            .await;
-            match parsed {
-                Ok(Ok((f, validators))) => FeedResult::Items(f.items, validators),
-                Ok(Err(e)) => FeedResult::Failed(e.to_string()),
-                Err(e) => FeedResult::Failed(format!("the parser failed: {e}")),
-            }
-        }
-        Err(e) => FeedResult::Failed(e.to_string()),
-    }
 }
 
 #[cfg(test)]

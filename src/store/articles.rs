@@ -65,10 +65,8 @@ pub struct Candidate {
     pub text_key: Option<String>,
     pub enclosure: Option<String>,
     pub feed_hash: Option<String>,
-    /// The newest revision.
+    /// The newest revision: its number, hash and origin (its text: `latest_revision`).
     pub revision: i64,
-    pub title: String,
-    pub content: String,
     pub hash: Option<String>,
     pub from_page: bool,
 }
@@ -113,7 +111,7 @@ pub(super) const CANDIDATES: &str = "
             ORDER BY published_ms DESC LIMIT 20)
         UNION SELECT pk FROM articles WHERE source = ?1 AND text_key = ?5)
     SELECT a.pk, a.guid, a.canon, a.norm_title, a.text_key, a.enclosure, a.feed_hash,
-        r.n, r.title, r.content, r.hash, r.from_page
+        r.n, r.hash, r.from_page
     FROM c JOIN articles a ON a.pk = c.pk
     JOIN revisions r ON r.article = a.pk
         AND r.n = (SELECT MAX(n) FROM revisions WHERE article = a.pk)
@@ -157,10 +155,8 @@ impl Store {
                 enclosure: r.get(5)?,
                 feed_hash: r.get(6)?,
                 revision: r.get(7)?,
-                title: r.get(8)?,
-                content: r.get(9)?,
-                hash: r.get(10)?,
-                from_page: r.get(11)?,
+                hash: r.get(8)?,
+                from_page: r.get(9)?,
             })
         })
         .and_then(Iterator::collect)

@@ -138,8 +138,8 @@ pub struct RecheckState {
 }
 
 impl Store {
-    /// The operational state: every feed, and the articles first seen or checked since
-    /// `since_ms`.
+    /// The operational state: every feed, and the articles first seen since `since_ms` (the
+    /// only ones rechecked).
     pub fn operational_state(&self, since_ms: i64) -> Result<OperationalState> {
         let feeds = self
             .feed_rows()?
@@ -154,7 +154,7 @@ impl Store {
             .conn
             .prepare_cached(
                 "SELECT path, first_seen_ms, checked_ms, page_etag, page_last_modified FROM articles
-                 WHERE first_seen_ms >= ?1 OR checked_ms >= ?1 ORDER BY path",
+                 WHERE first_seen_ms >= ?1 ORDER BY path",
             )
             .map_err(|e| self.err(e))?;
         let rechecks = st

@@ -370,3 +370,59 @@ impl Store {
         Ok(n)
     }
 }
+
+/// An older revision (not an article's newest), for writing it out as a file.
+#[derive(Debug, Clone)]
+pub struct OlderRevision {
+    pub path: String,
+    pub n: i64,
+    pub published_ms: i64,
+    pub link: String,
+    pub title: String,
+    pub content: String,
+}
+
+impl Store {
+    /// Calls `f` with every revision that is not its article's newest.
+    pub fn for_each_older_revision<E: From<StoreError>>(
+        &self,
+        f: &mut dyn FnMut(OlderRevision) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT a.path, r.n, a.published_ms, a.link, r.title, r.content
+                 FROM revisions r JOIN articles a ON a.pk = r.article
+                 WHERE r.n < (SELECT MAX(n) FROM revisions WHERE article = r.article)
+                 ORDER BY a.pk, r.n",
+            )
+            .map_err(|e| self.err(e))?;
+        let mut rows = st.query([]).map_err(|e| self.err(e))?;
+        while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+            let get = |i| -> Result<String> { r.get(i).map_err(|e| self.err(e)) };
+            f(OlderRevision {
+                path: get(0)?,
+                n: r.get(1).map_err(|e| self.err(e))?,
+                published_ms: r.get(2).map_err(|e| self.err(e))?,
+                link: get(3)?,
+                title: get(4)?,
+                content: get(5)?,
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Articles whose page was seen missing and is not confirmed removed: (path, since).
+    pub fn pending_sightings(&self) -> Result<Vec<(String, i64)>> {
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT path, missing_since_ms FROM articles
+                 WHERE missing_since_ms IS NOT NULL AND status = 'live' ORDER BY pk",
+            )
+            .map_err(|e| self.err(e))?;
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .and_then(Iterator::collect)
+            .map_err(|e| self.err(e))
+    }
+}

@@ -21,7 +21,8 @@ pub use articles::{ArticleRecord, Candidate, ListRow, OldRevision, RenderedArtic
 pub use export::{ExportedArticle, ExportedRevision, FeedEntry};
 pub use feeds::{FeedRow, FeedState, FeedStateRow, OperationalState, RecheckState};
 pub use history::{
-    ArticleInfo, CheckResult, CheckTarget, EventRow, JournalEntry, JournalKind, RevisionRow,
+    ArticleInfo, CheckResult, CheckTarget, EventRow, JournalEntry, JournalKind, OlderRevision,
+    RevisionRow,
 };
 pub use reader::{ArticleRow, SearchDoc, SourceOverview};
 pub use run::{CheckUpdate, NewRevision, RunChanges};
