@@ -175,14 +175,21 @@ pub fn normalized_text(html: &str) -> String {
         .join(" ")
 }
 
-/// The key of a normalized text (`None` for an empty text): equal keys, equal texts.
+/// The key of a content's text, normalized as the content hash normalizes it (`None` when
+/// empty): equal keys, equal texts.
 pub fn text_key(html: &str) -> Option<String> {
-    key_of_normalized(&normalized_text(html))
+    key_of(&normalize(html))
 }
 
-/// [`text_key`] of a text already normalized (`normalized_text`).
-pub fn key_of_normalized(text: &str) -> Option<String> {
-    (!text.is_empty()).then(|| format!("{:016x}", fnv1a(text.as_bytes())))
+fn key_of(norm: &str) -> Option<String> {
+    (!norm.is_empty()).then(|| format!("{:016x}", fnv1a(norm.as_bytes())))
+}
+
+/// [`content_hash`] and [`text_key`] at once (the content normalized once).
+pub fn hash_and_text_key(title: &str, content: &str) -> (String, Option<String>) {
+    let norm = normalize(content);
+    let all = format!("{}\u{0}{}", normalize(title), norm);
+    (format!("{:016x}", fnv1a(all.as_bytes())), key_of(&norm))
 }
 
 /// How alike two texts are, 0.0 to 1.0: the share of the shorter text's character bigrams
@@ -249,8 +256,8 @@ mod tests {
             ) > 0.8
         );
         assert!(similarity("股市今天上涨", "台风明天登陆") < 0.2);
-        assert_eq!(text_key("<p> a  b </p>"), text_key("a b"));
-        assert_eq!(text_key("<p> </p>"), None);
+        assert_eq!(text_key("<p> a  b </p>\n"), text_key("<p>a b</p>"));
+        assert_eq!(text_key(" \n "), None);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::feed::Item;
 use crate::mirror;
 use crate::store::{ArticleRecord, Candidate, Store, StoreError};
 use crate::text::{
-    canonical_link, comparable_title, content_hash, key_of_normalized, normalized_text,
+    canonical_link, comparable_title, content_hash, hash_and_text_key, normalized_text,
 };
 
 /// The title of an item whose feed gave none.
@@ -73,6 +73,7 @@ pub enum SelectError {
 }
 
 /// An item's identity keys and texts, owned.
+#[derive(Clone)]
 struct ItemKeys {
     guid: Option<String>,
     canon: Option<String>,
@@ -100,7 +101,8 @@ impl ItemKeys {
 /// The items of this run so far, indexed by each key.
 #[derive(Default)]
 struct RunIndex {
-    items: Vec<ItemKeys>,
+    /// The keys of each item seen, with its index among the feed items.
+    items: Vec<(ItemKeys, usize)>,
     by: HashMap<(u8, String), Vec<usize>>,
 }
 
@@ -128,7 +130,7 @@ impl RunIndex {
             .is_some_and(|k| self.by.contains_key(&(kind, k.clone())))
     }
 
-    fn push(&mut self, k: ItemKeys) {
+    fn push(&mut self, k: ItemKeys, item: usize) {
         let i = self.items.len();
         for key in [
             k.guid.as_ref().map(|g| (0, g.clone())),
@@ -141,7 +143,7 @@ impl RunIndex {
         {
             self.by.entry(key).or_default().push(i);
         }
-        self.items.push(k);
+        self.items.push((k, item));
     }
 }
 
@@ -178,7 +180,7 @@ pub(super) fn select_new(
             *link_count.entry(canonical_link(l)).or_default() += 1;
         }
     }
-    for item in items {
+    for (at, item) in items.iter().enumerate() {
         let cleaned = mirror::clean_line(&item.title);
         let norm_title = comparable_title(&cleaned);
         let title = if cleaned.is_empty() {
@@ -200,12 +202,14 @@ pub(super) fn select_new(
                 .map(str::to_string),
             canon: item.link.as_ref().map(canonical_link),
             title: norm_title.clone(),
-            text: normalized_text(&item.content),
+            // Read only when a verdict depends on it.
+            text: String::new(),
             text_key: None,
             enclosure: item.enclosure.clone(),
             canon_shared: false,
         };
-        keys.text_key = key_of_normalized(&keys.text);
+        let (hash, item_text_key) = hash_and_text_key(&title, &item.content);
+        keys.text_key = item_text_key;
         keys.canon_shared = keys
             .canon
             .as_ref()
@@ -216,15 +220,30 @@ pub(super) fn select_new(
             _ => now_ms,
         };
         // A repeat within the run (the same story listed twice, in one feed or two).
-        let repeat_in_run = run
-            .candidates(&keys)
-            .into_iter()
-            .any(|i| decide(&keys.keys(), &run.items[i].keys()).same());
+        let mut repeat_in_run = false;
+        for i in run.candidates(&keys) {
+            let (other, other_at) = &run.items[i];
+            let mut verdict = decide(&keys.keys(), &other.keys());
+            if needs_text(&keys.keys(), &other.keys(), verdict) {
+                if keys.text.is_empty() {
+                    keys.text = normalized_text(&item.content);
+                }
+                let other_text = normalized_text(&items[*other_at].content);
+                let other = ItemKeys {
+                    text: other_text,
+                    ..other.clone()
+                };
+                verdict = decide(&keys.keys(), &other.keys());
+            }
+            if verdict.same() {
+                repeat_in_run = true;
+                break;
+            }
+        }
         if repeat_in_run {
             selection.known += 1;
             continue;
         }
-        let hash = content_hash(&title, &item.content);
         // A source with nothing archived yet has nothing to repeat.
         let candidates = if has_articles {
             store.candidates(
@@ -255,6 +274,9 @@ pub(super) fn select_new(
             if needs_text(&keys.keys(), &known.keys(), verdict)
                 && let Some(latest) = store.latest_revision(c.pk)?
             {
+                if keys.text.is_empty() {
+                    keys.text = normalized_text(&item.content);
+                }
                 let text = normalized_text(&latest.content);
                 verdict = decide(&keys.keys(), &candidate_keys(c, &text).keys());
             }
@@ -276,7 +298,7 @@ pub(super) fn select_new(
             .flatten();
         let text_key = keys.text_key.clone();
         let enclosure = keys.enclosure.clone();
-        run.push(keys);
+        run.push(keys, at);
         if let Some(c) = same {
             if !seen_pk.insert(c.pk) || c.feed_hash.as_deref() == Some(hash.as_str()) {
                 selection.known += 1;
