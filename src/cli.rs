@@ -247,10 +247,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             report.reconciled.added += opened.added;
             report.reconciled.list_extras += opened.list_extras;
             report.reconciled.unreadable.extend(opened.unreadable);
+            report.reconciled.skipped.extend(opened.skipped);
             let rendered = archive.render_indexes(&config)?;
             output::print_import(&report, rendered, quiet);
             Ok(
-                if report.reconciled.unreadable.is_empty() && report.unmapped.is_empty() {
+                if report.reconciled.unreadable.is_empty()
+                    && report.unmapped.is_empty()
+                    && report.skipped.is_empty()
+                    && report.reconciled.skipped.is_empty()
+                {
                     ExitCode::SUCCESS
                 } else {
                     ExitCode::from(1)

@@ -266,6 +266,31 @@ fn enclosures_are_kept_in_the_database_export_and_file() {
     let (code, _, err) = update(&cfg);
     assert_eq!(code, 0, "{err}");
     assert_eq!(tree(&tmp.path().join("archive/articles")), before);
+    // A fresh runner (the database deleted, the files kept): the enclosure block is not taken
+    // for an edit, no revision appears, and the enclosures are read back from the file.
+    std::fs::remove_dir_all(tmp.path().join("archive/.newsmirror")).unwrap();
+    let (code, _, err) = update(&cfg);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(tree(&tmp.path().join("archive/articles")), before);
+    assert!(!tmp.path().join("archive/revisions").exists());
+    let out = newsmirror(&[
+        "export",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--format",
+        "jsonl",
+    ]);
+    let line: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().next().unwrap()).unwrap();
+    // One revision: the export lists revisions only when there are several.
+    assert!(line["revisions"].as_array().is_none_or(|r| r.len() <= 1), "{line}");
+    let urls: Vec<&str> = line["enclosures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["url"].as_str().unwrap())
+        .collect();
+    assert!(urls.contains(&mp3), "{urls:?}");
 }
 
 #[test]

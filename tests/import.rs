@@ -179,13 +179,13 @@ fn update_after_import_continues_the_countdown_without_repeats() {
             date: Some(&d1),
             content: "<p>x</p>",
         },
-        // The same title as an imported article, another link.
+        // The same title and text as an imported article, another link (a new URL slug).
         TestItem {
             title: &second.title,
             link: "https://www.dw.com/zh/moved/a-1",
             guid: Some("new-guid-2"),
             date: Some(&d2),
-            content: "<p>y</p>",
+            content: &second.content,
         },
         TestItem {
             title: "真正的新文章",

@@ -621,10 +621,14 @@ fn very_verbose_update_shows_each_feed_and_article() {
 fn status_columns_line_up_with_chinese_slugs() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("feed.xml"), rss(&[])).unwrap();
+    std::fs::write(tmp.path().join("feed2.xml"), rss(&[])).unwrap();
     let cfg = write_config(
         tmp.path(),
         "",
-        &[("新闻来源", "A", &["feed.xml"]), ("dw", "B", &["feed.xml"])],
+        &[
+            ("新闻来源", "A", &["feed.xml"]),
+            ("dw", "B", &["feed2.xml"]),
+        ],
     );
     let (code, out, err) = run(&["status", "--config", cfg.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");

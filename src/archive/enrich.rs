@@ -19,7 +19,7 @@ const SUMMARY_CHARS: usize = 200;
 /// Whether a feed's content reads like a summary: missing, short, or cut off with an
 /// ellipsis or a "read more" link.
 pub fn looks_like_summary(content: &str) -> bool {
-    let text = crate::history::text_of_html(content);
+    let text = crate::text::text_of_html(content);
     let n = text.chars().count();
     if n < SUMMARY_CHARS {
         return true;
@@ -67,6 +67,9 @@ pub(super) struct Job {
     pub content: String,
     /// The article file's path below the archive (for relative image paths).
     pub path: String,
+    /// Fetch the page whatever the source's `fulltext` says (an edit of an article whose text
+    /// came from its page: only page text may replace it).
+    pub force_page: bool,
 }
 
 /// What completing one piece of content did.
@@ -76,29 +79,33 @@ pub(super) struct Done {
     pub warnings: Vec<String>,
 }
 
-/// Completes every job, within the fetcher's limits; results in the jobs' order.
+/// Completes every job, within the fetcher's limits; results in the jobs' order. A job that
+/// fails (a panic in an extractor, say) keeps the content it was given.
 pub(super) async fn enrich_all(fetcher: Arc<Fetcher>, dir: &Path, jobs: Vec<Job>) -> Vec<Done> {
     let mut tasks = tokio::task::JoinSet::new();
+    let mut out: Vec<Option<Done>> = Vec::with_capacity(jobs.len());
+    let mut kept: Vec<(String, String)> = Vec::with_capacity(jobs.len());
     for (i, job) in jobs.into_iter().enumerate() {
         let fetcher = fetcher.clone();
         let dir = dir.to_path_buf();
+        out.push(None);
+        kept.push((job.content.clone(), job.link.clone()));
         tasks.spawn(async move { (i, enrich(&fetcher, &dir, job).await) });
     }
-    let mut out: Vec<Option<Done>> = Vec::new();
     while let Some(r) = tasks.join_next().await {
         if let Ok((i, done)) = r {
-            if out.len() <= i {
-                out.resize_with(i + 1, || None);
-            }
             out[i] = Some(done);
         }
     }
     out.into_iter()
-        .map(|d| {
-            d.unwrap_or(Done {
-                content: String::new(),
+        .zip(kept)
+        .map(|(d, (content, link))| {
+            d.unwrap_or_else(|| Done {
+                content,
                 from_page: false,
-                warnings: vec!["the task completing this article failed".into()],
+                warnings: vec![format!(
+                    "completing {link} failed; kept the content the article had"
+                )],
             })
         })
         .collect()
@@ -113,11 +120,13 @@ async fn enrich(fetcher: &Fetcher, dir: &Path, job: Job) -> Done {
     let link = Url::parse(&job.link)
         .ok()
         .filter(|u| matches!(u.scheme(), "http" | "https"));
-    let wants_page = match job.source.fulltext {
-        FullText::Feed => false,
-        FullText::Page => true,
-        FullText::Auto => looks_like_summary(&job.content),
-    };
+    crate::faults::point("enrich::job");
+    let wants_page = job.force_page
+        || match job.source.fulltext {
+            FullText::Feed => false,
+            FullText::Page => true,
+            FullText::Auto => looks_like_summary(&job.content),
+        };
     if let (true, Some(url)) = (wants_page, &link) {
         match page_content(fetcher, &job.source, url).await {
             Ok(html) => {

@@ -4,14 +4,25 @@ use super::ArchiveError;
 use crate::config::Source;
 use crate::store::Store;
 
+crate::named_states! {
+    /// How a source's feeds are doing.
+    FeedHealth {
+        /// Every feed answered at its last attempt.
+        Ok = "ok",
+        /// A feed failed at its last attempt.
+        Failing = "failing",
+        /// Never fetched.
+        New = "new",
+    }
+}
+
 /// The health of one source, from the state of its feeds.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct SourceHealth {
     pub slug: String,
     pub name: String,
     pub articles: i64,
-    /// `ok`, `failing`, or `new` (never fetched).
-    pub state: &'static str,
+    pub state: FeedHealth,
     /// Consecutive failures of its worst feed.
     pub failures: i64,
     pub last_success_ms: Option<i64>,
@@ -23,6 +34,8 @@ pub struct SourceHealth {
 
 /// The health of every configured source.
 pub fn health(store: &Store, sources: &[Source]) -> Result<Vec<SourceHealth>, ArchiveError> {
+    let now = chrono::Utc::now().timestamp_millis();
+    let longest = |s: &Source| super::MAX_BACKOFF_MS.max(s.interval.as_millis() as i64);
     let counts = store.counts()?;
     let rows = store.feed_rows()?;
     let mut out = Vec::new();
@@ -36,12 +49,12 @@ pub fn health(store: &Store, sources: &[Source]) -> Result<Vec<SourceHealth>, Ar
             })
             .collect();
         let failing = feeds.iter().find(|f| f.state.failures > 0);
-        let state = if feeds.is_empty() {
-            if s.feeds.is_empty() { "ok" } else { "new" }
+        let state = if feeds.len() < s.feeds.len() {
+            FeedHealth::New
         } else if failing.is_some() {
-            "failing"
+            FeedHealth::Failing
         } else {
-            "ok"
+            FeedHealth::Ok
         };
         out.push(SourceHealth {
             slug: s.slug.clone(),
@@ -55,7 +68,13 @@ pub fn health(store: &Store, sources: &[Source]) -> Result<Vec<SourceHealth>, Ar
             last_success_ms: feeds.iter().filter_map(|f| f.state.last_ok_ms).max(),
             last_error: failing.and_then(|f| f.state.last_error.clone()),
             last_attempt_ms: feeds.iter().filter_map(|f| f.state.last_attempt_ms).max(),
-            next_attempt_ms: feeds.iter().filter_map(|f| f.state.next_at_ms).min(),
+            // A next attempt further ahead than any wait newsmirror sets (a clock that ran
+            // ahead, then was set right) is due now.
+            next_attempt_ms: feeds
+                .iter()
+                .filter_map(|f| f.state.next_at_ms)
+                .map(|t| if t > now + longest(s) { now } else { t })
+                .min(),
         });
     }
     Ok(out)

@@ -14,12 +14,17 @@ pub struct ImportReport {
     pub conflicts: Vec<PathBuf>,
     /// Folders under `articles/` that no source maps (by `slug` or `import_from`).
     pub unmapped: Vec<String>,
+    /// Entries not copied: symlinks, devices, FIFOs, sockets, files too large to be articles.
+    pub skipped: Vec<(PathBuf, String)>,
     pub reconciled: ReconcileReport,
+    /// Files written, for the flush before the database records them.
+    written: Vec<PathBuf>,
 }
 
-/// Takes `from/articles/<folder>/…` and `from/lists/` into the archive: files are copied
-/// byte for byte (never overwritten, never deleted), then read into the database. Ids and
-/// paths are kept, so the countdown continues below the smallest id.
+/// Takes `from/articles/<folder>/…` and `from/lists/` into the archive: regular files are
+/// copied byte for byte (never overwritten, never deleted; symlinks, devices, FIFOs and
+/// oversized files are skipped and reported), made durable, then read into the database. Ids
+/// and paths are kept, so the countdown continues below the smallest id.
 pub fn import(
     config: &Config,
     archive: &mut Archive,
@@ -49,7 +54,7 @@ pub fn import(
             &mut report,
         )?;
         let list = from.join("lists").join(format!("{}.md", source.name));
-        if list.exists() {
+        if std::fs::symlink_metadata(&list).is_ok_and(|m| m.is_file()) {
             copy_file(
                 &list,
                 &archive.dir.join("lists").join(source.list_file()),
@@ -57,6 +62,9 @@ pub fn import(
             )?;
         }
     }
+    crate::faults::point("import::copied");
+    let copied = std::mem::take(&mut report.written);
+    super::commit::flush(&archive.dir, &copied).map_err(io_err(&archive.dir))?;
     report.reconciled = reconcile::reconcile(&archive.dir, &mut archive.store, &config.sources)?;
     archive.store.set_meta(FILES_INDEXED, Some("1"))?;
     Ok(report)
@@ -73,8 +81,11 @@ fn copy_tree(from: &Path, to: &Path, report: &mut ImportReport) -> Result<(), Ar
     for entry in std::fs::read_dir(from).map_err(io_err(from))? {
         let entry = entry.map_err(io_err(from))?;
         let target = to.join(entry.file_name());
-        if entry.file_type().map_err(io_err(from))?.is_dir() {
+        let kind = entry.file_type().map_err(io_err(from))?;
+        if kind.is_dir() {
             copy_tree(&entry.path(), &target, report)?;
+        } else if let Some(why) = reconcile::not_an_article_file(&entry.path(), kind) {
+            report.skipped.push((entry.path(), why));
         } else {
             copy_file(&entry.path(), &target, report)?;
         }
@@ -95,7 +106,9 @@ fn copy_file(from: &Path, to: &Path, report: &mut ImportReport) -> Result<(), Ar
     if let Some(dir) = to.parent() {
         std::fs::create_dir_all(dir).map_err(io_err(dir))?;
     }
-    crate::render::write_atomic(to, &bytes).map_err(io_err(to))?;
+    crate::render::write_new(to, &bytes).map_err(io_err(to))?;
     report.copied += 1;
+    report.written.push(to.to_path_buf());
+    crate::faults::point("import::file_copied");
     Ok(())
 }

@@ -5,7 +5,9 @@
 //! database records them, the database can always be rebuilt from the files, and nothing
 //! taken from a feed becomes part of a path.
 
+pub(crate) mod commit;
 mod enrich;
+mod fetching;
 mod health;
 mod identity;
 mod import;
@@ -16,12 +18,15 @@ mod reconcile;
 mod select;
 mod site;
 mod update;
+mod writing;
 
 use std::path::{Path, PathBuf};
 
+/// The link and title rules, kept here for callers that knew them as `archive`'s.
+pub use crate::text::{canonical_link, comparable_title};
 pub use enrich::looks_like_summary;
-pub use health::{SourceHealth, format_day, format_time, health};
-pub use identity::{canonical_link, comparable_title};
+pub use health::{FeedHealth, SourceHealth, format_day, format_time, health};
+pub use identity::{Keys, Rule, decide};
 pub use import::{ImportReport, import};
 pub use lock::{ArchiveLock, LockError};
 pub use publishing::{PublishReport, commit_message, publish};
@@ -29,13 +34,14 @@ pub use recheck::{RecheckReport, recheck};
 pub use reconcile::ReconcileReport;
 pub use site::{SiteReport, build_site};
 pub use update::{
-    FeedDone, FeedFailure, ProgressFn, SourceReport, UpdateOptions, UpdateReport, backoff_ms,
-    update,
+    FeedDone, FeedFailure, MAX_BACKOFF_MS, ProgressFn, SourceReport, UpdateOptions, UpdateReport,
+    backoff_ms, update,
 };
 
 use crate::config::{Config, Source};
+use crate::faults;
 use crate::render;
-use crate::store::{Store, StoreError};
+use crate::store::{DbErrorKind, EventKind, Store, StoreError};
 
 /// The folder inside the archive for internal state; git ignores it.
 pub const STATE_DIR: &str = ".newsmirror";
@@ -64,9 +70,42 @@ pub(crate) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> ArchiveError
 /// Meta key set once the database has read every article file.
 pub(crate) const FILES_INDEXED: &str = "files_indexed";
 
-/// Rewrites `changes/<yyyy>-<mm>.md` of the month (UTC+8) that holds `at_ms`, from the
-/// database's events.
-pub(crate) fn render_changes(archive: &Archive, at_ms: i64) -> Result<(), ArchiveError> {
+/// Meta key set once every article has its text key.
+const TEXT_KEYS: &str = "text_keys";
+
+/// Loads `.newsmirror/state.json` into a database rebuilt from the files. A source whose
+/// files hold fewer articles than the state counted (files never published, a push that
+/// failed) keeps no validators: its next fetch is unconditional.
+fn restore_state(archive: &mut Archive) -> Result<(), ArchiveError> {
+    let Some(state) = commit::load_state(&archive.dir) else {
+        return Ok(());
+    };
+    let counts = archive.store.counts()?;
+    let stale: Vec<String> = state
+        .articles
+        .iter()
+        .filter(|(slug, n)| {
+            counts
+                .iter()
+                .find(|c| &&c.source == slug)
+                .map_or(0, |c| c.articles)
+                < **n
+        })
+        .map(|(slug, _)| slug.clone())
+        .collect();
+    if !stale.is_empty() {
+        tracing::warn!(
+            "the state file counts more articles than the files hold for {}: their feeds will \
+             be fetched without validators",
+            stale.join(", ")
+        );
+    }
+    archive.store.load_operational_state(&state, &stale)?;
+    Ok(())
+}
+
+/// The month (UTC+8) that holds `at_ms`, as `yyyy-mm`, and its bounds in milliseconds.
+fn month_bounds(at_ms: i64) -> (String, i64, i64) {
     use chrono::{Datelike, TimeZone};
     let tz = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
     let t = tz.timestamp_millis_opt(at_ms).single().unwrap_or_default();
@@ -83,24 +122,43 @@ pub(crate) fn render_changes(archive: &Archive, at_ms: i64) -> Result<(), Archiv
         .with_ymd_and_hms(ny, nm, 1, 0, 0, 0)
         .single()
         .unwrap_or_default();
-    let events = archive
-        .store
-        .events_between(start.timestamp_millis(), end.timestamp_millis())?;
+    (
+        format!("{:04}-{:02}", t.year(), t.month()),
+        start.timestamp_millis(),
+        end.timestamp_millis(),
+    )
+}
+
+/// The month (UTC+8) that holds `at_ms`, as `yyyy-mm`.
+pub(crate) fn month_of(at_ms: i64) -> String {
+    month_bounds(at_ms).0
+}
+
+/// The oldest time whose recheck state the state file keeps.
+pub(crate) fn state_since(config: &Config, now_ms: i64) -> i64 {
+    now_ms - (config.history.recheck_for + config.history.recheck_every).as_millis() as i64
+}
+
+/// Rewrites `changes/<yyyy>-<mm>.md` of the month (UTC+8) that holds `at_ms`, from the
+/// database's events.
+pub(crate) fn render_changes(archive: &Archive, at_ms: i64) -> Result<(), ArchiveError> {
+    let (month, start, end) = month_bounds(at_ms);
+    let events = archive.store.events_between(start, end)?;
     let mut entries = Vec::new();
     for ev in events {
         let Some(a) = archive.store.article_by_pk(ev.article)? else {
             continue;
         };
-        let diff = match (ev.kind.as_str(), ev.revision) {
-            ("edited", Some(n)) => {
+        let diff = match (ev.kind, ev.revision) {
+            (EventKind::Edited, Some(n)) => {
                 let revs = archive.store.revisions(ev.article)?;
                 let new = revs.iter().find(|r| r.n == n);
                 let old = revs.iter().filter(|r| r.n < n).max_by_key(|r| r.n);
                 match (old, new) {
                     (Some(o), Some(w)) => Some(crate::history::short_diff(
                         &crate::history::diff_text(
-                            &format!("{}\n{}", o.title, crate::history::text_of_html(&o.content)),
-                            &format!("{}\n{}", w.title, crate::history::text_of_html(&w.content)),
+                            &format!("{}\n{}", o.title, crate::text::text_of_html(&o.content)),
+                            &format!("{}\n{}", w.title, crate::text::text_of_html(&w.content)),
                         ),
                         ("<del>", "</del>", "<ins>", "</ins>"),
                         300,
@@ -111,7 +169,7 @@ pub(crate) fn render_changes(archive: &Archive, at_ms: i64) -> Result<(), Archiv
             _ => None,
         };
         entries.push(render::ChangeEntry {
-            kind: ev.kind,
+            kind: ev.kind.as_str().to_string(),
             at_ms: ev.at_ms,
             title: a.title,
             path: a.path,
@@ -120,10 +178,21 @@ pub(crate) fn render_changes(archive: &Archive, at_ms: i64) -> Result<(), Archiv
             diff,
         });
     }
-    let month = format!("{:04}-{:02}", t.year(), t.month());
     let text = render::changes_text(&month, &entries, &format_time);
     let path = archive.dir.join("changes").join(format!("{month}.md"));
-    render::write_if_changed(&path, text.as_bytes()).map_err(io_err(&path))?;
+    commit::write_replace(&path, text.as_bytes()).map_err(io_err(&path))?;
+    Ok(())
+}
+
+/// Rewrites the change log of every month that has events (after a rebuild from the files).
+pub(crate) fn render_all_changes(archive: &Archive) -> Result<(), ArchiveError> {
+    let mut months = std::collections::BTreeMap::new();
+    for ev in archive.store.events_between(i64::MIN, i64::MAX)? {
+        months.entry(month_of(ev.at_ms)).or_insert(ev.at_ms);
+    }
+    for at in months.into_values() {
+        render_changes(archive, at)?;
+    }
     Ok(())
 }
 
@@ -132,17 +201,51 @@ pub(crate) fn list_style_key(slug: &str) -> String {
     format!("list_style:{slug}")
 }
 
-/// Removes `.*.tmp` files that a run killed mid-write left in `dir`.
-fn remove_stale_temp_files(dir: &Path) {
+/// Removes `.*.tmp` files that a run killed mid-write left in `dir` (and, with `deep`, in
+/// its sub-folders).
+fn remove_stale_temp_files(dir: &Path, deep: bool) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
     for e in entries.flatten() {
         let name = e.file_name();
         let name = name.to_string_lossy();
-        if name.starts_with('.') && name.ends_with(".tmp") {
+        let Ok(kind) = e.file_type() else { continue };
+        if kind.is_file() && name.starts_with('.') && name.ends_with(".tmp") {
             let _ = std::fs::remove_file(e.path());
+        } else if deep && kind.is_dir() {
+            remove_stale_temp_files(&e.path(), true);
         }
+    }
+}
+
+/// Opens the database; a damaged one is moved aside (kept, for a look) and a new one made,
+/// to be rebuilt from the files. Returns the store, whether it is new, and where a damaged
+/// one went.
+fn open_store(db: &Path) -> Result<(Store, bool, Option<PathBuf>), ArchiveError> {
+    match Store::open(db) {
+        Ok((store, created)) => Ok((store, created, None)),
+        Err(e) if e.kind() == DbErrorKind::Corrupt => {
+            let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+            let aside = db.with_file_name(format!("newsmirror.sqlite.damaged-{stamp}"));
+            std::fs::rename(db, &aside).map_err(io_err(db))?;
+            for ext in ["-wal", "-shm"] {
+                let side = PathBuf::from(format!("{}{ext}", db.display()));
+                if side.exists() {
+                    let _ = std::fs::rename(&side, format!("{}{ext}", aside.display()));
+                }
+            }
+            tracing::warn!(
+                "the database {} is damaged ({}); moved it aside to {} and rebuilding it from \
+                 the files",
+                db.display(),
+                e.source,
+                aside.display()
+            );
+            let (store, _) = Store::open(db)?;
+            Ok((store, true, Some(aside)))
+        }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -150,8 +253,11 @@ fn remove_stale_temp_files(dir: &Path) {
 pub struct Archive {
     pub dir: PathBuf,
     pub store: Store,
-    /// What the opening rebuild found, when the database had to be rebuilt from the files.
+    /// What the opening rebuild found, when the database had to be rebuilt from the files
+    /// (or files it did not write were adopted).
     pub reconciled: Option<ReconcileReport>,
+    /// Where a damaged database was moved aside, when it was.
+    pub damaged: Option<PathBuf>,
 }
 
 impl Archive {
@@ -160,14 +266,23 @@ impl Archive {
     /// line with the files first.
     /// Opens the archive to read only (`status`, `history`, `export`): no recovery, no
     /// rebuild, so that it is safe while another run holds the lock and is writing.
+    /// A database that was never built from the files (a fresh clone) is built first, when no
+    /// other run holds the archive.
     pub fn open_to_read(config: &Config) -> Result<Archive, ArchiveError> {
         let state = config.archive_dir.join(STATE_DIR);
         std::fs::create_dir_all(&state).map_err(io_err(&state))?;
         let (store, _) = Store::open(&state.join("newsmirror.sqlite"))?;
+        if store.meta(FILES_INDEXED)?.is_none()
+            && let Ok(_lock) = ArchiveLock::acquire(&config.archive_dir, false)
+        {
+            drop(store);
+            return Archive::open(config);
+        }
         Ok(Archive {
             dir: config.archive_dir.clone(),
             store,
             reconciled: None,
+            damaged: None,
         })
     }
 
@@ -184,38 +299,50 @@ impl Archive {
             )
             .map_err(io_err(&ignore))?;
         }
-        let (store, created) = Store::open(&state.join("newsmirror.sqlite"))?;
+        let (store, created, damaged) = open_store(&state.join("newsmirror.sqlite"))?;
         let mut archive = Archive {
             dir,
             store,
             reconciled: None,
+            damaged,
         };
-        // Files of a run that died while writing them: never recorded, possibly partial.
-        // They are removed; the feeds still carry their items, so the next run writes them anew.
-        let orphans = archive.store.orphaned_pending()?;
-        for rel in &orphans {
-            let path = archive.dir.join(rel);
-            match std::fs::remove_file(&path) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(io_err(&path)(e)),
-            }
+        if created {
+            faults::point("open::created");
         }
-        archive.store.clear_pending()?;
-        remove_stale_temp_files(&archive.dir.join("lists"));
-        remove_stale_temp_files(&archive.dir);
+        // Temporary files of a run that died mid-write: never finished files.
+        for d in ["lists", "changes", "revisions", "feeds", STATE_DIR] {
+            remove_stale_temp_files(&archive.dir.join(d), d == "revisions");
+        }
+        remove_stale_temp_files(&archive.dir, false);
         // Rebuilt until done: the mark is set only once every file has been read, so a run
         // killed while rebuilding rebuilds again.
-        if created || !orphans.is_empty() || archive.store.meta(FILES_INDEXED)?.is_none() {
+        if created || archive.store.meta(FILES_INDEXED)?.is_none() {
             if created {
                 archive.store.bulk_load_begin()?;
             }
             let report = reconcile::reconcile(&archive.dir, &mut archive.store, &config.sources)?;
+            restore_state(&mut archive)?;
             if created {
                 archive.store.bulk_load_end()?;
             }
             archive.store.set_meta(FILES_INDEXED, Some("1"))?;
+            if report.history > 0 {
+                render_all_changes(&archive)?;
+            }
             archive.reconciled = Some(report);
+        } else {
+            // Files this database did not write: adopted.
+            let report = reconcile::adopt(&archive.dir, &mut archive.store, &config.sources)?;
+            if report.added > 0 || !report.skipped.is_empty() {
+                archive.reconciled = Some(report);
+            }
+            faults::point("open::adopted");
+        }
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        commit::history_to_files_once(&mut archive, state_since(config, now_ms))?;
+        if archive.store.meta(TEXT_KEYS)?.is_none() {
+            archive.store.backfill_text_keys(&crate::text::text_key)?;
+            archive.store.set_meta(TEXT_KEYS, Some("1"))?;
         }
         Ok(archive)
     }
@@ -260,6 +387,7 @@ impl Archive {
     /// files changed.
     pub fn render_articles(&self) -> Result<usize, ArchiveError> {
         let mut changed = 0;
+        let mut written = Vec::new();
         let dir = &self.dir;
         self.store
             .for_each_rendered_article::<ArchiveError>(&mut |a| {
@@ -270,11 +398,15 @@ impl Archive {
                     &crate::mirror::flatten_content(&a.content),
                 );
                 let path = dir.join(&a.path);
-                if render::write_if_changed(&path, text.as_bytes()).map_err(io_err(&path))? {
+                if commit::write_replace(&path, text.as_bytes()).map_err(io_err(&path))? {
                     changed += 1;
+                    written.push(path);
+                    faults::point("render::article_written");
                 }
                 Ok(())
             })?;
+        commit::flush(dir, &written).map_err(io_err(dir))?;
+        faults::point("render::articles_written");
         Ok(changed)
     }
 
@@ -299,7 +431,7 @@ impl Archive {
         let mut changed = 0;
         let mut write = |name: String, text: String| -> Result<(), ArchiveError> {
             let path = dir.join(name);
-            if render::write_if_changed(&path, text.as_bytes()).map_err(io_err(&path))? {
+            if commit::write_replace(&path, text.as_bytes()).map_err(io_err(&path))? {
                 changed += 1;
             }
             Ok(())
@@ -368,7 +500,7 @@ impl Archive {
             }
             let path = self.dir.join("lists").join(s.list_file());
             let text = render::list_text(&s.name, &rows, config.history.annotate) + &style.suffix;
-            if render::write_if_changed(&path, text.as_bytes()).map_err(io_err(&path))? {
+            if commit::write_replace(&path, text.as_bytes()).map_err(io_err(&path))? {
                 changed += 1;
             }
         }
@@ -379,13 +511,13 @@ impl Archive {
                 slug: &h.slug,
                 name: &h.name,
                 articles: h.articles,
-                failing: h.state == "failing",
+                failing: h.state == FeedHealth::Failing,
                 last_success_day: h.last_success_ms.map(format_day),
                 last_error: h.last_error.as_deref(),
             })
             .collect();
         let path = self.dir.join("README.md");
-        if render::write_if_changed(&path, render::readme_text(&rows).as_bytes())
+        if commit::write_replace(&path, render::readme_text(&rows).as_bytes())
             .map_err(io_err(&path))?
         {
             changed += 1;

@@ -51,6 +51,7 @@ pub fn publish(
     }
     publish::ensure_repository(&archive.dir, config.publish.images)?;
     report.commit = publish::commit_all(&archive.dir, &config.publish.author, message)?;
+    crate::faults::point("publish::committed");
     let Ok(head) = publish::head(&archive.dir) else {
         return Ok(report); // no commit at all yet: nothing to push
     };

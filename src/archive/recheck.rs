@@ -4,10 +4,13 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use super::commit::Commit;
 use super::{Archive, ArchiveError, render_changes};
 use crate::config::Config;
+use crate::faults;
 use crate::fetch::Fetcher;
 use crate::history::recheck::check_all;
+use crate::store::{ArticleStatus, CheckUpdate, EventKind, JournalEntry, JournalKind};
 
 /// What a recheck did.
 #[derive(Debug, Default, Clone, serde::Serialize)]
@@ -32,7 +35,7 @@ pub async fn recheck(
     let now_ms = chrono::Utc::now().timestamp_millis();
     let since = now_ms - h.recheck_for.as_millis() as i64;
     let before = (!all).then(|| now_ms - h.recheck_every.as_millis() as i64);
-    let targets = archive.store.due_rechecks(since, before)?;
+    let targets = archive.store.due_rechecks(since, before, now_ms)?;
     let mut report = RecheckReport {
         checked: targets.len(),
         ..Default::default()
@@ -46,14 +49,9 @@ pub async fn recheck(
         .map(|s| (s.slug.clone(), s.fetch.clone()))
         .collect();
     let fetcher = Arc::new(Fetcher::new(config.concurrency, config.per_host));
-    let newly_missing: Vec<bool> = targets
+    let before_check: HashMap<i64, (String, Option<i64>)> = targets
         .iter()
-        .map(|t| t.missing_since_ms.is_none())
-        .collect();
-    let missing_before: HashMap<i64, bool> = targets
-        .iter()
-        .zip(newly_missing)
-        .map(|(t, m)| (t.pk, m))
+        .map(|t| (t.pk, (String::new(), t.missing_since_ms)))
         .collect();
     let results = check_all(
         fetcher,
@@ -67,21 +65,54 @@ pub async fn recheck(
     // A check that ended without a result (a panicked task) counts as unreachable too.
     report.unreachable =
         results.iter().filter(|r| r.unreachable).count() + report.checked - results.len();
+    faults::point("recheck::checked");
+    // Each removal, restoration and first sighting of a missing page goes to the committed
+    // journal too, so that a fresh clone rebuilds it.
+    let mut commit = Commit::new(&archive.dir);
     for r in &results {
-        match r.event {
-            Some(("removed", _)) => report.removed += 1,
-            Some(("restored", _)) => report.restored += 1,
-            _ if r.missing_since_ms == Some(now_ms) && missing_before.get(&r.pk) == Some(&true) => {
-                report.missing += 1
+        let was_missing = before_check.get(&r.pk).and_then(|b| b.1);
+        let kind = match r.event {
+            Some((EventKind::Removed, _)) => {
+                report.removed += 1;
+                Some(JournalKind::Removed)
             }
-            _ => {}
+            Some((EventKind::Restored, _)) => {
+                report.restored += 1;
+                Some(JournalKind::Restored)
+            }
+            _ if r.missing_since_ms.is_some() && was_missing.is_none() => {
+                report.missing += 1;
+                Some(JournalKind::Missing)
+            }
+            _ if r.missing_since_ms.is_none() && was_missing.is_some() => Some(JournalKind::Found),
+            _ => None,
+        };
+        if let Some(kind) = kind
+            && let Some(a) = archive.store.article_by_pk(r.pk)?
+        {
+            commit.journal.push(JournalEntry {
+                at: now_ms,
+                kind,
+                path: a.path,
+                revision: None,
+            });
         }
+        commit.changes.checks.push(CheckUpdate {
+            article: r.pk,
+            checked_ms: r.checked_ms,
+            etag: r.etag.clone(),
+            last_modified: r.last_modified.clone(),
+            missing_since_ms: r.missing_since_ms,
+            event: r.event,
+        });
     }
-    archive.store.save_checks(&results)?;
+    commit.finish(archive, super::state_since(config, now_ms))?;
     if report.removed + report.restored > 0 {
         render_changes(archive, now_ms)?;
         archive.render_indexes(config)?;
+        faults::point("recheck::rendered");
     }
     archive.sync_search();
+    let _ = ArticleStatus::Live;
     Ok(report)
 }

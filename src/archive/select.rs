@@ -1,16 +1,17 @@
-//! Which feed items are new, and the files they become.
+//! Which feed items are new, which are edits of archived articles, and the ids new ones get.
+//! Identity is decided by `identity::decide` (the decision table), against the items seen
+//! earlier in the same run and against the archived articles that share a key.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use super::{Archive, ArchiveError, canonical_link, comparable_title};
-use crate::config::{Layout, Source};
+use super::identity::{Keys, decide, needs_text};
+use crate::config::{FullText, Layout, Source};
 use crate::feed::Item;
-use crate::history::content_hash;
 use crate::mirror;
-use crate::store::{ArticleEnclosures, ArticleRecord, EnclosureRow};
-
-/// Articles with the same title within this window are the same article.
-const TITLE_WINDOW_MS: i64 = 30 * 86_400_000;
+use crate::store::{ArticleRecord, Candidate, EnclosureRow, Store, StoreError};
+use crate::text::{
+    canonical_link, comparable_title, content_hash, hash_and_text_key, normalized_text,
+};
 
 /// The title of an item whose feed gave none.
 const UNTITLED: &str = "(无标题)";
@@ -25,33 +26,130 @@ fn truncate_chars(s: String, max: usize) -> String {
     }
 }
 
-/// The items of one source that are not archived yet, with ids and file texts, oldest first.
 /// An archived article that came back with another title or content.
 #[derive(Debug, Clone)]
 pub(super) struct Edit {
     pub pk: i64,
+    /// The number the new revision gets.
+    pub n: i64,
+    /// The newest revision's hash, to tell whether completing the edit changed anything.
+    pub old_hash: String,
     pub title: String,
     pub norm_title: String,
     pub content: String,
     pub hash: String,
+    /// The hash of the feed item (recorded once the edit is done).
+    pub feed_hash: String,
+    /// The article holds full text from its page: only page text may replace it.
+    pub needs_page: bool,
 }
 
 /// What a source's feed items mean for the archive.
 #[derive(Debug, Default)]
 pub(super) struct Selection {
-    /// New articles with their file texts, oldest first, ids assigned.
-    pub new: Vec<(ArticleRecord, String)>,
+    /// New articles, oldest first, ids and paths assigned.
+    pub new: Vec<ArticleRecord>,
     /// Articles whose new revision is to be recorded.
     pub edits: Vec<Edit>,
     /// Items that were already archived as they are.
     pub known: usize,
-    /// The enclosures of the new articles that have any.
-    pub enclosures: Vec<ArticleEnclosures>,
+    /// (article, hash of the feed item) for items seen unchanged in text.
+    pub feed_hashes: Vec<(i64, String)>,
+    /// Revisions whose missing hash was computed: (article, n, hash).
+    pub revision_hashes: Vec<(i64, i64, String)>,
 }
 
-/// An item's enclosures as the store keeps them.
-fn enclosure_rows(item: &Item) -> Vec<EnclosureRow> {
-    item.enclosures
+/// Why a source's items could not be selected.
+#[derive(Debug, thiserror::Error)]
+pub enum SelectError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(
+        "source {slug}: the countdown of ids has reached 1 ({n} new articles do not fit); ids \
+         never go below 1. Give the source a new slug (a new folder whose countdown starts \
+         again at {first}), with `layout = \"yearly\"` in [archive] to keep its folders small"
+    )]
+    IdsExhausted { slug: String, n: usize, first: i64 },
+}
+
+/// An item's identity keys and texts, owned.
+#[derive(Clone)]
+struct ItemKeys {
+    guid: Option<String>,
+    canon: Option<String>,
+    title: String,
+    text: String,
+    text_key: Option<String>,
+    enclosure: Option<String>,
+    canon_shared: bool,
+}
+
+impl ItemKeys {
+    fn keys(&self) -> Keys<'_> {
+        Keys {
+            guid: self.guid.as_deref(),
+            canon: self.canon.as_deref(),
+            title: &self.title,
+            text: &self.text,
+            text_key: self.text_key.as_deref(),
+            enclosure: self.enclosure.as_deref(),
+            canon_shared: self.canon_shared,
+        }
+    }
+}
+
+/// The items of this run so far, indexed by each key.
+#[derive(Default)]
+struct RunIndex {
+    /// The keys of each item seen, with its index among the feed items.
+    items: Vec<(ItemKeys, usize)>,
+    by: HashMap<(u8, String), Vec<usize>>,
+}
+
+impl RunIndex {
+    fn candidates(&self, k: &ItemKeys) -> Vec<usize> {
+        let mut out: Vec<usize> = [
+            k.guid.as_ref().map(|g| (0, g.clone())),
+            k.canon.as_ref().map(|c| (1, c.clone())),
+            (!k.title.is_empty()).then(|| (2, k.title.clone())),
+            k.text_key.as_ref().map(|t| (3, t.clone())),
+        ]
+        .into_iter()
+        .flatten()
+        .filter_map(|key| self.by.get(&key))
+        .flatten()
+        .copied()
+        .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    fn shares(&self, kind: u8, key: &Option<String>) -> bool {
+        key.as_ref()
+            .is_some_and(|k| self.by.contains_key(&(kind, k.clone())))
+    }
+
+    fn push(&mut self, k: ItemKeys, item: usize) {
+        let i = self.items.len();
+        for key in [
+            k.guid.as_ref().map(|g| (0, g.clone())),
+            k.canon.as_ref().map(|c| (1, c.clone())),
+            (!k.title.is_empty()).then(|| (2, k.title.clone())),
+            k.text_key.as_ref().map(|t| (3, t.clone())),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            self.by.entry(key).or_default().push(i);
+        }
+        self.items.push((k, item));
+    }
+}
+
+/// Enclosures as the store keeps them.
+pub(super) fn enclosure_rows(enclosures: &[crate::feed::Enclosure]) -> Vec<EnclosureRow> {
+    enclosures
         .iter()
         .map(|e| EnclosureRow {
             url: e.url.clone(),
@@ -64,24 +162,41 @@ fn enclosure_rows(item: &Item) -> Vec<EnclosureRow> {
         .collect()
 }
 
+fn candidate_keys(c: &Candidate, text: &str) -> ItemKeys {
+    ItemKeys {
+        guid: c.guid.clone(),
+        canon: c.canon.clone(),
+        title: c.norm_title.clone(),
+        text: text.to_string(),
+        text_key: c.text_key.clone(),
+        enclosure: c.enclosure.clone(),
+        canon_shared: false,
+    }
+}
+
 pub(super) fn select_new(
-    archive: &Archive,
+    store: &Store,
     source: &Source,
     layout: Layout,
     items: &[Item],
     now_ms: i64,
-) -> Result<Selection, ArchiveError> {
+) -> Result<Selection, SelectError> {
     let mut selection = Selection::default();
     let mut edited = HashSet::new();
-    let min_id = archive.store.min_id(&source.slug)?;
+    let mut seen_pk = HashSet::new();
+    let min_id = store.min_id(&source.slug)?;
     let has_articles = min_id.is_some();
-    let mut seen_guids = HashSet::new();
-    let mut seen_canon = HashSet::new();
-    let mut seen_titles: Vec<(String, i64)> = Vec::new();
+    let mut run = RunIndex::default();
     let mut fresh = Vec::new();
+    // Links that several items of the feed carry (a podcast's home page).
+    let mut link_count: HashMap<String, usize> = HashMap::new();
     for item in items {
+        if let Some(l) = &item.link {
+            *link_count.entry(canonical_link(l)).or_default() += 1;
+        }
+    }
+    for (at, item) in items.iter().enumerate() {
         let cleaned = mirror::clean_line(&item.title);
-        // An empty title matches nothing: two untitled items are not the same article.
         let norm_title = comparable_title(&cleaned);
         let title = if cleaned.is_empty() {
             UNTITLED.to_string()
@@ -93,126 +208,203 @@ pub(super) fn select_new(
             (None, Some(raw)) => mirror::clean_line(raw),
             (None, None) => String::new(),
         };
-        let canon = item.link.as_ref().map(canonical_link);
-        let guid = item
-            .guid
-            .as_deref()
-            .map(str::trim)
-            .filter(|g| !g.is_empty());
+        let mut keys = ItemKeys {
+            guid: item
+                .guid
+                .as_deref()
+                .map(str::trim)
+                .filter(|g| !g.is_empty())
+                .map(str::to_string),
+            canon: item.link.as_ref().map(canonical_link),
+            title: norm_title.clone(),
+            // Read only when a verdict depends on it.
+            text: String::new(),
+            text_key: None,
+            enclosure: item.enclosure_url(),
+            canon_shared: false,
+        };
+        let (hash, item_text_key) = hash_and_text_key(&title, &item.content);
+        // Enclosures the content does not point at are appended as links (left out of hashes
+        // and text keys: `text::ENCLOSURE_BLOCK`).
+        let content = crate::feed::enclosures::with_block(&item.content, &item.enclosures);
+        keys.text_key = item_text_key;
+        keys.canon_shared = keys
+            .canon
+            .as_ref()
+            .is_some_and(|c| link_count.get(c).copied().unwrap_or(0) > 1);
         let published_ms = match item.published.map(|t| t.timestamp_millis()) {
             Some(ms) if ms > now_ms => now_ms,
             Some(ms) if ms >= 0 => ms,
             _ => now_ms,
         };
-        let repeat_in_run = guid.is_some_and(|g| seen_guids.contains(g))
-            || canon.as_ref().is_some_and(|c| seen_canon.contains(c))
-            || (!norm_title.is_empty()
-                && seen_titles.iter().any(|(t, ms)| {
-                    *t == norm_title && (ms - published_ms).abs() <= TITLE_WINDOW_MS
-                }));
-        if let Some(g) = guid {
-            seen_guids.insert(g.to_string());
+        // A repeat within the run (the same story listed twice, in one feed or two).
+        let mut repeat_in_run = false;
+        for i in run.candidates(&keys) {
+            let (other, other_at) = &run.items[i];
+            let mut verdict = decide(&keys.keys(), &other.keys());
+            if needs_text(&keys.keys(), &other.keys(), verdict) {
+                if keys.text.is_empty() {
+                    keys.text = normalized_text(&item.content);
+                }
+                let other_text = normalized_text(&items[*other_at].content);
+                let other = ItemKeys {
+                    text: other_text,
+                    ..other.clone()
+                };
+                verdict = decide(&keys.keys(), &other.keys());
+            }
+            if verdict.same() {
+                repeat_in_run = true;
+                break;
+            }
         }
-        if let Some(c) = &canon {
-            seen_canon.insert(c.clone());
-        }
-        seen_titles.push((norm_title.clone(), published_ms));
         if repeat_in_run {
             selection.known += 1;
             continue;
         }
         // A source with nothing archived yet has nothing to repeat.
-        let repeat = if !has_articles {
-            None
-        } else {
-            archive.store.find_repeat(
+        let candidates = if has_articles {
+            store.candidates(
                 &source.slug,
-                guid,
-                canon.as_deref(),
+                keys.guid.as_deref(),
+                keys.canon.as_deref(),
                 &norm_title,
-                published_ms,
-                TITLE_WINDOW_MS,
+                keys.text_key.as_deref(),
             )?
+        } else {
+            Vec::new()
         };
-        let hash = content_hash(&title, &item.content);
-        // Enclosures the content does not point at are appended as links (the hash stays
-        // that of the feed's text, so a rotating enclosure URL is no edit).
-        let content = crate::feed::enclosures::with_block(&item.content, &item.enclosures);
-        if let Some(r) = repeat {
-            // The same article (by guid or link) with another text is an edit; a title match
-            // alone is only a repeat.
-            if r.same_identity && edited.insert(r.pk) && is_edit(archive, r.pk, &hash)? {
-                selection.edits.push(Edit {
-                    pk: r.pk,
-                    title,
-                    norm_title,
-                    content,
-                    hash,
-                });
-            } else {
-                selection.known += 1;
-            }
-            continue;
+        // A link two archived articles carry identifies neither.
+        if let Some(canon) = &keys.canon
+            && candidates
+                .iter()
+                .filter(|c| c.canon.as_ref() == Some(canon))
+                .count()
+                > 1
+        {
+            keys.canon_shared = true;
         }
-        fresh.push((
-            ArticleRecord {
-                source: source.slug.clone(),
-                id: 0,
-                path: String::new(),
-                guid: guid.map(str::to_string),
-                link,
-                canon,
+        // Texts are read only when a verdict depends on them.
+        let mut same = None;
+        for c in &candidates {
+            let known = candidate_keys(c, "");
+            let mut verdict = decide(&keys.keys(), &known.keys());
+            if needs_text(&keys.keys(), &known.keys(), verdict)
+                && let Some(latest) = store.latest_revision(c.pk)?
+            {
+                if keys.text.is_empty() {
+                    keys.text = normalized_text(&item.content);
+                }
+                let text = normalized_text(&latest.content);
+                verdict = decide(&keys.keys(), &candidate_keys(c, &text).keys());
+            }
+            if verdict.same() {
+                same = Some(c);
+                break;
+            }
+        }
+        // Keys another article holds are not identities of this one (NULL in the database,
+        // so that the identity columns stay unique per source).
+        let shared = |kind: u8, key: &Option<String>, of: fn(&Candidate) -> &Option<String>| {
+            run.shares(kind, key) || candidates.iter().any(|c| key.is_some() && of(c) == key)
+        };
+        let guid_key = (!shared(0, &keys.guid, |c| &c.guid))
+            .then(|| keys.guid.clone())
+            .flatten();
+        let canon_key = (!shared(1, &keys.canon, |c| &c.canon))
+            .then(|| keys.canon.clone())
+            .flatten();
+        let text_key = keys.text_key.clone();
+        let enclosure = keys.enclosure.clone();
+        run.push(keys, at);
+        if let Some(c) = same {
+            if !seen_pk.insert(c.pk) || c.feed_hash.as_deref() == Some(hash.as_str()) {
+                selection.known += 1;
+                continue;
+            }
+            let latest = store.latest_revision(c.pk)?;
+            let (latest_title, latest_content) =
+                latest.map(|r| (r.title, r.content)).unwrap_or_default();
+            let old_hash = match &c.hash {
+                Some(h) => h.clone(),
+                None => {
+                    let h = content_hash(&latest_title, &latest_content);
+                    selection
+                        .revision_hashes
+                        .push((c.pk, c.revision, h.clone()));
+                    h
+                }
+            };
+            if old_hash == hash || !edited.insert(c.pk) {
+                selection.known += 1;
+                selection.feed_hashes.push((c.pk, hash));
+                continue;
+            }
+            // Full text is replaced only by full text: an article taken from its page, or one
+            // whose text reads as whole where the feed now gives a teaser.
+            let teaser_for_full = source.fulltext != FullText::Feed
+                && super::looks_like_summary(&item.content)
+                && !super::looks_like_summary(&latest_content);
+            selection.edits.push(Edit {
+                pk: c.pk,
+                n: c.revision + 1,
+                old_hash,
                 title,
                 norm_title,
-                published_ms,
-                first_seen_ms: now_ms,
                 content,
-                verbatim: false,
-                hash: Some(hash),
-            },
-            enclosure_rows(item),
-        ));
+                feed_hash: hash.clone(),
+                hash,
+                needs_page: c.from_page || teaser_for_full,
+            });
+            continue;
+        }
+        fresh.push(ArticleRecord {
+            source: source.slug.clone(),
+            id: 0,
+            path: String::new(),
+            guid: guid_key,
+            link,
+            canon: canon_key,
+            title,
+            norm_title,
+            published_ms,
+            first_seen_ms: now_ms,
+            content,
+            verbatim: false,
+            feed_hash: Some(hash.clone()),
+            hash: Some(hash),
+            text_key,
+            enclosure,
+            from_page: false,
+            older: Vec::new(),
+            seen_ms: None,
+            enclosures: enclosure_rows(&item.enclosures),
+        });
     }
     // Oldest first; the sort is stable, so ties keep feed order.
-    fresh.sort_by_key(|(r, _)| r.published_ms);
-    let mut next = min_id.unwrap_or(mirror::FIRST_ID + 1) - 1;
-    let mut out = Vec::with_capacity(fresh.len());
-    for (mut rec, enclosures) in fresh {
-        rec.id = next;
-        next -= 1;
-        rec.path = mirror::article_path(&source.folder, rec.id, rec.published_ms, layout);
-        if !enclosures.is_empty() {
-            selection.enclosures.push(ArticleEnclosures {
-                source: rec.source.clone(),
-                path: rec.path.clone(),
-                enclosures,
-            });
-        }
-        let text = mirror::article_text(
-            rec.published_ms,
-            &rec.title,
-            &rec.link,
-            &mirror::flatten_content(&rec.content),
-        );
-        out.push((rec, text));
+    fresh.sort_by_key(|r| r.published_ms);
+    let first = min_id.unwrap_or(mirror::FIRST_ID + 1) - 1;
+    if first - (fresh.len() as i64) < 0 {
+        return Err(SelectError::IdsExhausted {
+            slug: source.slug.clone(),
+            n: fresh.len(),
+            first: mirror::FIRST_ID,
+        });
     }
-    selection.new = out;
+    for (i, mut rec) in fresh.into_iter().enumerate() {
+        rec.id = first - i as i64;
+        rec.path = mirror::article_path(&source.folder, rec.id, rec.published_ms, layout);
+        selection.new.push(rec);
+    }
     Ok(selection)
 }
 
-/// Whether `hash` differs from the newest revision's (whose hash is filled in when it was
-/// stored without one).
-fn is_edit(archive: &Archive, pk: i64, hash: &str) -> Result<bool, ArchiveError> {
-    let Some(latest) = archive.store.latest_revision(pk)? else {
-        return Ok(false);
-    };
-    let old = match latest.hash {
-        Some(h) => h,
-        None => {
-            let h = content_hash(&latest.title, &latest.content);
-            archive.store.set_revision_hash(pk, latest.n, &h)?;
-            h
-        }
-    };
-    Ok(old != hash)
+/// The text of an article file.
+pub(super) fn file_text(rec: &ArticleRecord) -> String {
+    mirror::article_text(
+        rec.published_ms,
+        &rec.title,
+        &rec.link,
+        &mirror::flatten_content(&rec.content),
+    )
 }

@@ -38,6 +38,7 @@ impl Out<'_> {
         }
         if render::write_if_changed(&path, bytes).map_err(io_err(&path))? {
             self.report.written += 1;
+            crate::faults::point("site::page_written");
         } else {
             self.report.unchanged += 1;
         }

@@ -1,18 +1,23 @@
-//! One update run: fetch the feeds, archive what is new, rewrite the indexes.
+//! One update run, in named phases that hand plain values on: fetch → select → complete →
+//! write → commit → render. The commit protocol (`archive::commit`) orders them so that a run
+//! that dies anywhere leaves the next run able to archive everything.
 
 use std::sync::Arc;
 
 use tokio::sync::watch;
-use url::Url;
 
+use super::commit::Commit;
 use super::enrich::{Job, enrich_all, needs_work};
-use super::select::{Edit, select_new};
-use super::{Archive, ArchiveError, io_err};
+use super::fetching::{FeedResult, fetch_all};
+use super::select::{Edit, SelectError, select_new};
+pub(crate) use super::writing::revision_path;
+use super::writing::write;
+use super::{Archive, ArchiveError};
 use crate::config::{Config, Source};
-use crate::feed::{self, Item};
-use crate::fetch::{Fetched, Fetcher, Kind, Validators};
-use crate::render;
-use crate::store::{ArticleRecord, FeedState};
+use crate::faults;
+
+use crate::fetch::Fetcher;
+use crate::store::{ArticleRecord, FeedState, NewRevision};
 
 /// Past this many files in one folder, git hosts' web views slow down or give up.
 const FOLDER_WARN: i64 = 3000;
@@ -97,13 +102,6 @@ pub struct UpdateOptions {
     pub shutdown: Option<watch::Receiver<bool>>,
 }
 
-/// The outcome of fetching and parsing one feed.
-enum FeedResult {
-    Items(Vec<Item>, Validators),
-    NotModified,
-    Failed(String),
-}
-
 /// Runs one update over the sources of `config` (all, or those in `opts.only`).
 pub async fn update(
     config: &Config,
@@ -129,17 +127,77 @@ pub async fn update(
         },
     };
     tracing::info!(elapsed = ?started.elapsed(), "fetched and parsed feeds");
+    faults::point("update::fetched");
 
-    let mut report = UpdateReport::default();
-    let mut pending: Vec<(ArticleRecord, String)> = Vec::new();
-    let mut states = Vec::new();
-    let mut edits = Vec::new();
-    let mut enclosures = Vec::new();
+    let mut plan = select(config, archive, &sources, results, now_ms)?;
+    tracing::info!(elapsed = ?started.elapsed(), "selected new articles");
+    faults::point("update::selected");
+
+    complete(config, archive, fetcher, &mut plan).await?;
+    tracing::info!(elapsed = ?started.elapsed(), "completed full texts and images");
+    faults::point("update::completed");
+
+    let mut commit = Commit::new(&archive.dir);
+    write(archive, &mut plan, &mut commit, now_ms)?;
+    tracing::info!(elapsed = ?started.elapsed(), "wrote article files");
+    faults::point("update::files_written");
+
+    record(archive, config, &mut plan, &mut commit, now_ms)?;
+    commit.finish(archive, super::state_since(config, now_ms))?;
+    tracing::info!(elapsed = ?started.elapsed(), "committed");
+
+    render(config, archive, &plan.report, now_ms)?;
+    tracing::info!(elapsed = ?started.elapsed(), "rendered indexes");
+    Ok(plan.report)
+}
+
+/// What a run is to do for one source.
+pub(super) struct SourcePlan {
+    pub slug: String,
+    pub folder: String,
+    /// The state of each feed after this fetch (saved only if the source's items commit).
+    pub feeds: Vec<(String, FeedState)>,
+    pub new: Vec<ArticleRecord>,
+    pub edits: Vec<Edit>,
+    pub feed_hashes: Vec<(i64, String)>,
+    pub revision_hashes: Vec<(i64, i64, String)>,
+    /// Why the source's items could not all be archived (then no validator is saved).
+    pub failed: Option<String>,
+}
+
+/// The plan of a run, and its report as it is filled in.
+pub(super) struct Plan {
+    pub sources: Vec<SourcePlan>,
+    pub report: UpdateReport,
+}
+
+/// Select: feed states, new articles and edits of every source.
+fn select(
+    config: &Config,
+    archive: &Archive,
+    sources: &[&Source],
+    results: Vec<Vec<FeedResult>>,
+    now_ms: i64,
+) -> Result<Plan, ArchiveError> {
+    let mut plan = Plan {
+        sources: Vec::new(),
+        report: UpdateReport::default(),
+    };
     for (source, results) in sources.iter().zip(results) {
         let mut sr = SourceReport {
             slug: source.slug.clone(),
             name: source.name.clone(),
             ..Default::default()
+        };
+        let mut sp = SourcePlan {
+            slug: source.slug.clone(),
+            folder: source.folder.clone(),
+            feeds: Vec::new(),
+            new: Vec::new(),
+            edits: Vec::new(),
+            feed_hashes: Vec::new(),
+            revision_hashes: Vec::new(),
+            failed: None,
         };
         let mut items = Vec::new();
         for (feed_url, result) in source.feeds.iter().zip(results) {
@@ -169,203 +227,249 @@ pub async fn update(
                     mark_ok(&mut state, now_ms, source);
                 }
                 FeedResult::Failed(why) => {
-                    state.failures += 1;
-                    state.last_error = Some(why.clone());
-                    state.next_at_ms = Some(
-                        now_ms + backoff_ms(state.failures, source.interval.as_millis() as i64),
-                    );
+                    mark_failed(&mut state, now_ms, source, &why);
                     sr.failures.push(FeedFailure {
                         feed: key.to_string(),
                         error: why,
                     });
                 }
             }
-            states.push((key.to_string(), source.slug.clone(), state));
+            sp.feeds.push((key.to_string(), state));
         }
-        let selection = select_new(archive, source, config.layout, &items, now_ms)?;
-        tracing::debug!(
-            source = %source.slug,
-            items = items.len(),
-            known = selection.known,
-            new = selection.new.len(),
-            edited = selection.edits.len(),
-            "selected"
-        );
-        for (r, _) in &selection.new {
-            tracing::debug!(source = %source.slug, path = %r.path, title = %r.title, "new article");
+        match select_new(&archive.store, source, config.layout, &items, now_ms) {
+            Ok(selection) => {
+                tracing::debug!(
+                    source = %source.slug,
+                    items = items.len(),
+                    known = selection.known,
+                    new = selection.new.len(),
+                    edited = selection.edits.len(),
+                    "selected"
+                );
+                for r in &selection.new {
+                    tracing::debug!(source = %source.slug, path = %r.path, title = %r.title, "new article");
+                }
+                sr.known = selection.known;
+                sr.new = selection.new.len();
+                sr.edited = selection.edits.len();
+                sp.new = selection.new;
+                sp.edits = selection.edits;
+                sp.feed_hashes = selection.feed_hashes;
+                sp.revision_hashes = selection.revision_hashes;
+            }
+            Err(SelectError::Store(e)) => return Err(e.into()),
+            Err(e @ SelectError::IdsExhausted { .. }) => {
+                let why = e.to_string();
+                tracing::error!("{why}");
+                sp.failed = Some(why.clone());
+                sr.failures.push(FeedFailure {
+                    feed: source.slug.clone(),
+                    error: why,
+                });
+            }
         }
-        sr.known = selection.known;
-        sr.new = selection.new.len();
-        sr.edited = selection.edits.len();
-        pending.extend(selection.new);
-        edits.extend(selection.edits);
-        enclosures.extend(selection.enclosures);
-        report.sources.push(sr);
+        plan.sources.push(sp);
+        plan.report.sources.push(sr);
     }
+    Ok(plan)
+}
 
-    archive.store.save_feed_states(&states)?;
-    tracing::info!(elapsed = ?started.elapsed(), new = pending.len(), "selected new articles");
-    complete(
-        config,
-        archive,
-        fetcher,
-        &mut pending,
-        &mut edits,
-        &mut report,
-    )
-    .await?;
-    tracing::info!(elapsed = ?started.elapsed(), "completed full texts and images");
-    if !pending.is_empty() {
-        // Journal the paths before the first file lands: should the run die before the
-        // database records them, the next run removes them and writes them anew.
-        let paths: Vec<&str> = pending.iter().map(|(r, _)| r.path.as_str()).collect();
-        archive.store.begin_pending(&paths)?;
-        write_files(&archive.dir, &pending)?;
-        tracing::info!(elapsed = ?started.elapsed(), "wrote new article files");
-        let records: Vec<ArticleRecord> = pending.into_iter().map(|(r, _)| r).collect();
-        archive.store.insert_articles(&records)?;
-        archive.store.insert_enclosures(&enclosures)?;
-        archive.store.clear_pending()?;
-        tracing::info!(elapsed = ?started.elapsed(), "recorded new articles");
+/// Complete: full text and images for the new articles and edits. An edit that needed page
+/// text and did not get it is dropped (retried on a later run); one whose completed text is
+/// the article's newest is no edit.
+async fn complete(
+    config: &Config,
+    archive: &Archive,
+    fetcher: Arc<Fetcher>,
+    plan: &mut Plan,
+) -> Result<(), ArchiveError> {
+    let source_of = |slug: &str| config.sources.iter().find(|s| s.slug == slug);
+    // (source index, Ok(new index) | Err(edit index))
+    let mut slots: Vec<(usize, Result<usize, usize>)> = Vec::new();
+    let mut jobs = Vec::new();
+    for (si, sp) in plan.sources.iter().enumerate() {
+        let Some(source) = source_of(&sp.slug) else {
+            continue;
+        };
+        for (i, rec) in sp.new.iter().enumerate() {
+            if needs_work(source, &rec.content) {
+                slots.push((si, Ok(i)));
+                jobs.push(Job {
+                    source: source.clone(),
+                    link: rec.link.clone(),
+                    content: rec.content.clone(),
+                    path: rec.path.clone(),
+                    force_page: false,
+                });
+            }
+        }
+        for (i, e) in sp.edits.iter().enumerate() {
+            if (e.needs_page || needs_work(source, &e.content))
+                && let Some(a) = archive.store.article_by_pk(e.pk)?
+            {
+                slots.push((si, Err(i)));
+                jobs.push(Job {
+                    source: source.clone(),
+                    link: a.link,
+                    content: e.content.clone(),
+                    path: a.path,
+                    force_page: e.needs_page,
+                });
+            }
+        }
     }
-    report.edited = apply_edits(archive, &edits, now_ms)?;
+    if !jobs.is_empty() {
+        let done = enrich_all(fetcher, &archive.dir, jobs).await;
+        for ((si, slot), d) in slots.into_iter().zip(done) {
+            for w in &d.warnings {
+                tracing::warn!("{w}");
+            }
+            let sp = &mut plan.sources[si];
+            let sr = &mut plan.report.sources[si];
+            sr.full_text += usize::from(d.from_page && slot.is_ok());
+            sr.warnings.extend(d.warnings);
+            match slot {
+                Ok(i) => {
+                    let rec = &mut sp.new[i];
+                    rec.content = crate::feed::enclosures::carry_block(&rec.content, d.content);
+                    rec.from_page = d.from_page;
+                    rec.hash = Some(crate::text::content_hash(&rec.title, &rec.content));
+                }
+                Err(i) => {
+                    let e = &mut sp.edits[i];
+                    if e.needs_page && !d.from_page {
+                        e.hash.clear(); // dropped below: the page will be tried again
+                    } else {
+                        e.content = crate::feed::enclosures::carry_block(&e.content, d.content);
+                        e.needs_page = d.from_page;
+                        e.hash = crate::text::content_hash(&e.title, &e.content);
+                    }
+                }
+            }
+        }
+    }
+    // Edits whose text did not change after all record only the feed item's hash.
+    for (sp, sr) in plan.sources.iter_mut().zip(&mut plan.report.sources) {
+        let mut kept = Vec::new();
+        for e in sp.edits.drain(..) {
+            if e.hash.is_empty() {
+                sr.edited -= 1;
+            } else if e.hash == e.old_hash {
+                sr.edited -= 1;
+                sr.known += 1;
+                sp.feed_hashes.push((e.pk, e.feed_hash));
+            } else {
+                kept.push(e);
+            }
+        }
+        sp.edits = kept;
+    }
+    Ok(())
+}
+
+/// Record: what the run learned, for the one database transaction. Feed validators and
+/// health are saved only for sources whose items were all archived.
+fn record(
+    archive: &Archive,
+    config: &Config,
+    plan: &mut Plan,
+    commit: &mut Commit,
+    now_ms: i64,
+) -> Result<(), ArchiveError> {
+    let ch = &mut commit.changes;
+    for sp in &mut plan.sources {
+        for (url, mut state) in std::mem::take(&mut sp.feeds) {
+            if let Some(why) = &sp.failed {
+                let source = config.sources.iter().find(|s| s.slug == sp.slug);
+                let mut old = archive.store.feed_state(&url)?;
+                if let Some(source) = source {
+                    mark_failed(&mut old, now_ms, source, why);
+                }
+                // No validators: the next fetch is unconditional and sees every item again.
+                old.etag = None;
+                old.last_modified = None;
+                state = old;
+            }
+            ch.feeds.push((url, sp.slug.clone(), state));
+        }
+        ch.articles.append(&mut sp.new.clone());
+        ch.feed_hashes.append(&mut sp.feed_hashes);
+        ch.revision_hashes.append(&mut sp.revision_hashes);
+        for e in &sp.edits {
+            ch.revisions.push(NewRevision {
+                article: e.pk,
+                n: e.n,
+                title: e.title.clone(),
+                norm_title: e.norm_title.clone(),
+                content: e.content.clone(),
+                hash: e.hash.clone(),
+                seen_ms: now_ms,
+                from_page: e.needs_page,
+                text_key: crate::text::text_key(&e.content),
+            });
+            ch.feed_hashes.push((e.pk, e.feed_hash.clone()));
+        }
+        if !sp.new.is_empty() || !sp.edits.is_empty() {
+            use super::reconcile::{folder_signature, signature_key, signature_years};
+            let folder = archive.dir.join("articles").join(&sp.folder);
+            let key = signature_key(&sp.folder);
+            let prefix = format!("articles/{}/", sp.folder);
+            let mut years = signature_years(archive.store.meta(&key)?.as_deref());
+            years.extend(sp.new.iter().filter_map(|r| {
+                let rest = r.path.strip_prefix(&prefix)?;
+                rest.split_once('/').map(|(y, _)| y.to_string())
+            }));
+            ch.meta.push((key, folder_signature(&folder, years)));
+        }
+    }
+    plan.report.edited = plan.sources.iter().map(|s| s.edits.len()).sum();
+    Ok(())
+}
+
+/// Render: lists, README, the month's change log, feeds out, the search index.
+fn render(
+    config: &Config,
+    archive: &mut Archive,
+    report: &UpdateReport,
+    now_ms: i64,
+) -> Result<(), ArchiveError> {
     if report.edited > 0 {
         super::render_changes(archive, now_ms)?;
     }
     if config.layout == crate::config::Layout::Flat && report.new_articles() > 0 {
-        let counts = archive.store.counts()?;
-        for s in report.sources.iter().filter(|s| s.new > 0) {
-            let n = counts
-                .iter()
-                .find(|c| c.source == s.slug)
-                .map_or(0, |c| c.articles);
-            if n > FOLDER_WARN && n - (s.new as i64) <= FOLDER_WARN {
-                tracing::warn!(
-                    "source {} now holds {n} files in one folder; git hosts slow down past about \
-                     {FOLDER_WARN} files a folder (layout = \"yearly\" keeps new archives small)",
-                    s.slug
-                );
-            }
-        }
+        warn_big_folders(archive, report)?;
     }
-    report.indexes_changed = archive.render_indexes(config)?;
-    let changed: Vec<String> = report
+    let mut changed = archive.render_indexes(config)?;
+    faults::point("update::indexes_rendered");
+    let touched: Vec<String> = report
         .sources
         .iter()
         .filter(|s| s.new + s.edited > 0)
         .map(|s| s.slug.clone())
         .collect();
-    report.indexes_changed += archive.render_feeds(config, Some(&changed))?;
+    changed += archive.render_feeds(config, Some(&touched))?;
+    let _ = changed;
     let indexed = archive.sync_search();
     tracing::info!(indexed, "search index");
-    tracing::info!(elapsed = ?started.elapsed(), "rendered indexes");
-    Ok(report)
-}
-
-/// Full text and images for the new articles and edits, then their file texts.
-async fn complete(
-    config: &Config,
-    archive: &Archive,
-    fetcher: Arc<Fetcher>,
-    pending: &mut [(ArticleRecord, String)],
-    edits: &mut [Edit],
-    report: &mut UpdateReport,
-) -> Result<(), ArchiveError> {
-    let source_of = |slug: &str| config.sources.iter().find(|s| s.slug == slug);
-    // (index into pending, or into edits past pending's length; the job)
-    let mut jobs = Vec::new();
-    let mut slots = Vec::new();
-    for (i, (rec, _)) in pending.iter().enumerate() {
-        if let Some(source) = source_of(&rec.source)
-            && needs_work(source, &rec.content)
-        {
-            slots.push(i);
-            jobs.push(Job {
-                source: source.clone(),
-                link: rec.link.clone(),
-                content: rec.content.clone(),
-                path: rec.path.clone(),
-            });
-        }
-    }
-    let n_new = pending.len();
-    for (i, e) in edits.iter().enumerate() {
-        if let Some(a) = archive.store.article_by_pk(e.pk)?
-            && let Some(source) = source_of(&a.source)
-            && needs_work(source, &e.content)
-        {
-            slots.push(n_new + i);
-            jobs.push(Job {
-                source: source.clone(),
-                link: a.link,
-                content: e.content.clone(),
-                path: a.path,
-            });
-        }
-    }
-    if jobs.is_empty() {
-        return Ok(());
-    }
-    let done = enrich_all(fetcher, &archive.dir, jobs).await;
-    for (i, d) in slots.into_iter().zip(done) {
-        for w in &d.warnings {
-            tracing::warn!("{w}");
-        }
-        let slug = if i < n_new {
-            let (rec, text) = &mut pending[i];
-            rec.content = crate::feed::enclosures::carry_block(&rec.content, d.content);
-            *text = crate::mirror::article_text(
-                rec.published_ms,
-                &rec.title,
-                &rec.link,
-                &crate::mirror::flatten_content(&rec.content),
-            );
-            rec.source.clone()
-        } else {
-            let e = &mut edits[i - n_new];
-            e.content = crate::feed::enclosures::carry_block(&e.content, d.content);
-            String::new()
-        };
-        if let Some(sr) = report.sources.iter_mut().find(|s| s.slug == slug) {
-            sr.full_text += usize::from(d.from_page);
-            sr.warnings.extend(d.warnings);
-        }
-    }
     Ok(())
 }
 
-/// Records each edit as a new revision and rewrites the article's file with it (file first:
-/// a crash in between is repaired by the next run, which sees the edit again).
-fn apply_edits(archive: &mut Archive, edits: &[Edit], now_ms: i64) -> Result<usize, ArchiveError> {
-    let mut n = 0;
-    for e in edits {
-        let Some(a) = archive.store.article_by_pk(e.pk)? else {
-            continue;
-        };
-        // The same text as the newest revision (a summary that changed while the page did
-        // not, or a revision rebuilt from the file): only its hash is brought up to date.
-        if let Some(latest) = archive.store.latest_revision(e.pk)?
-            && latest.title == e.title
-            && crate::mirror::flatten_content(&latest.content)
-                == crate::mirror::flatten_content(&e.content)
-        {
-            archive.store.set_revision_hash(e.pk, latest.n, &e.hash)?;
-            continue;
+fn warn_big_folders(archive: &Archive, report: &UpdateReport) -> Result<(), ArchiveError> {
+    let counts = archive.store.counts()?;
+    for s in report.sources.iter().filter(|s| s.new > 0) {
+        let n = counts
+            .iter()
+            .find(|c| c.source == s.slug)
+            .map_or(0, |c| c.articles);
+        if n > FOLDER_WARN && n - (s.new as i64) <= FOLDER_WARN {
+            tracing::warn!(
+                "source {} now holds {n} files in one folder; git hosts slow down past about \
+                 {FOLDER_WARN} files a folder (layout = \"yearly\" keeps new archives small)",
+                s.slug
+            );
         }
-        n += 1;
-        let text = crate::mirror::article_text(
-            a.published_ms,
-            &e.title,
-            &a.link,
-            &crate::mirror::flatten_content(&e.content),
-        );
-        let path = archive.dir.join(&a.path);
-        render::write_if_changed(&path, text.as_bytes()).map_err(io_err(&path))?;
-        archive
-            .store
-            .add_revision(e.pk, &e.title, &e.norm_title, &e.content, &e.hash, now_ms)?;
     }
-    Ok(n)
+    Ok(())
 }
 
 /// The wait after `failures` consecutive failures: 5 min (or the source's interval, when
@@ -382,136 +486,11 @@ fn mark_ok(state: &mut FeedState, now_ms: i64, source: &Source) {
     state.next_at_ms = Some(now_ms + source.interval.as_millis() as i64);
 }
 
-/// Writes new article files, several folders at once: creating a file is the slow part on
-/// many file systems, and one folder's creations are serialised by the file system anyway.
-fn write_files(
-    dir: &std::path::Path,
-    pending: &[(ArticleRecord, String)],
-) -> Result<(), ArchiveError> {
-    let mut by_folder: std::collections::BTreeMap<&str, Vec<&(ArticleRecord, String)>> =
-        Default::default();
-    for p in pending {
-        by_folder.entry(p.0.source.as_str()).or_default().push(p);
-    }
-    let groups: Vec<_> = by_folder.into_values().collect();
-    let threads = groups.len().clamp(1, 4);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                let groups = &groups;
-                scope.spawn(move || -> Result<(), ArchiveError> {
-                    let mut made = std::collections::HashSet::new();
-                    for group in groups.iter().skip(t).step_by(threads) {
-                        for (rec, text) in group {
-                            let path = dir.join(&rec.path);
-                            if let Some(folder) = path.parent()
-                                && made.insert(folder.to_path_buf())
-                            {
-                                std::fs::create_dir_all(folder).map_err(io_err(folder))?;
-                            }
-                            render::write_new(&path, text.as_bytes()).map_err(io_err(&path))?;
-                        }
-                    }
-                    Ok(())
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .try_for_each(|h| h.join().expect("a file-writing thread panicked"))
-    })
-}
-
-/// Fetches and parses the feeds of `sources`, within the configured limits. Results are
-/// indexed `[source][feed]` in the order given.
-async fn fetch_all(
-    config: &Config,
-    archive: &Archive,
-    sources: &[&Source],
-    opts: &UpdateOptions,
-    fetcher: Arc<Fetcher>,
-) -> Result<Vec<Vec<FeedResult>>, ArchiveError> {
-    let mut tasks = tokio::task::JoinSet::new();
-    for (si, source) in sources.iter().enumerate() {
-        for (fi, url) in source.feeds.iter().enumerate() {
-            let state = archive.store.feed_state(url.as_str())?;
-            let validators = Validators {
-                etag: state.etag,
-                last_modified: state.last_modified,
-            };
-            let fetcher = fetcher.clone();
-            let url = url.clone();
-            let settings = source.fetch.clone();
-            let read = crate::feed::Options {
-                timezone: source.timezone,
-            };
-            let slug = source.slug.clone();
-            let progress = opts.progress.clone();
-            tasks.spawn(async move {
-                let result = fetch_one(&fetcher, &url, &validators, &settings, read).await;
-                if let Some(p) = progress {
-                    p(&FeedDone {
-                        source: slug,
-                        feed: url.to_string(),
-                        error: match &result {
-                            FeedResult::Failed(e) => Some(e.clone()),
-                            _ => None,
-                        },
-                    });
-                }
-                (si, fi, result)
-            });
-        }
-    }
-    let mut results: Vec<Vec<Option<FeedResult>>> = sources
-        .iter()
-        .map(|s| s.feeds.iter().map(|_| None).collect())
-        .collect();
-    while let Some(joined) = tasks.join_next().await {
-        let (si, fi, r) = joined.map_err(|e| ArchiveError::Io {
-            path: config.path.clone(),
-            source: std::io::Error::other(format!("a fetch task failed: {e}")),
-        })?;
-        results[si][fi] = Some(r);
-    }
-    Ok(results
-        .into_iter()
-        .map(|v| {
-            v.into_iter()
-                .map(|r| r.expect("every feed has a result"))
-                .collect()
-        })
-        .collect())
-}
-
-async fn fetch_one(
-    fetcher: &Fetcher,
-    url: &Url,
-    validators: &Validators,
-    settings: &crate::config::FetchSettings,
-    opts: feed::Options,
-) -> FeedResult {
-    match fetcher.get(url, validators, settings, Kind::Feed).await {
-        Ok(Fetched::NotModified) => FeedResult::NotModified,
-        Ok(Fetched::Body(body)) => {
-            let parsed = tokio::task::spawn_blocking(move || {
-                feed::parse_with(
-                    &body.bytes,
-                    body.content_type.as_deref(),
-                    &body.final_url,
-                    opts,
-                )
-                .map(|f| (f, body.validators))
-            })
-            .await;
-            match parsed {
-                Ok(Ok((f, validators))) => FeedResult::Items(f.items, validators),
-                Ok(Err(e)) => FeedResult::Failed(e.to_string()),
-                Err(e) => FeedResult::Failed(format!("the parser failed: {e}")),
-            }
-        }
-        Err(e) => FeedResult::Failed(e.to_string()),
-    }
+fn mark_failed(state: &mut FeedState, now_ms: i64, source: &Source, why: &str) {
+    state.failures += 1;
+    state.last_error = Some(why.to_string());
+    state.next_at_ms =
+        Some(now_ms + backoff_ms(state.failures, source.interval.as_millis() as i64));
 }
 
 #[cfg(test)]

@@ -96,10 +96,20 @@ impl Progress {
 
 pub fn report_reconcile(r: &archive::ReconcileReport, quiet: bool) {
     if !quiet && r.added > 0 {
-        eprintln!("rebuilt the database from the files: {} articles", r.added);
+        if r.adopted {
+            eprintln!(
+                "adopted {} article files this database did not write (read in, kept as they are)",
+                r.added
+            );
+        } else {
+            eprintln!("rebuilt the database from the files: {} articles", r.added);
+        }
     }
     for (path, why) in &r.unreadable {
         eprintln!("warning: {}: {why}; left as it is", path.display());
+    }
+    for (path, why) in &r.skipped {
+        eprintln!("warning: {}: {why}; skipped", path.display());
     }
 }
 
@@ -208,6 +218,9 @@ pub fn print_import(r: &archive::ImportReport, rendered: usize, quiet: bool) {
     }
     for (path, why) in &r.reconciled.unreadable {
         eprintln!("warning: {}: {why}; left as it is", path.display());
+    }
+    for (path, why) in r.skipped.iter().chain(&r.reconciled.skipped) {
+        eprintln!("warning: {}: {why}; skipped", path.display());
     }
 }
 

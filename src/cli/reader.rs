@@ -127,6 +127,7 @@ pub fn reindex(_config: &Config, archive: &mut Archive, quiet: bool) -> anyhow::
     let state = archive.dir.join(STATE_DIR);
     let n = crate::search::reindex(&state, &mut archive.store)
         .context("cannot rebuild the search index")?;
+    crate::faults::point("reindex::indexed");
     if !quiet {
         println!("reindex: {n} articles indexed");
     }

@@ -182,7 +182,7 @@ mod tests {
             slug: "dw".into(),
             name: "DW".into(),
             articles: 0,
-            state: "ok",
+            state: archive::FeedHealth::Ok,
             failures,
             last_success_ms: None,
             last_error: None,

@@ -260,7 +260,6 @@ pub fn list_file_name(name: &str) -> String {
         base.push('_');
     }
     format!("{base}.md")
-
 }
 
 impl Source {

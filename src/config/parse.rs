@@ -337,6 +337,20 @@ impl Config {
                         f.get_ref()
                     ))
                 })?;
+                // Feed state (validators, health) is kept per feed URL: one URL, one source.
+                let other = sources
+                    .iter()
+                    .find(|s| s.feeds.contains(&url))
+                    .map(|s| s.slug.clone())
+                    .or_else(|| feeds.contains(&url).then(|| slug.clone()));
+                if let Some(other) = other {
+                    return Err(invalid(format!(
+                        "line {}: feed {url} of source {slug:?} is also a feed of source \
+                         {other:?}; a feed belongs to one source (merge the sources, or drop \
+                         the feed from one of them)",
+                        line(f.span()),
+                    )));
+                }
                 feeds.push(url);
             }
             let mut sf = fetch.clone();

@@ -166,7 +166,7 @@ pub fn block(content: &str, enclosures: &[Enclosure]) -> Option<String> {
     if missing.is_empty() {
         return None;
     }
-    let mut out = String::from("<p class=\"enclosures\">");
+    let mut out = String::from(crate::text::ENCLOSURE_BLOCK);
     for (i, e) in missing.iter().enumerate() {
         if i > 0 {
             out.push_str("<br>");
@@ -217,14 +217,55 @@ pub fn with_block(content: &str, enclosures: &[Enclosure]) -> String {
 /// The enclosure block at the end of `old` (a feed's content), carried over to `new` (the
 /// text of the article page that replaced it) for the links `new` does not hold.
 pub fn carry_block(old: &str, new: String) -> String {
-    const OPEN: &str = "<p class=\"enclosures\">";
-    let Some(at) = old.rfind(OPEN).filter(|at| old[*at..].ends_with("</p>")) else {
-        return new;
-    };
-    if new.contains(OPEN) {
+    let kept = crate::text::without_enclosure_block(old);
+    if kept.len() == old.len() || new.contains(crate::text::ENCLOSURE_BLOCK) {
         return new;
     }
-    format!("{new}{}", &old[at..])
+    format!("{new}{}", &old[kept.len()..])
+}
+
+/// The enclosures named by the block at the end of an archived article's content (what a
+/// database rebuilt from the files knows of them): URLs, pictures as thumbnails, link texts
+/// as titles. The MIME type and length the feed gave are not in the file.
+pub fn from_block(content: &str) -> Vec<Enclosure> {
+    let kept = crate::text::without_enclosure_block(content);
+    let block = &content[kept.len()..];
+    let mut out = Vec::new();
+    let mut rest = block;
+    while let Some(at) = rest.find('<') {
+        rest = &rest[at..];
+        let (is_img, attr) = if rest.starts_with("<img ") {
+            (true, " src=\"")
+        } else if rest.starts_with("<a ") {
+            (false, " href=\"")
+        } else {
+            rest = &rest[1..];
+            continue;
+        };
+        let tag_end = rest.find('>').unwrap_or(rest.len());
+        let tag = &rest[..tag_end];
+        let Some(v) = tag.find(attr).map(|i| &tag[i + attr.len()..]) else {
+            rest = &rest[tag_end..];
+            continue;
+        };
+        let url = super::text::decode_entities(&v[..v.find('"').unwrap_or(v.len())]).into_owned();
+        rest = &rest[tag_end..];
+        if is_img {
+            out.push(Enclosure::thumbnail(url));
+            continue;
+        }
+        let name_end = rest.find("</a>").unwrap_or(rest.len());
+        let name = super::text::decode_entities(rest.get(1..name_end).unwrap_or("")).into_owned();
+        out.push(Enclosure {
+            title: (!name.is_empty() && name != file_name(&url)).then_some(name),
+            url,
+            mime_type: None,
+            length: None,
+            description: None,
+            kind: EnclosureKind::Enclosure,
+        });
+    }
+    out
 }
 
 fn file_name(url: &str) -> &str {

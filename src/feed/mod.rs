@@ -101,6 +101,15 @@ pub struct Item {
 }
 
 impl Item {
+    /// The URL of the item's first enclosure that is not a picture standing for it (a
+    /// podcast episode's audio): an identity key when items share their link.
+    pub fn enclosure_url(&self) -> Option<String> {
+        self.enclosures
+            .iter()
+            .find(|e| e.kind != EnclosureKind::Thumbnail)
+            .map(|e| e.url.clone())
+    }
+
     /// The parts every XML item shares (title, content, enclosures) read from `el`, with
     /// the parts its format decides.
     fn from_xml(

@@ -115,54 +115,6 @@ pub fn short_diff(changes: &[Change], marks: (&str, &str, &str, &str), max: usiz
     out
 }
 
-/// The readable text of an HTML fragment: tags dropped (block ends become line breaks),
-/// common entities decoded, white space folded.
-pub fn text_of_html(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut rest = html;
-    while let Some(lt) = rest.find('<') {
-        out.push_str(&rest[..lt]);
-        let tail = &rest[lt..];
-        let end = tail.find('>').map_or(tail.len(), |e| e + 1);
-        let tag = tail[1..end.saturating_sub(1).max(1)].trim_start_matches('/');
-        let name: String = tag
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric())
-            .collect::<String>()
-            .to_ascii_lowercase();
-        if matches!(
-            name.as_str(),
-            "p" | "br"
-                | "div"
-                | "li"
-                | "h1"
-                | "h2"
-                | "h3"
-                | "h4"
-                | "tr"
-                | "blockquote"
-                | "figcaption"
-        ) {
-            out.push('\n');
-        }
-        rest = &tail[end..];
-    }
-    out.push_str(rest);
-    let decoded = out
-        .replace("&nbsp;", " ")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&");
-    decoded
-        .lines()
-        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,14 +143,6 @@ mod tests {
         let d = diff_text("the quick brown fox", "the quick red fox");
         assert_eq!(d[1], Change::Removed("brown".into()));
         assert_eq!(d[2], Change::Added("red".into()));
-    }
-
-    #[test]
-    fn html_text() {
-        assert_eq!(
-            text_of_html("<p>一 &amp; 二</p><p>三<br>四</p>"),
-            "一 & 二\n三\n四"
-        );
     }
 
     #[test]

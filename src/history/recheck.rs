@@ -10,7 +10,7 @@ use url::Url;
 
 use crate::config::FetchSettings;
 use crate::fetch::{FetchError, Fetched, Fetcher, Kind, Validators};
-use crate::store::{CheckResult, CheckTarget};
+use crate::store::{ArticleStatus, CheckResult, CheckTarget, EventKind};
 
 /// What one check of a page found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,15 +97,15 @@ pub fn judge(
             r.etag = etag;
             r.last_modified = last_modified;
             r.missing_since_ms = None;
-            if t.status == "removed" {
-                r.event = Some(("restored", now_ms));
+            if t.status == ArticleStatus::Removed {
+                r.event = Some((EventKind::Restored, now_ms));
             }
         }
-        PageState::Gone => match (t.status.as_str(), t.missing_since_ms) {
-            ("removed", _) => {}
+        PageState::Gone => match (t.status, t.missing_since_ms) {
+            (ArticleStatus::Removed, _) => {}
             (_, None) => r.missing_since_ms = Some(now_ms),
             (_, Some(since)) if now_ms - since >= confirm_after.as_millis() as i64 => {
-                r.event = Some(("removed", now_ms));
+                r.event = Some((EventKind::Removed, now_ms));
             }
             _ => {}
         },
@@ -146,13 +146,14 @@ mod tests {
     use super::*;
 
     fn target(status: &str, missing: Option<i64>) -> CheckTarget {
+        let status = ArticleStatus::parse(status).unwrap();
         CheckTarget {
             pk: 1,
             source: "s".into(),
             link: "https://x.example/a/1".into(),
             etag: None,
             last_modified: None,
-            status: status.into(),
+            status,
             missing_since_ms: missing,
         }
     }
@@ -170,7 +171,10 @@ mod tests {
             1000 + 6 * 3_600_000,
             six_h,
         );
-        assert_eq!(later.event, Some(("removed", 1000 + 6 * 3_600_000)));
+        assert_eq!(
+            later.event,
+            Some((EventKind::Removed, 1000 + 6 * 3_600_000))
+        );
         let temp = judge(
             &target("live", Some(1000)),
             PageState::Unknown,
@@ -190,7 +194,7 @@ mod tests {
         );
         assert_eq!(
             (back.event, back.missing_since_ms),
-            (Some(("restored", 5)), None)
+            (Some((EventKind::Restored, 5)), None)
         );
     }
 

@@ -54,19 +54,29 @@ pub fn write_if_changed(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
     Ok(true)
 }
 
-/// Creates a new file at `path` holding `bytes`; fails if the file exists. Cheaper than
-/// [`write_atomic`] (no rename); the caller makes it crash-safe by journaling the path first.
+/// Creates `path` holding `bytes`: written under a temporary name beside it, then renamed into
+/// place without replacing anything (fails with `AlreadyExists` when a file is there). A
+/// partial file never exists under the final name, and a file someone else put there is
+/// never overwritten.
 pub fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)?;
-    f.write_all(bytes)
+    let tmp = write_temp(path, bytes)?;
+    let linked = rename_noreplace(&tmp, path);
+    let _ = std::fs::remove_file(&tmp);
+    linked
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so that
 /// a reader (or a crash) never sees half a file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = write_temp(path, bytes)?;
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
+}
+
+/// Writes `.<name>.<pid>.tmp` beside `path` (folders created as needed). The I/O failpoint
+/// `io::write_file` (tests) fails it with `ENOSPC` or `EIO`.
+fn write_temp(path: &Path, bytes: &[u8]) -> std::io::Result<std::path::PathBuf> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
     let name = path
@@ -75,14 +85,48 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let result = (|| {
+        crate::faults::io("io::write_file")?;
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
-        f.flush()?;
-        drop(f);
-        std::fs::rename(&tmp, path)
+        f.flush()
     })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+    match result {
+        Ok(()) => Ok(tmp),
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
     }
-    result
+}
+
+#[cfg(target_os = "linux")]
+fn rename_noreplace(from: &Path, to: &Path) -> std::io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let c =
+        |p: &Path| std::ffi::CString::new(p.as_os_str().as_bytes()).map_err(std::io::Error::other);
+    let (a, b) = (c(from)?, c(to)?);
+    // SAFETY: two valid NUL-terminated paths; AT_FDCWD resolves them as given.
+    let r = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_NOREPLACE,
+        )
+    };
+    if r == 0 {
+        return Ok(());
+    }
+    let e = std::io::Error::last_os_error();
+    match e.raw_os_error() {
+        // A file system without RENAME_NOREPLACE: a hard link never replaces either.
+        Some(libc::EINVAL | libc::ENOSYS | libc::ENOTSUP) => std::fs::hard_link(from, to),
+        _ => Err(e),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn rename_noreplace(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::hard_link(from, to)
 }

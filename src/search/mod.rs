@@ -205,7 +205,7 @@ impl SearchIndex {
         doc.add_text(f.title, &d.title);
         doc.add_text(f.body, crate::history::text_of_html(&d.content));
         doc.add_i64(f.date, d.published_ms);
-        doc.add_text(f.status, &d.status);
+        doc.add_text(f.status, d.status);
         doc
     }
 

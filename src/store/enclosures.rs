@@ -24,65 +24,35 @@ pub struct EnclosureRow {
     pub kind: String,
 }
 
-/// The enclosures of one new article, named by its source and path.
-#[derive(Debug, Clone)]
-pub struct ArticleEnclosures {
-    pub source: String,
-    pub path: String,
-    pub enclosures: Vec<EnclosureRow>,
+/// Records an article's enclosures (inside the transaction that inserts the article).
+pub(super) fn insert_in(
+    tx: &rusqlite::Transaction<'_>,
+    article: i64,
+    rows: &[EnclosureRow],
+) -> rusqlite::Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut ins = tx.prepare_cached(
+        "INSERT OR REPLACE INTO enclosures (article, n, url, mime_type, length, title, description, kind)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
+    for (n, e) in rows.iter().enumerate() {
+        ins.execute(params![
+            article,
+            n as i64,
+            e.url,
+            e.mime_type,
+            e.length,
+            e.title,
+            e.description,
+            e.kind
+        ])?;
+    }
+    Ok(())
 }
 
 impl Store {
-    /// Records the enclosures of articles already inserted, replacing any they had, in one
-    /// transaction. Articles not found are skipped.
-    pub fn insert_enclosures(&mut self, rows: &[ArticleEnclosures]) -> Result<()> {
-        if rows.is_empty() {
-            return Ok(());
-        }
-        let path = self.path.clone();
-        let err = |source| super::StoreError {
-            path: path.clone(),
-            source,
-        };
-        let tx = self.conn.transaction().map_err(err)?;
-        {
-            let mut pk_of = tx
-                .prepare_cached("SELECT pk FROM articles WHERE source = ?1 AND path = ?2")
-                .map_err(err)?;
-            let mut clear = tx
-                .prepare_cached("DELETE FROM enclosures WHERE article = ?1")
-                .map_err(err)?;
-            let mut ins = tx
-                .prepare_cached(
-                    "INSERT INTO enclosures (article, n, url, mime_type, length, title, description, kind)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                )
-                .map_err(err)?;
-            for a in rows {
-                let pk: Option<i64> = pk_of
-                    .query_row(params![a.source, a.path], |r| r.get(0))
-                    .optional()
-                    .map_err(err)?;
-                let Some(pk) = pk else { continue };
-                clear.execute([pk]).map_err(err)?;
-                for (n, e) in a.enclosures.iter().enumerate() {
-                    ins.execute(params![
-                        pk,
-                        n as i64,
-                        e.url,
-                        e.mime_type,
-                        e.length,
-                        e.title,
-                        e.description,
-                        e.kind
-                    ])
-                    .map_err(err)?;
-                }
-            }
-        }
-        tx.commit().map_err(err)
-    }
-
     /// The enclosures of an article, in feed order.
     pub fn enclosures(&self, article_pk: i64) -> Result<Vec<EnclosureRow>> {
         let mut st = self
@@ -130,9 +100,21 @@ mod tests {
     use crate::store::ArticleRecord;
 
     #[test]
-    fn stored_in_order_and_replaced() {
+    fn stored_with_their_article_in_order() {
         let dir = tempfile::tempdir().unwrap();
         let (mut store, _) = Store::open(&dir.path().join("db.sqlite")).unwrap();
+        let row = |url: &str, kind: &str| EnclosureRow {
+            url: url.into(),
+            mime_type: Some("audio/mpeg".into()),
+            length: Some(5),
+            title: None,
+            description: Some("d".into()),
+            kind: kind.into(),
+        };
+        let enclosures = vec![
+            row("https://x.example/b.mp3", "enclosure"),
+            row("https://x.example/a.jpg", "thumbnail"),
+        ];
         store
             .insert_articles(&[ArticleRecord {
                 source: "s".into(),
@@ -148,37 +130,18 @@ mod tests {
                 content: String::new(),
                 verbatim: false,
                 hash: None,
+                text_key: None,
+                enclosure: None,
+                feed_hash: None,
+                from_page: false,
+                older: Vec::new(),
+                seen_ms: None,
+                enclosures: enclosures.clone(),
             }])
             .unwrap();
-        let row = |url: &str, kind: &str| EnclosureRow {
-            url: url.into(),
-            mime_type: Some("audio/mpeg".into()),
-            length: Some(5),
-            title: None,
-            description: Some("d".into()),
-            kind: kind.into(),
-        };
-        let mut rows = vec![ArticleEnclosures {
-            source: "s".into(),
-            path: "articles/s/1.md".into(),
-            enclosures: vec![
-                row("https://x.example/b.mp3", "enclosure"),
-                row("https://x.example/a.jpg", "thumbnail"),
-            ],
-        }];
-        rows.push(ArticleEnclosures {
-            source: "s".into(),
-            path: "articles/s/missing.md".into(),
-            enclosures: vec![row("https://x.example/z", "media")],
-        });
-        store.insert_enclosures(&rows).unwrap();
-        let got = store.enclosures_at("s", "articles/s/1.md").unwrap();
-        assert_eq!(got, rows[0].enclosures);
-        rows[0].enclosures.truncate(1);
-        store.insert_enclosures(&rows[..1]).unwrap();
         assert_eq!(
-            store.enclosures_at("s", "articles/s/1.md").unwrap().len(),
-            1
+            store.enclosures_at("s", "articles/s/1.md").unwrap(),
+            enclosures
         );
         assert!(
             store

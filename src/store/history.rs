@@ -2,7 +2,7 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::{Result, Store, StoreError};
+use super::{ArticleStatus, EventKind, Result, Store, StoreError};
 
 /// An article as the history needs it.
 #[derive(Debug, Clone)]
@@ -15,8 +15,7 @@ pub struct ArticleInfo {
     pub title: String,
     pub published_ms: i64,
     pub first_seen_ms: i64,
-    /// `live` or `removed`.
-    pub status: String,
+    pub status: ArticleStatus,
     pub status_ms: Option<i64>,
 }
 
@@ -34,8 +33,7 @@ pub struct RevisionRow {
 #[derive(Debug, Clone)]
 pub struct EventRow {
     pub article: i64,
-    /// `edited`, `removed` or `restored`.
-    pub kind: String,
+    pub kind: EventKind,
     pub at_ms: i64,
     /// For `edited`: the revision it created.
     pub revision: Option<i64>,
@@ -49,7 +47,7 @@ pub struct CheckTarget {
     pub link: String,
     pub etag: Option<String>,
     pub last_modified: Option<String>,
-    pub status: String,
+    pub status: ArticleStatus,
     pub missing_since_ms: Option<i64>,
 }
 
@@ -61,8 +59,8 @@ pub struct CheckResult {
     pub etag: Option<String>,
     pub last_modified: Option<String>,
     pub missing_since_ms: Option<i64>,
-    /// A change of status: (`removed` | `restored`, at).
-    pub event: Option<(&'static str, i64)>,
+    /// A change of status: (`Removed` | `Restored`, at).
+    pub event: Option<(EventKind, i64)>,
     /// The page could not be reached (timeout, reset, 5xx…): nothing concluded.
     pub unreachable: bool,
 }
@@ -136,50 +134,6 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
-    /// Records a new revision (the earlier ones stay as they are), makes its title the
-    /// article's, and logs an `edited` event. Returns the revision's number.
-    pub fn add_revision(
-        &mut self,
-        article: i64,
-        title: &str,
-        norm_title: &str,
-        content: &str,
-        hash: &str,
-        seen_ms: i64,
-    ) -> Result<i64> {
-        let path = self.path.clone();
-        let err = |source| StoreError {
-            path: path.clone(),
-            source,
-        };
-        let tx = self.conn.transaction().map_err(err)?;
-        let n: i64 = tx
-            .query_row(
-                "SELECT COALESCE(MAX(n), 0) + 1 FROM revisions WHERE article = ?1",
-                [article],
-                |r| r.get(0),
-            )
-            .map_err(err)?;
-        tx.execute(
-            "INSERT INTO revisions (article, n, seen_ms, title, content, hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![article, n, seen_ms, title, content, hash],
-        )
-        .map_err(err)?;
-        tx.execute(
-            "UPDATE articles SET title = ?2, norm_title = ?3 WHERE pk = ?1",
-            params![article, title, norm_title],
-        )
-        .map_err(err)?;
-        tx.execute(
-            "INSERT INTO events (article, kind, at_ms, revision) VALUES (?1, 'edited', ?2, ?3)",
-            params![article, seen_ms, n],
-        )
-        .map_err(err)?;
-        tx.commit().map_err(err)?;
-        Ok(n)
-    }
-
     /// Fills in the hash of a revision stored before hashes were kept.
     pub fn set_revision_hash(&self, article: i64, n: i64, hash: &str) -> Result<()> {
         self.conn
@@ -224,21 +178,23 @@ impl Store {
 
     /// Articles first seen after `since_ms` whose page was not checked since `checked_before`
     /// (every one of them when `checked_before` is `None`), oldest check first.
+    /// A check recorded after `now_ms` (a clock that ran ahead) is due too.
     pub fn due_rechecks(
         &self,
         since_ms: i64,
         checked_before: Option<i64>,
+        now_ms: i64,
     ) -> Result<Vec<CheckTarget>> {
         let mut st = self
             .conn
             .prepare_cached(
                 "SELECT pk, source, link, page_etag, page_last_modified, status, missing_since_ms
                  FROM articles WHERE first_seen_ms >= ?1 AND link LIKE 'http%'
-                 AND (?2 IS NULL OR checked_ms IS NULL OR checked_ms < ?2)
+                 AND (?2 IS NULL OR checked_ms IS NULL OR checked_ms < ?2 OR checked_ms > ?3)
                  ORDER BY COALESCE(checked_ms, 0), pk",
             )
             .map_err(|e| self.err(e))?;
-        st.query_map(params![since_ms, checked_before], |r| {
+        st.query_map(params![since_ms, checked_before, now_ms], |r| {
             Ok(CheckTarget {
                 pk: r.get(0)?,
                 source: r.get(1)?,
@@ -252,50 +208,223 @@ impl Store {
         .and_then(Iterator::collect)
         .map_err(|e| self.err(e))
     }
+}
 
-    /// Records recheck outcomes (and their events) in one transaction.
-    pub fn save_checks(&mut self, results: &[CheckResult]) -> Result<()> {
-        let err = {
-            let path = self.path.clone();
-            move |source| StoreError {
-                path: path.clone(),
-                source,
-            }
+crate::named_states! {
+    /// An entry of the committed history journal (`changes/<yyyy>-<mm>.jsonl`): the events,
+    /// and the first sighting of a missing page (`missing`) or its end before confirmation
+    /// (`found`).
+    JournalKind {
+        Edited = "edited",
+        Removed = "removed",
+        Restored = "restored",
+        Missing = "missing",
+        Found = "found",
+    }
+}
+
+/// One line of the committed history journal.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct JournalEntry {
+    pub at: i64,
+    pub kind: JournalKind,
+    /// The article's path below the archive.
+    pub path: String,
+    /// For `edited`: the revision it created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision: Option<i64>,
+}
+
+impl Store {
+    /// Replays journal entries into the database (rebuilding from the files). Idempotent: an
+    /// entry that repeats what the database holds (a run that died after writing the journal
+    /// and before its commit, then did the work again) changes nothing. Returns how many
+    /// entries changed something.
+    pub fn apply_journal(&mut self, entries: &[JournalEntry]) -> Result<usize> {
+        let path = self.path.clone();
+        let err = |source: rusqlite::Error| StoreError {
+            path: path.clone(),
+            source: source.into(),
         };
-        let tx = self.conn.transaction().map_err(err.clone())?;
+        let tx = self.conn.transaction().map_err(err)?;
+        let mut applied = 0;
         {
-            let mut upd = tx
-                .prepare_cached(
-                    "UPDATE articles SET checked_ms = ?2, page_etag = ?3, page_last_modified = ?4,
-                     missing_since_ms = ?5 WHERE pk = ?1",
+            let mut find = tx
+                .prepare_cached("SELECT pk, status, missing_since_ms FROM articles WHERE path = ?1")
+                .map_err(err)?;
+            for e in entries {
+                let row: Option<(i64, ArticleStatus, Option<i64>)> = find
+                    .query_row([&e.path], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                    .optional()
+                    .map_err(err)?;
+                let Some((pk, status, missing)) = row else {
+                    continue;
+                };
+                let changed = match (e.kind, status) {
+                    (JournalKind::Edited, _) => {
+                        let n = e.revision.unwrap_or(0);
+                        let has_rev: bool = tx
+                            .query_row(
+                                "SELECT EXISTS (SELECT 1 FROM revisions WHERE article = ?1 AND n = ?2)",
+                                params![pk, n],
+                                |r| r.get(0),
+                            )
+                            .map_err(err)?;
+                        if !has_rev {
+                            0
+                        } else {
+                            tx.execute(
+                                "UPDATE revisions SET seen_ms = ?3 WHERE article = ?1 AND n = ?2",
+                                params![pk, n, e.at],
+                            )
+                            .map_err(err)?;
+                            let moved = tx
+                                .execute(
+                                    "UPDATE events SET at_ms = ?3 WHERE article = ?1
+                                     AND kind = 'edited' AND revision = ?2",
+                                    params![pk, n, e.at],
+                                )
+                                .map_err(err)?;
+                            if moved == 0 {
+                                tx.execute(
+                                    "INSERT INTO events (article, kind, at_ms, revision)
+                                     VALUES (?1, 'edited', ?2, ?3)",
+                                    params![pk, e.at, n],
+                                )
+                                .map_err(err)?;
+                            }
+                            1
+                        }
+                    }
+                    (JournalKind::Removed, ArticleStatus::Live)
+                    | (JournalKind::Restored, ArticleStatus::Removed) => {
+                        let (kind, to) = if e.kind == JournalKind::Removed {
+                            (EventKind::Removed, ArticleStatus::Removed)
+                        } else {
+                            (EventKind::Restored, ArticleStatus::Live)
+                        };
+                        tx.execute(
+                            "UPDATE articles SET status = ?2, status_ms = ?3,
+                             missing_since_ms = CASE WHEN ?2 = 'live' THEN NULL
+                                 ELSE missing_since_ms END WHERE pk = ?1",
+                            params![pk, to.as_str(), e.at],
+                        )
+                        .map_err(err)?;
+                        tx.execute(
+                            "INSERT INTO events (article, kind, at_ms) VALUES (?1, ?2, ?3)",
+                            params![pk, kind.as_str(), e.at],
+                        )
+                        .map_err(err)?
+                    }
+                    (JournalKind::Missing, ArticleStatus::Live) if missing.is_none() => tx
+                        .execute(
+                            "UPDATE articles SET missing_since_ms = ?2 WHERE pk = ?1",
+                            params![pk, e.at],
+                        )
+                        .map_err(err)?,
+                    (JournalKind::Found, ArticleStatus::Live) if missing.is_some() => tx
+                        .execute(
+                            "UPDATE articles SET missing_since_ms = NULL WHERE pk = ?1",
+                            [pk],
+                        )
+                        .map_err(err)?,
+                    _ => 0,
+                };
+                applied += changed.min(1);
+            }
+        }
+        tx.commit().map_err(err)?;
+        Ok(applied)
+    }
+
+    /// Fills in the text key of articles stored before text keys were kept (`key` computes it
+    /// from the newest revision's content). Returns how many were filled.
+    pub fn backfill_text_keys(&mut self, key: &dyn Fn(&str) -> Option<String>) -> Result<usize> {
+        let path = self.path.clone();
+        let err = |source: rusqlite::Error| StoreError {
+            path: path.clone(),
+            source: source.into(),
+        };
+        let tx = self.conn.transaction().map_err(err)?;
+        let mut n = 0;
+        {
+            let mut sel = tx
+                .prepare(
+                    "SELECT a.pk, r.content FROM articles a JOIN revisions r ON r.article = a.pk
+                     AND r.n = (SELECT MAX(n) FROM revisions WHERE article = a.pk)
+                     WHERE a.text_key IS NULL AND a.verbatim = 0",
                 )
-                .map_err(err.clone())?;
-            let mut status = tx
-                .prepare_cached("UPDATE articles SET status = ?2, status_ms = ?3 WHERE pk = ?1")
-                .map_err(err.clone())?;
-            let mut event = tx
-                .prepare_cached("INSERT INTO events (article, kind, at_ms) VALUES (?1, ?2, ?3)")
-                .map_err(err.clone())?;
-            for c in results {
-                upd.execute(params![
-                    c.pk,
-                    c.checked_ms,
-                    c.etag,
-                    c.last_modified,
-                    c.missing_since_ms
-                ])
-                .map_err(err.clone())?;
-                if let Some((kind, at)) = c.event {
-                    let new_status = if kind == "removed" { "removed" } else { "live" };
-                    status
-                        .execute(params![c.pk, new_status, at])
-                        .map_err(err.clone())?;
-                    event
-                        .execute(params![c.pk, kind, at])
-                        .map_err(err.clone())?;
+                .map_err(err)?;
+            let rows: Vec<(i64, String)> = sel
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .and_then(Iterator::collect)
+                .map_err(err)?;
+            let mut upd = tx
+                .prepare("UPDATE articles SET text_key = ?2 WHERE pk = ?1")
+                .map_err(err)?;
+            for (pk, content) in rows {
+                if let Some(k) = key(&content) {
+                    n += upd.execute(params![pk, k]).map_err(err)?;
                 }
             }
         }
-        tx.commit().map_err(err)
+        tx.commit().map_err(err)?;
+        Ok(n)
+    }
+}
+
+/// An older revision (not an article's newest), for writing it out as a file.
+#[derive(Debug, Clone)]
+pub struct OlderRevision {
+    pub path: String,
+    pub n: i64,
+    pub published_ms: i64,
+    pub link: String,
+    pub title: String,
+    pub content: String,
+}
+
+impl Store {
+    /// Calls `f` with every revision that is not its article's newest.
+    pub fn for_each_older_revision<E: From<StoreError>>(
+        &self,
+        f: &mut dyn FnMut(OlderRevision) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT a.path, r.n, a.published_ms, a.link, r.title, r.content
+                 FROM revisions r JOIN articles a ON a.pk = r.article
+                 WHERE r.n < (SELECT MAX(n) FROM revisions WHERE article = r.article)
+                 ORDER BY a.pk, r.n",
+            )
+            .map_err(|e| self.err(e))?;
+        let mut rows = st.query([]).map_err(|e| self.err(e))?;
+        while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+            let get = |i| -> Result<String> { r.get(i).map_err(|e| self.err(e)) };
+            f(OlderRevision {
+                path: get(0)?,
+                n: r.get(1).map_err(|e| self.err(e))?,
+                published_ms: r.get(2).map_err(|e| self.err(e))?,
+                link: get(3)?,
+                title: get(4)?,
+                content: get(5)?,
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Articles whose page was seen missing and is not confirmed removed: (path, since).
+    pub fn pending_sightings(&self) -> Result<Vec<(String, i64)>> {
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT path, missing_since_ms FROM articles
+                 WHERE missing_since_ms IS NOT NULL AND status = 'live' ORDER BY pk",
+            )
+            .map_err(|e| self.err(e))?;
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .and_then(Iterator::collect)
+            .map_err(|e| self.err(e))
     }
 }

@@ -11,19 +11,26 @@ mod export;
 mod feeds;
 mod history;
 mod reader;
+mod run;
 mod sources;
+mod states;
 mod web;
 
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OptionalExtension};
 
-pub use articles::{ArticleRecord, ListRow, RenderedArticle, Repeat, SourceCount};
-pub use enclosures::{ArticleEnclosures, EnclosureRow};
+pub use articles::{ArticleRecord, Candidate, ListRow, OldRevision, RenderedArticle, SourceCount};
+pub use enclosures::EnclosureRow;
 pub use export::{ExportedArticle, ExportedRevision, FeedEntry};
-pub use feeds::{FeedRow, FeedState};
-pub use history::{ArticleInfo, CheckResult, CheckTarget, EventRow, RevisionRow};
+pub use feeds::{FeedRow, FeedState, FeedStateRow, OperationalState, RecheckState};
+pub use history::{
+    ArticleInfo, CheckResult, CheckTarget, EventRow, JournalEntry, JournalKind, OlderRevision,
+    RevisionRow,
+};
 pub use reader::{ArticleRow, SearchDoc, SourceOverview};
+pub use run::{CheckUpdate, NewRevision, RunChanges};
+pub use states::{ArticleStatus, EventKind};
 pub use web::Neighbour;
 
 /// What went wrong in the database.
@@ -32,7 +39,60 @@ pub use web::Neighbour;
 pub struct StoreError {
     pub path: PathBuf,
     #[source]
-    pub source: rusqlite::Error,
+    pub source: DbError,
+}
+
+/// The database engine's own error, in words; no engine type leaks out of `store`.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct DbError {
+    message: String,
+    kind: DbErrorKind,
+}
+
+/// What kind of failure a database error is, as the driver needs to know it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbErrorKind {
+    /// The file is not a database, or its contents are damaged: move it aside and rebuild.
+    Corrupt,
+    /// Out of space, or an input/output error of the disk.
+    Storage,
+    Other,
+}
+
+impl From<rusqlite::Error> for DbError {
+    fn from(e: rusqlite::Error) -> DbError {
+        use rusqlite::ErrorCode as C;
+        let kind = match e.sqlite_error_code() {
+            Some(C::NotADatabase | C::DatabaseCorrupt) => DbErrorKind::Corrupt,
+            Some(C::DiskFull | C::SystemIoFailure) => DbErrorKind::Storage,
+            _ => DbErrorKind::Other,
+        };
+        let message = match kind {
+            DbErrorKind::Corrupt => format!("the database is damaged ({e})"),
+            _ => e.to_string(),
+        };
+        DbError { message, kind }
+    }
+}
+
+impl StoreError {
+    /// What kind of failure this is.
+    pub fn kind(&self) -> DbErrorKind {
+        self.source.kind
+    }
+
+    /// An error injected by a failpoint (tests only): `ENOSPC` or `EIO` on a commit.
+    #[cfg_attr(not(feature = "failpoints"), allow(dead_code))]
+    fn injected(path: &Path, what: &str) -> StoreError {
+        StoreError {
+            path: path.to_path_buf(),
+            source: DbError {
+                message: format!("disk I/O error: {what} (injected)"),
+                kind: DbErrorKind::Storage,
+            },
+        }
+    }
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -138,7 +198,20 @@ CREATE TRIGGER search_queue_status AFTER UPDATE OF status ON articles
 END;
 "#,
     r#"
--- 4: enclosures and media of articles (podcast audio, media:content, thumbnails), as their
+-- 4: identity keys and the commit protocol (issue 11). `guid` and `canon` hold a key only
+-- while it is an identity (NULL for a guid or link found shared by distinct articles), so
+-- that a backend can make them unique per source. `text_key` identifies items known by their
+-- text alone; `feed_hash` is the feed item as last seen (an unchanged item costs nothing);
+-- `from_page` marks full text taken from the article's page, never replaced by a teaser.
+ALTER TABLE articles ADD COLUMN text_key TEXT;
+ALTER TABLE articles ADD COLUMN enclosure TEXT;
+ALTER TABLE articles ADD COLUMN feed_hash TEXT;
+ALTER TABLE revisions ADD COLUMN from_page INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX articles_text ON articles (source, text_key) WHERE text_key IS NOT NULL;
+DROP TABLE pending_files;
+"#,
+    r#"
+-- 5: enclosures and media of articles (podcast audio, media:content, thumbnails), as their
 -- feeds gave them, in feed order.
 CREATE TABLE enclosures (
     article INTEGER NOT NULL REFERENCES articles (pk) ON DELETE CASCADE,
@@ -158,9 +231,9 @@ impl Store {
     /// Opens (creating when missing) the database at `path`. The second value is true when
     /// the database did not exist before, so the caller knows to rebuild it from the files.
     pub fn open(path: &Path) -> Result<(Store, bool)> {
-        let err = |source| StoreError {
+        let err = |source: rusqlite::Error| StoreError {
             path: path.to_path_buf(),
-            source,
+            source: source.into(),
         };
         let created = !path.exists();
         let conn = Connection::open(path).map_err(err)?;
@@ -184,7 +257,7 @@ impl Store {
     fn err(&self, source: rusqlite::Error) -> StoreError {
         StoreError {
             path: self.path.clone(),
-            source,
+            source: source.into(),
         }
     }
 
@@ -196,14 +269,14 @@ impl Store {
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             let tx = self.conn.transaction().map_err(|e| StoreError {
                 path: self.path.clone(),
-                source: e,
+                source: e.into(),
             })?;
             tx.execute_batch(sql)
                 .and_then(|_| tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1)))
                 .and_then(|_| tx.commit())
                 .map_err(|e| StoreError {
                     path: self.path.clone(),
-                    source: e,
+                    source: e.into(),
                 })?;
         }
         Ok(())

@@ -22,8 +22,7 @@ pub struct ArticleRow {
     pub title: String,
     pub published_ms: i64,
     pub first_seen_ms: i64,
-    /// `live` or `removed`.
-    pub status: String,
+    pub status: super::ArticleStatus,
     /// How many revisions the archive holds.
     pub revisions: i64,
     /// How many events (edited, removed, restored) it has had.
@@ -40,7 +39,7 @@ pub struct SearchDoc {
     /// The newest revision's content, raw HTML.
     pub content: String,
     pub published_ms: i64,
-    pub status: String,
+    pub status: super::ArticleStatus,
 }
 
 // Every revision after the first comes with an `edited` event (`Store::add_revision`): counting
@@ -235,7 +234,7 @@ impl StoreErr {
     fn of(path: &std::path::Path, source: rusqlite::Error) -> super::StoreError {
         super::StoreError {
             path: path.to_path_buf(),
-            source,
+            source: source.into(),
         }
     }
 }

@@ -20,9 +20,9 @@ impl Store {
     /// entries, its search queue), in one transaction. Returns how many articles it held.
     pub fn delete_source(&mut self, slug: &str) -> Result<usize> {
         let path = self.path.clone();
-        let err = |source| super::StoreError {
+        let err = |source: rusqlite::Error| super::StoreError {
             path: path.clone(),
-            source,
+            source: source.into(),
         };
         let tx = self.conn.transaction().map_err(err)?;
         let of_source = "(SELECT pk FROM articles WHERE source = ?1)";
@@ -30,6 +30,7 @@ impl Store {
             format!("DELETE FROM events WHERE article IN {of_source}"),
             format!("DELETE FROM revisions WHERE article IN {of_source}"),
             format!("DELETE FROM search_queue WHERE article IN {of_source}"),
+            format!("DELETE FROM enclosures WHERE article IN {of_source}"),
             "DELETE FROM list_extras WHERE source = ?1".to_string(),
             "DELETE FROM feeds WHERE source = ?1".to_string(),
         ] {

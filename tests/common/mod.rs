@@ -21,10 +21,21 @@ pub fn newsmirror(args: &[&str]) -> Output {
     command(args).output().expect("the newsmirror binary runs")
 }
 
-/// `newsmirror ARGS...`, ready to spawn, in a hermetic environment (no proxy variables).
+/// The binary under test: this build's, or `NEWSMIRROR_TEST_BIN` (to show that a test fails
+/// on an older build).
+pub fn binary() -> PathBuf {
+    std::env::var_os("NEWSMIRROR_TEST_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_newsmirror")))
+}
+
+/// `newsmirror ARGS...`, ready to spawn, in a hermetic environment (no proxy variables, no
+/// failpoints).
 pub fn command(args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_newsmirror"));
-    c.args(args).env_remove("NEWSMIRROR_LOG");
+    let mut c = Command::new(binary());
+    c.args(args)
+        .env_remove("NEWSMIRROR_LOG")
+        .env_remove("FAILPOINTS");
     for v in [
         "http_proxy",
         "https_proxy",
@@ -254,6 +265,34 @@ pub fn big_feed(tag: &str, n: usize) -> String {
         })
         .collect();
     rss(&items)
+}
+
+/// An RSS answer with an `ETag`: the server answers 304 to a request that sends it back.
+pub fn rss_answer(body: String, etag: &str) -> server::Answer {
+    server::Answer::Fixed(
+        200,
+        vec![
+            ("Content-Type".into(), "application/rss+xml".into()),
+            ("ETag".into(), format!("\"{etag}\"")),
+        ],
+        body.into_bytes(),
+    )
+}
+
+/// Whether the failpoints feature is in this build (`cargo test --features failpoints`).
+pub fn has_failpoints() -> bool {
+    cfg!(feature = "failpoints")
+}
+
+/// Removes the database (and its WAL files), as a fresh runner starts without one.
+pub fn delete_database(archive: &Path) {
+    for f in [
+        "newsmirror.sqlite",
+        "newsmirror.sqlite-wal",
+        "newsmirror.sqlite-shm",
+    ] {
+        let _ = std::fs::remove_file(archive.join(".newsmirror").join(f));
+    }
 }
 
 /// Checks an archive after crashes: every item once, every file whole, database sound and in

@@ -1,0 +1,110 @@
+//! The fetch phase of an update: every feed at once, within the configured limits, parsed.
+
+use std::sync::Arc;
+
+use url::Url;
+
+use super::update::{FeedDone, UpdateOptions};
+use super::{Archive, ArchiveError};
+use crate::config::{Config, Source};
+use crate::feed::{self, Item};
+use crate::fetch::{Fetched, Fetcher, Kind, Validators};
+
+/// The outcome of fetching and parsing one feed.
+pub(super) enum FeedResult {
+    Items(Vec<Item>, Validators),
+    NotModified,
+    Failed(String),
+}
+
+/// Fetches and parses the feeds of `sources`, within the configured limits. Results are
+/// indexed `[source][feed]` in the order given.
+pub(super) async fn fetch_all(
+    config: &Config,
+    archive: &Archive,
+    sources: &[&Source],
+    opts: &UpdateOptions,
+    fetcher: Arc<Fetcher>,
+) -> Result<Vec<Vec<FeedResult>>, ArchiveError> {
+    let mut tasks = tokio::task::JoinSet::new();
+    for (si, source) in sources.iter().enumerate() {
+        for (fi, url) in source.feeds.iter().enumerate() {
+            let state = archive.store.feed_state(url.as_str())?;
+            let validators = Validators {
+                etag: state.etag,
+                last_modified: state.last_modified,
+            };
+            let fetcher = fetcher.clone();
+            let url = url.clone();
+            let settings = source.fetch.clone();
+            let read = feed::Options {
+                timezone: source.timezone,
+            };
+            let slug = source.slug.clone();
+            let progress = opts.progress.clone();
+            tasks.spawn(async move {
+                let result = fetch_one(&fetcher, &url, &validators, &settings, read).await;
+                if let Some(p) = progress {
+                    p(&FeedDone {
+                        source: slug,
+                        feed: url.to_string(),
+                        error: match &result {
+                            FeedResult::Failed(e) => Some(e.clone()),
+                            _ => None,
+                        },
+                    });
+                }
+                (si, fi, result)
+            });
+        }
+    }
+    let mut results: Vec<Vec<Option<FeedResult>>> = sources
+        .iter()
+        .map(|s| s.feeds.iter().map(|_| None).collect())
+        .collect();
+    while let Some(joined) = tasks.join_next().await {
+        let (si, fi, r) = joined.map_err(|e| ArchiveError::Io {
+            path: config.path.clone(),
+            source: std::io::Error::other(format!("a fetch task failed: {e}")),
+        })?;
+        results[si][fi] = Some(r);
+    }
+    Ok(results
+        .into_iter()
+        .map(|v| {
+            v.into_iter()
+                .map(|r| r.expect("every feed has a result"))
+                .collect()
+        })
+        .collect())
+}
+
+async fn fetch_one(
+    fetcher: &Fetcher,
+    url: &Url,
+    validators: &Validators,
+    settings: &crate::config::FetchSettings,
+    read: feed::Options,
+) -> FeedResult {
+    match fetcher.get(url, validators, settings, Kind::Feed).await {
+        Ok(Fetched::NotModified) => FeedResult::NotModified,
+        Ok(Fetched::Body(body)) => {
+            let parsed = tokio::task::spawn_blocking(move || {
+                feed::parse_with(
+                    &body.bytes,
+                    body.content_type.as_deref(),
+                    &body.final_url,
+                    read,
+                )
+                .map(|f| (f, body.validators))
+            })
+            .await;
+            match parsed {
+                Ok(Ok((f, validators))) => FeedResult::Items(f.items, validators),
+                Ok(Err(e)) => FeedResult::Failed(e.to_string()),
+                Err(e) => FeedResult::Failed(format!("the parser failed: {e}")),
+            }
+        }
+        Err(e) => FeedResult::Failed(e.to_string()),
+    }
+}
