@@ -4,6 +4,7 @@
 //! 2 a bad command line or config; 3 the archive is locked by another run.
 
 mod args;
+mod cluster;
 mod docs;
 mod extract;
 mod init;
@@ -190,7 +191,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if let Some(b) = bar {
                 b.finish();
             }
-            let published = archive::publish(&config, &archive, &archive::commit_message(&report))?;
+            let published =
+                archive::render_and_publish(&config, &archive, &archive::commit_message(&report))?;
             let code = if report.ok() && published.failed.is_empty() {
                 ExitCode::SUCCESS
             } else {
@@ -214,6 +216,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let (_lock, mut archive) = open(&config, wait, quiet)?;
             runtime()?.block_on(service::run(&config, &mut archive, every, quiet))?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Worker { once } => {
+            let config = load_with_sources(&path)?;
+            cluster::worker(&config, once, quiet)
+        }
+        Command::Publish { once } => {
+            let config = load(&path)?;
+            cluster::publish(&config, once, quiet)
+        }
+        Command::Migrate { to } => {
+            let config = load(&path)?;
+            cluster::migrate(&config, &to, quiet)
         }
         Command::Status { json } => {
             let config = load(&path)?;
@@ -295,7 +309,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "recheck: {} removed, {} restored",
                 report.removed, report.restored
             );
-            let published = archive::publish(&config, &archive, &msg)?;
+            let published = archive::render_and_publish(&config, &archive, &msg)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else if !quiet {

@@ -63,6 +63,7 @@ pub mod mirror;
 pub mod publish;
 pub mod render;
 pub mod search;
+pub mod polite;
 pub mod store;
 pub mod text;
 pub mod web;

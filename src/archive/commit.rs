@@ -49,6 +49,15 @@ impl Commit {
 
     /// Steps 2–5 of the protocol. `state_since_ms`: the recheck window kept in the state file.
     pub fn finish(self, archive: &mut Archive, state_since_ms: i64) -> Result<(), ArchiveError> {
+        if archive.cluster {
+            // The database is the truth: the journal goes into the one transaction, and the
+            // publisher writes it out with the rest.
+            let mut changes = self.changes;
+            changes.journal.extend(self.journal);
+            archive.store.commit_run(&changes)?;
+            faults::point("commit::committed");
+            return Ok(());
+        }
         let mut written = self.written;
         if !self.journal.is_empty() {
             written.extend(append_journal(&self.dir, &self.journal)?);

@@ -11,7 +11,8 @@ use url::Url;
 use crate::clean::{self, ImageMode};
 use crate::config::{FullText, Source};
 use crate::extract;
-use crate::fetch::{Fetched, Fetcher, Kind, Validators, charset};
+use crate::fetch::{Fetched, Kind, Validators, charset};
+use crate::polite::Polite;
 
 /// Below this many characters of text, a feed's content is a summary.
 const SUMMARY_CHARS: usize = 200;
@@ -81,7 +82,7 @@ pub(super) struct Done {
 
 /// Completes every job, within the fetcher's limits; results in the jobs' order. A job that
 /// fails (a panic in an extractor, say) keeps the content it was given.
-pub(super) async fn enrich_all(fetcher: Arc<Fetcher>, dir: &Path, jobs: Vec<Job>) -> Vec<Done> {
+pub(super) async fn enrich_all(fetcher: Arc<Polite>, dir: &Path, jobs: Vec<Job>) -> Vec<Done> {
     let mut tasks = tokio::task::JoinSet::new();
     let mut out: Vec<Option<Done>> = Vec::with_capacity(jobs.len());
     let mut kept: Vec<(String, String)> = Vec::with_capacity(jobs.len());
@@ -111,7 +112,7 @@ pub(super) async fn enrich_all(fetcher: Arc<Fetcher>, dir: &Path, jobs: Vec<Job>
         .collect()
 }
 
-async fn enrich(fetcher: &Fetcher, dir: &Path, job: Job) -> Done {
+async fn enrich(fetcher: &Polite, dir: &Path, job: Job) -> Done {
     let mut done = Done {
         content: job.content.clone(),
         from_page: false,
@@ -159,7 +160,7 @@ async fn enrich(fetcher: &Fetcher, dir: &Path, job: Job) -> Done {
 }
 
 /// The article page's main content, extracted and sanitized.
-async fn page_content(fetcher: &Fetcher, source: &Source, url: &Url) -> Result<String, String> {
+async fn page_content(fetcher: &Polite, source: &Source, url: &Url) -> Result<String, String> {
     let body = match fetcher
         .get(url, &Validators::default(), &source.fetch, Kind::Page)
         .await
@@ -184,7 +185,7 @@ async fn page_content(fetcher: &Fetcher, source: &Source, url: &Url) -> Result<S
 /// Downloads the images of `html` into `assets/` (content-addressed, once each) and returns
 /// URL → path relative to the article file. A failed image keeps its URL and is reported.
 async fn download_images(
-    fetcher: &Fetcher,
+    fetcher: &Polite,
     source: &Source,
     dir: &Path,
     article_path: &str,

@@ -8,7 +8,8 @@ use super::update::{FeedDone, UpdateOptions};
 use super::{Archive, ArchiveError};
 use crate::config::{Config, Source};
 use crate::feed::{self, Item};
-use crate::fetch::{Fetched, Fetcher, Kind, Validators};
+use crate::fetch::{Fetched, Kind, Validators};
+use crate::polite::Polite;
 
 /// The outcome of fetching and parsing one feed.
 pub(super) enum FeedResult {
@@ -17,23 +18,38 @@ pub(super) enum FeedResult {
     Failed(String),
 }
 
-/// Fetches and parses the feeds of `sources`, within the configured limits. Results are
-/// indexed `[source][feed]` in the order given.
-pub(super) async fn fetch_all(
-    config: &Config,
+/// The validators the database holds for each feed of `sources`, `[source][feed]`.
+pub(super) fn validators(
     archive: &Archive,
     sources: &[&Source],
-    opts: &UpdateOptions,
-    fetcher: Arc<Fetcher>,
-) -> Result<Vec<Vec<FeedResult>>, ArchiveError> {
-    let mut tasks = tokio::task::JoinSet::new();
-    for (si, source) in sources.iter().enumerate() {
-        for (fi, url) in source.feeds.iter().enumerate() {
+) -> Result<Vec<Vec<Validators>>, ArchiveError> {
+    let mut out = Vec::with_capacity(sources.len());
+    for source in sources {
+        let mut v = Vec::with_capacity(source.feeds.len());
+        for url in &source.feeds {
             let state = archive.store.feed_state(url.as_str())?;
-            let validators = Validators {
+            v.push(Validators {
                 etag: state.etag,
                 last_modified: state.last_modified,
-            };
+            });
+        }
+        out.push(v);
+    }
+    Ok(out)
+}
+
+/// Fetches and parses the feeds of `sources` (with their `validators`), within the
+/// configured limits. Results are indexed `[source][feed]` in the order given.
+pub(super) async fn fetch_all(
+    config: &Config,
+    validators: Vec<Vec<Validators>>,
+    sources: &[&Source],
+    opts: &UpdateOptions,
+    fetcher: Arc<Polite>,
+) -> Result<Vec<Vec<FeedResult>>, ArchiveError> {
+    let mut tasks = tokio::task::JoinSet::new();
+    for ((si, source), validators) in sources.iter().enumerate().zip(validators) {
+        for ((fi, url), validators) in source.feeds.iter().enumerate().zip(validators) {
             let fetcher = fetcher.clone();
             let url = url.clone();
             let settings = source.fetch.clone();
@@ -80,7 +96,7 @@ pub(super) async fn fetch_all(
 }
 
 async fn fetch_one(
-    fetcher: &Fetcher,
+    fetcher: &Polite,
     url: &Url,
     validators: &Validators,
     settings: &crate::config::FetchSettings,

@@ -12,12 +12,17 @@ mod health;
 mod identity;
 mod import;
 mod lock;
+pub mod migrate;
+mod phases;
+pub mod publisher;
 mod publishing;
 mod recheck;
 mod reconcile;
+mod record;
 mod select;
 mod site;
 mod update;
+pub mod worker;
 mod writing;
 
 use std::path::{Path, PathBuf};
@@ -29,6 +34,7 @@ pub use health::{FeedHealth, SourceHealth, format_day, format_time, health};
 pub use identity::{Keys, Rule, decide};
 pub use import::{ImportReport, import};
 pub use lock::{ArchiveLock, LockError};
+pub use publisher::{RenderReport, render_and_publish, render_from_database};
 pub use publishing::{PublishReport, commit_message, publish};
 pub use recheck::{RecheckReport, recheck};
 pub use reconcile::ReconcileReport;
@@ -105,7 +111,7 @@ fn restore_state(archive: &mut Archive) -> Result<(), ArchiveError> {
 }
 
 /// The month (UTC+8) that holds `at_ms`, as `yyyy-mm`, and its bounds in milliseconds.
-fn month_bounds(at_ms: i64) -> (String, i64, i64) {
+pub(crate) fn month_bounds(at_ms: i64) -> (String, i64, i64) {
     use chrono::{Datelike, TimeZone};
     let tz = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
     let t = tz.timestamp_millis_opt(at_ms).single().unwrap_or_default();
@@ -203,7 +209,7 @@ pub(crate) fn list_style_key(slug: &str) -> String {
 
 /// Removes `.*.tmp` files that a run killed mid-write left in `dir` (and, with `deep`, in
 /// its sub-folders).
-fn remove_stale_temp_files(dir: &Path, deep: bool) {
+pub(crate) fn remove_stale_temp_files(dir: &Path, deep: bool) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
@@ -258,6 +264,9 @@ pub struct Archive {
     pub reconciled: Option<ReconcileReport>,
     /// Where a damaged database was moved aside, when it was.
     pub damaged: Option<PathBuf>,
+    /// The archive lives in PostgreSQL: the database is the truth, the files are rendered
+    /// from it by the publisher (never read back, never adopted).
+    pub cluster: bool,
 }
 
 impl Archive {
@@ -269,9 +278,12 @@ impl Archive {
     /// A database that was never built from the files (a fresh clone) is built first, when no
     /// other run holds the archive.
     pub fn open_to_read(config: &Config) -> Result<Archive, ArchiveError> {
+        if config.cluster() {
+            return Archive::open_cluster(config);
+        }
         let state = config.archive_dir.join(STATE_DIR);
         std::fs::create_dir_all(&state).map_err(io_err(&state))?;
-        let (store, _) = Store::open(&state.join("newsmirror.sqlite"))?;
+        let (store, _) = Store::open(&crate::config::sqlite_path(&config.archive_dir))?;
         if store.meta(FILES_INDEXED)?.is_none()
             && let Ok(_lock) = ArchiveLock::acquire(&config.archive_dir, false)
         {
@@ -283,11 +295,28 @@ impl Archive {
             store,
             reconciled: None,
             damaged: None,
+            cluster: false,
+        })
+    }
+
+    /// Opens an archive that lives in PostgreSQL (`[store] url`): the database only; nothing
+    /// is read from the files or written to them here (a worker may have no archive folder).
+    pub fn open_cluster(config: &Config) -> Result<Archive, ArchiveError> {
+        let (store, _) = crate::store::open(&config.store_location())?;
+        Ok(Archive {
+            dir: config.archive_dir.clone(),
+            store,
+            reconciled: None,
+            damaged: None,
+            cluster: true,
         })
     }
 
     /// Opens the archive to write (the caller holds the lock).
     pub fn open(config: &Config) -> Result<Archive, ArchiveError> {
+        if config.cluster() {
+            return Archive::open_cluster(config);
+        }
         let dir = config.archive_dir.clone();
         let state = dir.join(STATE_DIR);
         std::fs::create_dir_all(&state).map_err(io_err(&state))?;
@@ -299,12 +328,13 @@ impl Archive {
             )
             .map_err(io_err(&ignore))?;
         }
-        let (store, created, damaged) = open_store(&state.join("newsmirror.sqlite"))?;
+        let (store, created, damaged) = open_store(&crate::config::sqlite_path(&dir))?;
         let mut archive = Archive {
             dir,
             store,
             reconciled: None,
             damaged,
+            cluster: false,
         };
         if created {
             faults::point("open::created");
@@ -360,15 +390,7 @@ impl Archive {
         {
             return 0;
         }
-        match self.store.search_queue_len() {
-            Ok(0) => return 0,
-            Ok(_) => {}
-            Err(e) => {
-                tracing::warn!("search index not updated: {e}");
-                return 0;
-            }
-        }
-        match crate::search::sync(&state, &mut self.store) {
+        match crate::search::sync(&state, &self.store) {
             Ok(n) => n,
             Err(e) => {
                 tracing::warn!("search index not updated: {e}; `newsmirror reindex` rebuilds it");

@@ -178,10 +178,47 @@ fn reconcile_source(
             records.push(record);
         }
         report.added += records.len();
+        first_keeps_keys(store, &source.slug, &mut records, !known.is_empty())?;
         store.insert_articles(&records)?;
         report.list_extras += keep_list_extras(dir, store, source)?;
         let sig = folder_signature(&folder, year_folders(&folder));
         store.set_meta(&key, sig.as_deref())?;
+    }
+    Ok(())
+}
+
+/// A guid or canonical link several articles of a source carry identifies only the first
+/// archived (the highest id: ids count down); the others keep none, as when they were archived
+/// (`select`), so that the keys stay unique per source. `in_database`: also look among the
+/// articles the database holds (adopting files; a rebuild reads every file at once).
+fn first_keeps_keys(
+    store: &Store,
+    source: &str,
+    records: &mut [ArticleRecord],
+    in_database: bool,
+) -> Result<(), ArchiveError> {
+    let mut order: Vec<usize> = (0..records.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(records[i].id));
+    let mut seen = std::collections::HashSet::new();
+    for i in order {
+        let r = &mut records[i];
+        for (kind, key) in [(0u8, &mut r.guid), (1u8, &mut r.canon)] {
+            let Some(k) = key.clone() else { continue };
+            let mut taken = !seen.insert((kind, k.clone()));
+            if !taken && in_database {
+                let (g, c) = if kind == 0 {
+                    (Some(k.as_str()), None)
+                } else {
+                    (None, Some(k.as_str()))
+                };
+                taken = store.candidates(source, g, c, "", None)?.iter().any(|x| {
+                    (if kind == 0 { &x.guid } else { &x.canon }).as_deref() == Some(k.as_str())
+                });
+            }
+            if taken {
+                *key = None;
+            }
+        }
     }
     Ok(())
 }

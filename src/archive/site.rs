@@ -188,7 +188,7 @@ pub fn build_site(
     out.write("feeds/all.atom", feeds::atom(&meta, &entries).as_bytes())?;
 
     // Articles, on two threads (each with its own connection).
-    let db = archive.dir.join(super::STATE_DIR).join("newsmirror.sqlite");
+    let db = config.store_location();
     let manifest_path = out_dir.join(MANIFEST);
     let manifest = read_manifest(&manifest_path);
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4));
@@ -354,13 +354,13 @@ fn read_manifest(path: &Path) -> HashMap<String, String> {
 
 fn articles(
     config: &Config,
-    db: &Path,
+    db: &crate::store::Location,
     dir: &Path,
     keys: &[Key],
     manifest: &HashMap<String, String>,
     name_of: &dyn Fn(&str) -> String,
 ) -> Result<SiteReport, ArchiveError> {
-    let (store, _) = Store::open(db)?;
+    let (store, _) = crate::store::open(db)?;
     let mut out = Out {
         dir,
         report: SiteReport::default(),

@@ -7,17 +7,18 @@ use std::sync::Arc;
 use tokio::sync::watch;
 
 use super::commit::Commit;
-use super::enrich::{Job, enrich_all, needs_work};
-use super::fetching::{FeedResult, fetch_all};
-use super::select::{Edit, SelectError, select_new};
+use super::fetching::{fetch_all, validators};
+use super::phases::{complete, select};
+use super::record::{Staging, commit_each, record_all};
+use super::select::Edit;
 pub(crate) use super::writing::revision_path;
 use super::writing::write;
 use super::{Archive, ArchiveError};
 use crate::config::{Config, Source};
 use crate::faults;
-
 use crate::fetch::Fetcher;
-use crate::store::{ArticleRecord, FeedState, NewRevision};
+use crate::polite::Polite;
+use crate::store::{ArticleRecord, FeedState, blocking};
 
 /// Past this many files in one folder, git hosts' web views slow down or give up.
 const FOLDER_WARN: i64 = 3000;
@@ -102,21 +103,41 @@ pub struct UpdateOptions {
     pub shutdown: Option<watch::Receiver<bool>>,
 }
 
-/// Runs one update over the sources of `config` (all, or those in `opts.only`).
+/// Runs one update over the sources of `config` (all, or those in `opts.only`). With
+/// PostgreSQL, the sources are claimed first (those a worker holds are left to it) and nothing
+/// is written to the files: the publisher renders them.
 pub async fn update(
     config: &Config,
     archive: &mut Archive,
     opts: &UpdateOptions,
 ) -> Result<UpdateReport, ArchiveError> {
-    let now_ms = chrono::Utc::now().timestamp_millis();
-    let started = std::time::Instant::now();
     let sources: Vec<&Source> = config
         .sources
         .iter()
         .filter(|s| opts.only.as_ref().is_none_or(|o| o.contains(&s.slug)))
         .collect();
     let fetcher = Arc::new(Fetcher::new(config.concurrency, config.per_host));
-    let fetched = fetch_all(config, archive, &sources, opts, fetcher.clone());
+    if archive.cluster {
+        return super::worker::update_claimed(config, archive, &sources, opts, fetcher).await;
+    }
+    pass(config, archive, &sources, opts, Arc::new(Polite::alone(fetcher))).await
+}
+
+/// One pass over `sources`, in named phases that hand plain values on: fetch → select →
+/// complete → (files: write → commit → render) or (database the truth: commit each source).
+pub(crate) async fn pass(
+    config: &Config,
+    archive: &mut Archive,
+    sources: &[&Source],
+    opts: &UpdateOptions,
+    fetcher: Arc<Polite>,
+) -> Result<UpdateReport, ArchiveError> {
+    let started = std::time::Instant::now();
+    // The database's clock: one clock for every worker.
+    let (now_ms, validators) = blocking(|| -> Result<_, ArchiveError> {
+        Ok((archive.store.clock_ms()?, validators(archive, sources)?))
+    })?;
+    let fetched = fetch_all(config, validators, sources, opts, fetcher.clone());
     let results = match opts.shutdown.clone() {
         None => fetched.await?,
         Some(mut stop) => tokio::select! {
@@ -129,25 +150,34 @@ pub async fn update(
     tracing::info!(elapsed = ?started.elapsed(), "fetched and parsed feeds");
     faults::point("update::fetched");
 
-    let mut plan = select(config, archive, &sources, results, now_ms)?;
+    let mut plan = blocking(|| select(config, archive, sources, results, now_ms))?;
     tracing::info!(elapsed = ?started.elapsed(), "selected new articles");
     faults::point("update::selected");
 
-    complete(config, archive, fetcher, &mut plan).await?;
+    // Images downloaded for the database (it is the truth) wait in a folder of their own.
+    let staging = archive.cluster.then(Staging::new).transpose()?;
+    let assets_dir = staging.as_ref().map_or(archive.dir.clone(), |s| s.dir.clone());
+    complete(config, archive, fetcher, &mut plan, &assets_dir).await?;
     tracing::info!(elapsed = ?started.elapsed(), "completed full texts and images");
     faults::point("update::completed");
 
-    let mut commit = Commit::new(&archive.dir);
-    write(archive, &mut plan, &mut commit, now_ms)?;
-    tracing::info!(elapsed = ?started.elapsed(), "wrote article files");
-    faults::point("update::files_written");
-
-    record(archive, config, &mut plan, &mut commit, now_ms)?;
-    commit.finish(archive, super::state_since(config, now_ms))?;
-    tracing::info!(elapsed = ?started.elapsed(), "committed");
-
-    render(config, archive, &plan.report, now_ms)?;
-    tracing::info!(elapsed = ?started.elapsed(), "rendered indexes");
+    if let Some(staging) = staging {
+        blocking(|| commit_each(archive, config, &mut plan, now_ms, &staging))?;
+        tracing::info!(elapsed = ?started.elapsed(), "committed");
+        return Ok(plan.report);
+    }
+    blocking(|| -> Result<(), ArchiveError> {
+        let mut commit = Commit::new(&archive.dir);
+        write(archive, &mut plan, &mut commit, now_ms)?;
+        tracing::info!(elapsed = ?started.elapsed(), "wrote article files");
+        faults::point("update::files_written");
+        record_all(archive, config, &mut plan, &mut commit, now_ms)?;
+        commit.finish(archive, super::state_since(config, now_ms))?;
+        tracing::info!(elapsed = ?started.elapsed(), "committed");
+        render(config, archive, &plan.report, now_ms)?;
+        tracing::info!(elapsed = ?started.elapsed(), "rendered indexes");
+        Ok(())
+    })?;
     Ok(plan.report)
 }
 
@@ -163,267 +193,14 @@ pub(super) struct SourcePlan {
     pub revision_hashes: Vec<(i64, i64, String)>,
     /// Why the source's items could not all be archived (then no validator is saved).
     pub failed: Option<String>,
+    /// The source's version its items were selected against (read before them).
+    pub version: i64,
 }
 
 /// The plan of a run, and its report as it is filled in.
 pub(super) struct Plan {
     pub sources: Vec<SourcePlan>,
     pub report: UpdateReport,
-}
-
-/// Select: feed states, new articles and edits of every source.
-fn select(
-    config: &Config,
-    archive: &Archive,
-    sources: &[&Source],
-    results: Vec<Vec<FeedResult>>,
-    now_ms: i64,
-) -> Result<Plan, ArchiveError> {
-    let mut plan = Plan {
-        sources: Vec::new(),
-        report: UpdateReport::default(),
-    };
-    for (source, results) in sources.iter().zip(results) {
-        let mut sr = SourceReport {
-            slug: source.slug.clone(),
-            name: source.name.clone(),
-            ..Default::default()
-        };
-        let mut sp = SourcePlan {
-            slug: source.slug.clone(),
-            folder: source.folder.clone(),
-            feeds: Vec::new(),
-            new: Vec::new(),
-            edits: Vec::new(),
-            feed_hashes: Vec::new(),
-            revision_hashes: Vec::new(),
-            failed: None,
-        };
-        let mut items = Vec::new();
-        for (feed_url, result) in source.feeds.iter().zip(results) {
-            let key = feed_url.as_str();
-            let mut state = archive.store.feed_state(key)?;
-            state.last_attempt_ms = Some(now_ms);
-            match &result {
-                FeedResult::Items(found, _) => {
-                    tracing::debug!(source = %source.slug, feed = %key, items = found.len(), "feed read")
-                }
-                FeedResult::NotModified => {
-                    tracing::debug!(source = %source.slug, feed = %key, "feed not modified (304)")
-                }
-                FeedResult::Failed(why) => {
-                    tracing::debug!(source = %source.slug, feed = %key, error = %why, "feed failed")
-                }
-            }
-            match result {
-                FeedResult::Items(found, validators) => {
-                    items.extend(found);
-                    state.etag = validators.etag;
-                    state.last_modified = validators.last_modified;
-                    mark_ok(&mut state, now_ms, source);
-                }
-                FeedResult::NotModified => {
-                    sr.not_modified += 1;
-                    mark_ok(&mut state, now_ms, source);
-                }
-                FeedResult::Failed(why) => {
-                    mark_failed(&mut state, now_ms, source, &why);
-                    sr.failures.push(FeedFailure {
-                        feed: key.to_string(),
-                        error: why,
-                    });
-                }
-            }
-            sp.feeds.push((key.to_string(), state));
-        }
-        match select_new(&archive.store, source, config.layout, &items, now_ms) {
-            Ok(selection) => {
-                tracing::debug!(
-                    source = %source.slug,
-                    items = items.len(),
-                    known = selection.known,
-                    new = selection.new.len(),
-                    edited = selection.edits.len(),
-                    "selected"
-                );
-                for r in &selection.new {
-                    tracing::debug!(source = %source.slug, path = %r.path, title = %r.title, "new article");
-                }
-                sr.known = selection.known;
-                sr.new = selection.new.len();
-                sr.edited = selection.edits.len();
-                sp.new = selection.new;
-                sp.edits = selection.edits;
-                sp.feed_hashes = selection.feed_hashes;
-                sp.revision_hashes = selection.revision_hashes;
-            }
-            Err(SelectError::Store(e)) => return Err(e.into()),
-            Err(e @ SelectError::IdsExhausted { .. }) => {
-                let why = e.to_string();
-                tracing::error!("{why}");
-                sp.failed = Some(why.clone());
-                sr.failures.push(FeedFailure {
-                    feed: source.slug.clone(),
-                    error: why,
-                });
-            }
-        }
-        plan.sources.push(sp);
-        plan.report.sources.push(sr);
-    }
-    Ok(plan)
-}
-
-/// Complete: full text and images for the new articles and edits. An edit that needed page
-/// text and did not get it is dropped (retried on a later run); one whose completed text is
-/// the article's newest is no edit.
-async fn complete(
-    config: &Config,
-    archive: &Archive,
-    fetcher: Arc<Fetcher>,
-    plan: &mut Plan,
-) -> Result<(), ArchiveError> {
-    let source_of = |slug: &str| config.sources.iter().find(|s| s.slug == slug);
-    // (source index, Ok(new index) | Err(edit index))
-    let mut slots: Vec<(usize, Result<usize, usize>)> = Vec::new();
-    let mut jobs = Vec::new();
-    for (si, sp) in plan.sources.iter().enumerate() {
-        let Some(source) = source_of(&sp.slug) else {
-            continue;
-        };
-        for (i, rec) in sp.new.iter().enumerate() {
-            if needs_work(source, &rec.content) {
-                slots.push((si, Ok(i)));
-                jobs.push(Job {
-                    source: source.clone(),
-                    link: rec.link.clone(),
-                    content: rec.content.clone(),
-                    path: rec.path.clone(),
-                    force_page: false,
-                });
-            }
-        }
-        for (i, e) in sp.edits.iter().enumerate() {
-            if (e.needs_page || needs_work(source, &e.content))
-                && let Some(a) = archive.store.article_by_pk(e.pk)?
-            {
-                slots.push((si, Err(i)));
-                jobs.push(Job {
-                    source: source.clone(),
-                    link: a.link,
-                    content: e.content.clone(),
-                    path: a.path,
-                    force_page: e.needs_page,
-                });
-            }
-        }
-    }
-    if !jobs.is_empty() {
-        let done = enrich_all(fetcher, &archive.dir, jobs).await;
-        for ((si, slot), d) in slots.into_iter().zip(done) {
-            for w in &d.warnings {
-                tracing::warn!("{w}");
-            }
-            let sp = &mut plan.sources[si];
-            let sr = &mut plan.report.sources[si];
-            sr.full_text += usize::from(d.from_page && slot.is_ok());
-            sr.warnings.extend(d.warnings);
-            match slot {
-                Ok(i) => {
-                    let rec = &mut sp.new[i];
-                    rec.content = crate::feed::enclosures::carry_block(&rec.content, d.content);
-                    rec.from_page = d.from_page;
-                    rec.hash = Some(crate::text::content_hash(&rec.title, &rec.content));
-                }
-                Err(i) => {
-                    let e = &mut sp.edits[i];
-                    if e.needs_page && !d.from_page {
-                        e.hash.clear(); // dropped below: the page will be tried again
-                    } else {
-                        e.content = crate::feed::enclosures::carry_block(&e.content, d.content);
-                        e.needs_page = d.from_page;
-                        e.hash = crate::text::content_hash(&e.title, &e.content);
-                    }
-                }
-            }
-        }
-    }
-    // Edits whose text did not change after all record only the feed item's hash.
-    for (sp, sr) in plan.sources.iter_mut().zip(&mut plan.report.sources) {
-        let mut kept = Vec::new();
-        for e in sp.edits.drain(..) {
-            if e.hash.is_empty() {
-                sr.edited -= 1;
-            } else if e.hash == e.old_hash {
-                sr.edited -= 1;
-                sr.known += 1;
-                sp.feed_hashes.push((e.pk, e.feed_hash));
-            } else {
-                kept.push(e);
-            }
-        }
-        sp.edits = kept;
-    }
-    Ok(())
-}
-
-/// Record: what the run learned, for the one database transaction. Feed validators and
-/// health are saved only for sources whose items were all archived.
-fn record(
-    archive: &Archive,
-    config: &Config,
-    plan: &mut Plan,
-    commit: &mut Commit,
-    now_ms: i64,
-) -> Result<(), ArchiveError> {
-    let ch = &mut commit.changes;
-    for sp in &mut plan.sources {
-        for (url, mut state) in std::mem::take(&mut sp.feeds) {
-            if let Some(why) = &sp.failed {
-                let source = config.sources.iter().find(|s| s.slug == sp.slug);
-                let mut old = archive.store.feed_state(&url)?;
-                if let Some(source) = source {
-                    mark_failed(&mut old, now_ms, source, why);
-                }
-                // No validators: the next fetch is unconditional and sees every item again.
-                old.etag = None;
-                old.last_modified = None;
-                state = old;
-            }
-            ch.feeds.push((url, sp.slug.clone(), state));
-        }
-        ch.articles.append(&mut sp.new.clone());
-        ch.feed_hashes.append(&mut sp.feed_hashes);
-        ch.revision_hashes.append(&mut sp.revision_hashes);
-        for e in &sp.edits {
-            ch.revisions.push(NewRevision {
-                article: e.pk,
-                n: e.n,
-                title: e.title.clone(),
-                norm_title: e.norm_title.clone(),
-                content: e.content.clone(),
-                hash: e.hash.clone(),
-                seen_ms: now_ms,
-                from_page: e.needs_page,
-                text_key: crate::text::text_key(&e.content),
-            });
-            ch.feed_hashes.push((e.pk, e.feed_hash.clone()));
-        }
-        if !sp.new.is_empty() || !sp.edits.is_empty() {
-            use super::reconcile::{folder_signature, signature_key, signature_years};
-            let folder = archive.dir.join("articles").join(&sp.folder);
-            let key = signature_key(&sp.folder);
-            let prefix = format!("articles/{}/", sp.folder);
-            let mut years = signature_years(archive.store.meta(&key)?.as_deref());
-            years.extend(sp.new.iter().filter_map(|r| {
-                let rest = r.path.strip_prefix(&prefix)?;
-                rest.split_once('/').map(|(y, _)| y.to_string())
-            }));
-            ch.meta.push((key, folder_signature(&folder, years)));
-        }
-    }
-    plan.report.edited = plan.sources.iter().map(|s| s.edits.len()).sum();
-    Ok(())
 }
 
 /// Render: lists, README, the month's change log, feeds out, the search index.
@@ -479,14 +256,14 @@ pub fn backoff_ms(failures: i64, interval_ms: i64) -> i64 {
     (FIRST_BACKOFF_MS.min(interval_ms.max(1000)) << doublings).min(MAX_BACKOFF_MS)
 }
 
-fn mark_ok(state: &mut FeedState, now_ms: i64, source: &Source) {
+pub(super) fn mark_ok(state: &mut FeedState, now_ms: i64, source: &Source) {
     state.failures = 0;
     state.last_error = None;
     state.last_ok_ms = Some(now_ms);
     state.next_at_ms = Some(now_ms + source.interval.as_millis() as i64);
 }
 
-fn mark_failed(state: &mut FeedState, now_ms: i64, source: &Source, why: &str) {
+pub(super) fn mark_failed(state: &mut FeedState, now_ms: i64, source: &Source, why: &str) {
     state.failures += 1;
     state.last_error = Some(why.to_string());
     state.next_at_ms =

@@ -85,6 +85,26 @@ pub enum Command {
         #[arg(long)]
         wait: bool,
     },
+    /// Cluster (`[store] url = "postgres://…"`): claim due sources and rechecks from the
+    /// database, fetch and archive them into it; writes no mirror files (see `publish`).
+    Worker {
+        /// Process every due source and recheck once, then exit.
+        #[arg(long)]
+        once: bool,
+    },
+    /// Cluster: render the mirror's files from the database (articles, revisions, lists,
+    /// README, changes/, feeds), commit and push; one publisher at a time.
+    Publish {
+        /// Render and publish once, then exit (else every `[store] publish_every`).
+        #[arg(long)]
+        once: bool,
+    },
+    /// Copy this archive (SQLite) into an empty PostgreSQL database, to run it as a cluster.
+    Migrate {
+        /// The PostgreSQL database: postgres://user@host:port/db (password: $PGPASSWORD).
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
     /// Show each source's health: failures, last success, last error, next attempt.
     Status {
         /// Print the table as JSON.

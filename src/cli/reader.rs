@@ -7,25 +7,22 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use crate::archive::{self, Archive, ArchiveLock, STATE_DIR};
+use crate::archive::{self, Archive, STATE_DIR};
 use crate::config::Config;
 use crate::search::{SearchIndex, SearchQuery};
 
 /// Opens the search index; when it is missing or behind the database, brings it up to date
-/// first if no other run holds the archive (else serves what is there).
+/// first (the database is only read: this needs no lock on the archive). When another process
+/// is writing the index, serves what is there.
 fn open_index(config: &Config) -> anyhow::Result<SearchIndex> {
     let state = config.archive_dir.join(STATE_DIR);
-    let mut archive = Archive::open_to_read(config)?;
+    let archive = Archive::open_to_read(config)?;
     let (mut index, created) = SearchIndex::open(&state)?;
     // Readers see the sources the config lists, not those removed from it.
     index.only_sources(config.sources.iter().map(|s| s.slug.clone()).collect());
-    let behind = archive.store.search_queue_len()? > 0;
-    if created || behind {
-        match ArchiveLock::acquire(&config.archive_dir, false) {
-            Ok(_lock) => {
-                let n = index.sync(&mut archive.store, created)?;
-                tracing::info!("search index: {n} articles indexed");
-            }
+    if created || index.behind(&archive.store)? {
+        match index.sync(&archive.store, created) {
+            Ok(n) => tracing::info!("search index: {n} articles indexed"),
             Err(e) => tracing::warn!("search index not brought up to date: {e}"),
         }
     }
@@ -125,7 +122,7 @@ pub fn search(
 
 pub fn reindex(_config: &Config, archive: &mut Archive, quiet: bool) -> anyhow::Result<ExitCode> {
     let state = archive.dir.join(STATE_DIR);
-    let n = crate::search::reindex(&state, &mut archive.store)
+    let n = crate::search::reindex(&state, &archive.store)
         .context("cannot rebuild the search index")?;
     crate::faults::point("reindex::indexed");
     if !quiet {

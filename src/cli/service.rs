@@ -6,6 +6,7 @@ use tokio::sync::watch;
 
 use crate::archive::{self, Archive, UpdateOptions};
 use crate::config::Config;
+use crate::store::blocking;
 
 /// The longest the service sleeps before it looks again at what is due.
 const MAX_NAP: Duration = Duration::from_secs(60);
@@ -89,7 +90,7 @@ pub async fn run(
             break;
         }
         let now = chrono::Utc::now().timestamp_millis();
-        let health = archive::health(&archive.store, &config.sources)?;
+        let health = blocking(|| archive::health(&archive.store, &config.sources))?;
         let due: Vec<String> = health
             .iter()
             .filter(|h| next_due(h, every).is_none_or(|t| t <= now))
@@ -105,7 +106,9 @@ pub async fn run(
             if report.interrupted {
                 break;
             }
-            let published = archive::publish(config, archive, &archive::commit_message(&report))?;
+            let published = blocking(|| {
+                archive::render_and_publish(config, archive, &archive::commit_message(&report))
+            })?;
             super::output::print_update(&report, false, quiet)?;
             super::output::print_publish(&published, quiet);
         }
@@ -116,10 +119,10 @@ pub async fn run(
                 "recheck: {} removed, {} restored",
                 rechecked.removed, rechecked.restored
             );
-            let published = archive::publish(config, archive, &msg)?;
+            let published = blocking(|| archive::render_and_publish(config, archive, &msg))?;
             super::output::print_publish(&published, quiet);
         }
-        let health = archive::health(&archive.store, &config.sources)?;
+        let health = blocking(|| archive::health(&archive.store, &config.sources))?;
         let now = chrono::Utc::now().timestamp_millis();
         let schedule: Vec<(String, Option<i64>)> = health
             .iter()
@@ -156,7 +159,7 @@ pub async fn run(
     Ok(())
 }
 
-async fn wait_for_signal() {
+pub(super) async fn wait_for_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

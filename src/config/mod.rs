@@ -7,8 +7,10 @@
 mod access;
 pub mod opml;
 mod parse;
+mod store;
 
 pub use access::AddrRule;
+pub use store::{StoreSettings, sqlite_path};
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -48,7 +50,22 @@ pub struct Config {
     pub history: HistorySettings,
     /// `[web]`: what readers of `serve`, `site` and the feeds out see.
     pub web: WebSettings,
+    /// `[store]`: SQLite beside the archive, or a PostgreSQL server (a cluster).
+    pub store: StoreSettings,
     pub sources: Vec<Source>,
+}
+
+impl Config {
+    /// Where the archive's database is.
+    pub fn store_location(&self) -> crate::store::Location {
+        self.store.location(&self.archive_dir)
+    }
+
+    /// Whether the archive lives in PostgreSQL (the database is the truth, the files are
+    /// rendered from it).
+    pub fn cluster(&self) -> bool {
+        self.store.url.is_some()
+    }
 }
 
 /// `[web]`: the reader's settings (`serve`, `site`, feeds out).

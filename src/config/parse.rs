@@ -25,6 +25,8 @@ struct RawConfig {
     #[serde(default)]
     web: RawWeb,
     #[serde(default)]
+    store: super::store::RawStore,
+    #[serde(default)]
     sources: Vec<RawSource>,
 }
 
@@ -526,10 +528,22 @@ impl Config {
                 256,
             )?);
         }
+        let store = super::store::parse(
+            &raw.store,
+            &|key, v| {
+                duration(key, v).map_err(|e| match e {
+                    ConfigError::Invalid { message, .. } => message,
+                    e => e.to_string(),
+                })
+            },
+            &line,
+        )
+        .map_err(invalid)?;
         Ok(Config {
             path: abs,
             history,
             web,
+            store,
             archive_dir,
             fetch,
             concurrency,

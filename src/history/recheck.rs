@@ -9,7 +9,8 @@ use std::time::Duration;
 use url::Url;
 
 use crate::config::FetchSettings;
-use crate::fetch::{FetchError, Fetched, Fetcher, Kind, Validators};
+use crate::fetch::{FetchError, Fetched, Kind, Validators};
+use crate::polite::Polite;
 use crate::store::{ArticleStatus, CheckResult, CheckTarget, EventKind};
 
 /// What one check of a page found.
@@ -44,7 +45,7 @@ pub fn is_front_page(from: &Url, to: &Url) -> bool {
 }
 
 /// Fetches one page and classifies the answer.
-pub async fn check_page(fetcher: &Fetcher, t: &CheckTarget, settings: &FetchSettings) -> PageState {
+pub async fn check_page(fetcher: &Polite, t: &CheckTarget, settings: &FetchSettings) -> PageState {
     let Ok(url) = Url::parse(&t.link) else {
         return PageState::Unknown;
     };
@@ -116,7 +117,7 @@ pub fn judge(
 
 /// Checks every target, within the fetcher's limits, and judges each.
 pub async fn check_all(
-    fetcher: Arc<Fetcher>,
+    fetcher: Arc<Polite>,
     targets: Vec<CheckTarget>,
     settings: &HashMap<String, FetchSettings>,
     default: &FetchSettings,

@@ -119,6 +119,15 @@ pub struct Hits {
     pub hits: Vec<Hit>,
 }
 
+/// The index's place in the database's change log.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Cursor {
+    /// The database's identity (`Store::database_id`).
+    database: String,
+    /// The last change applied.
+    change: i64,
+}
+
 fn key_of(source: &str, id: i64) -> String {
     format!("{source}/{id}")
 }
@@ -209,44 +218,85 @@ impl SearchIndex {
         doc
     }
 
-    /// Brings the index up to date with the database: every article when it was just
-    /// created, else the articles queued since the last time. Returns how many it indexed.
-    pub fn sync(&self, store: &mut Store, everything: bool) -> Result<usize> {
+    /// Where the index stands: the database it follows and the last change it applied,
+    /// kept in the index's own commits (so that it moves with them).
+    fn cursor(&self) -> Option<Cursor> {
+        let metas = self.index.load_metas().ok()?;
+        serde_json::from_str(metas.payload.as_deref()?).ok()
+    }
+
+    /// Whether the database holds changes the index has not applied (or is another database
+    /// than the one the index was made from).
+    pub fn behind(&self, store: &Store) -> Result<bool> {
+        Ok(match self.cursor() {
+            Some(c) if c.database == store.database_id()? => c.change < store.last_change()?,
+            _ => true,
+        })
+    }
+
+    /// Brings the index up to date with the database by its change log: the changes after
+    /// the cursor the index keeps (every article when `everything`, when the index is new, or
+    /// when it was made from another database). The database is only read: any number of
+    /// indexes (several `serve`s on several machines) follow it, each at its own pace.
+    /// Returns how many articles it indexed.
+    pub fn sync(&self, store: &Store, everything: bool) -> Result<usize> {
+        let database = store.database_id()?;
+        let cursor = self.cursor().filter(|c| c.database == database && !everything);
+        if cursor
+            .as_ref()
+            .is_some_and(|c| store.last_change().is_ok_and(|last| last <= c.change))
+        {
+            return Ok(0);
+        }
         let mut writer = self
             .index
             .writer_with_num_threads::<TantivyDocument>(2, 100_000_000)
             .map_err(|e| self.err(e))?;
+        let commit = |writer: &mut tantivy::IndexWriter<TantivyDocument>, change: i64| {
+            let payload = serde_json::to_string(&Cursor {
+                database: database.clone(),
+                change,
+            })
+            .expect("plain data serializes");
+            let mut prepared = writer.prepare_commit().map_err(|e| self.err(e))?;
+            prepared.set_payload(&payload);
+            prepared.commit().map_err(|e| self.err(e)).map(|_| ())
+        };
         let mut n = 0;
-        if everything {
-            writer.delete_all_documents().map_err(|e| self.err(e))?;
-            store.for_each_search_doc(&mut |d: SearchDoc| -> Result<()> {
-                writer
-                    .add_document(self.document(&d))
-                    .map_err(|e| self.err(e))?;
-                n += 1;
-                Ok(())
-            })?;
-            writer.commit().map_err(|e| self.err(e))?;
-            store.search_clear()?;
-        } else {
-            loop {
-                let docs = store.search_queue(2000)?;
-                if docs.is_empty() {
-                    break;
-                }
-                for d in &docs {
-                    writer.delete_term(Term::from_field_text(
-                        self.fields.key,
-                        &key_of(&d.source, d.id),
-                    ));
+        match cursor {
+            None => {
+                // Changes made while every article is read are applied again next time.
+                let upto = store.last_change()?;
+                writer.delete_all_documents().map_err(|e| self.err(e))?;
+                store.for_each_search_doc(&mut |d: SearchDoc| -> Result<()> {
                     writer
-                        .add_document(self.document(d))
+                        .add_document(self.document(&d))
                         .map_err(|e| self.err(e))?;
+                    n += 1;
+                    Ok(())
+                })?;
+                commit(&mut writer, upto)?;
+            }
+            Some(c) => {
+                let mut at = c.change;
+                loop {
+                    let changes = store.changes_since(at, 2000)?;
+                    let Some(last) = changes.last() else { break };
+                    at = last.seq;
+                    let pks: Vec<i64> = changes.iter().map(|c| c.article).collect();
+                    let docs = store.search_docs(&pks)?;
+                    for d in &docs {
+                        writer.delete_term(Term::from_field_text(
+                            self.fields.key,
+                            &key_of(&d.source, d.id),
+                        ));
+                        writer
+                            .add_document(self.document(d))
+                            .map_err(|e| self.err(e))?;
+                    }
+                    commit(&mut writer, at)?;
+                    n += docs.len();
                 }
-                writer.commit().map_err(|e| self.err(e))?;
-                let pks: Vec<i64> = docs.iter().map(|d| d.pk).collect();
-                store.search_done(&pks)?;
-                n += docs.len();
             }
         }
         writer.wait_merging_threads().map_err(|e| self.err(e))?;
@@ -474,13 +524,13 @@ fn escape(s: &str) -> String {
 
 /// Brings the index of the archive whose state folder is `state_dir` up to date (creating it
 /// when missing). Returns how many articles it indexed.
-pub fn sync(state_dir: &Path, store: &mut Store) -> Result<usize> {
+pub fn sync(state_dir: &Path, store: &Store) -> Result<usize> {
     let (index, created) = SearchIndex::open(state_dir)?;
     index.sync(store, created)
 }
 
 /// Rebuilds the index from every article in the database.
-pub fn reindex(state_dir: &Path, store: &mut Store) -> Result<usize> {
+pub fn reindex(state_dir: &Path, store: &Store) -> Result<usize> {
     let (index, _) = SearchIndex::open(state_dir)?;
     index.sync(store, true)
 }

@@ -1,53 +1,76 @@
-//! The database: SQLite under `<archive>/.newsmirror/`, the only module that speaks SQL.
+//! The database, the only module that speaks SQL: one storage interface ([`Backend`], made of
+//! one trait per concept) and two engines behind it, SQLite under `<archive>/.newsmirror/`
+//! (`store::sqlite`, the default) and PostgreSQL (`store::postgres`, chosen by
+//! `[store] url = "postgres://…"`). [`open`] is the one place a store is opened.
 //!
-//! It is an index of the files and a keeper of what the files cannot hold (feed validators,
-//! feed health, raw content as received). It must never be the only copy of an article: the
-//! files are the truth, and the database can be rebuilt from them. Takes and returns plain
-//! records; it knows nothing of HTTP, feeds or the file format.
+//! With SQLite the database is an index of the files and a keeper of what the files cannot hold
+//! (feed validators, feed health, raw content as received): the files are the truth and the
+//! database can be rebuilt from them. With PostgreSQL (several workers, one publisher) the
+//! database is the truth and the files are rendered from it.
+//!
+//! Takes and returns plain records; it knows nothing of HTTP, feeds or the file format. Both
+//! engines enforce the same rules in their schema: one article per (source, id), per (source,
+//! guid) and per (source, canonical link) where those keys are identities; a run's writes go
+//! through one transaction ([`Runs::commit_run`]) that fails with [`DbErrorKind::Conflict`] when
+//! another writer committed to one of its sources since it read them.
+//!
+//! Store calls block (the PostgreSQL client waits on the network): async code calls them through
+//! `tokio::task::block_in_place` or `spawn_blocking`, never on the runtime's threads. Test builds
+//! check this on every call ([`Store`]'s `Deref`).
 
 mod articles;
-mod enclosures;
-mod export;
+mod cluster;
 mod feeds;
 mod history;
+pub mod pool;
+pub mod postgres;
 mod reader;
 mod run;
-mod sources;
+pub mod sqlite;
 mod states;
-mod web;
 
+use std::ops::{ControlFlow, Deref, DerefMut};
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, OptionalExtension};
-
-pub use articles::{ArticleRecord, Candidate, ListRow, OldRevision, RenderedArticle, SourceCount};
-pub use enclosures::EnclosureRow;
-pub use export::{ExportedArticle, ExportedRevision, FeedEntry};
-pub use feeds::{FeedRow, FeedState, FeedStateRow, OperationalState, RecheckState};
-pub use history::{
-    ArticleInfo, CheckResult, CheckTarget, EventRow, JournalEntry, JournalKind, OlderRevision,
-    RevisionRow,
+pub use articles::{
+    ArticleRecord, Articles, Candidate, EnclosureRow, ListRow, OldRevision, RenderedArticle,
+    SourceCount,
 };
-pub use reader::{ArticleRow, SearchDoc, SourceOverview};
-pub use run::{CheckUpdate, NewRevision, RunChanges};
+pub use cluster::{Claim, Cluster, Dump, DumpArticle, DumpRecord};
+pub use feeds::{FeedRow, FeedState, FeedStateRow, Feeds, OperationalState, RecheckState};
+pub use history::{
+    ArticleInfo, CheckResult, CheckTarget, EventRow, History, JournalEntry, JournalKind,
+    OlderRevision, RevisionRow,
+};
+pub use reader::{
+    ArticleRow, Change, ExportedArticle, ExportedRevision, FeedEntry, Neighbour, Reader,
+    SearchDoc, SourceOverview,
+};
+pub use run::{CheckUpdate, NewRevision, Runs, RunChanges};
 pub use states::{ArticleStatus, EventKind};
-pub use web::Neighbour;
+
+/// The `meta` key of the database's identity (never copied to another database).
+pub const DATABASE_ID: &str = "database_id";
+
+/// What a scanning callback says: go on, or stop.
+pub type Flow = ControlFlow<()>;
 
 /// What went wrong in the database.
 #[derive(Debug, thiserror::Error)]
-#[error("database {path}: {source}")]
+#[error("database {at}: {source}")]
 pub struct StoreError {
-    pub path: PathBuf,
+    /// Which database: a file, or a PostgreSQL address (without its password).
+    pub at: String,
     #[source]
     pub source: DbError,
 }
 
-/// The database engine's own error, in words; no engine type leaks out of `store`.
+/// The engine's own error, in words; no engine type leaks out of `store`.
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
 pub struct DbError {
-    message: String,
-    kind: DbErrorKind,
+    pub(crate) message: String,
+    pub(crate) kind: DbErrorKind,
 }
 
 /// What kind of failure a database error is, as the driver needs to know it.
@@ -57,23 +80,12 @@ pub enum DbErrorKind {
     Corrupt,
     /// Out of space, or an input/output error of the disk.
     Storage,
+    /// Another writer got there first (a source committed since it was read, a key taken):
+    /// nothing was written; the work is done again later.
+    Conflict,
+    /// The server cannot be reached, or the connection was lost: try again later.
+    Unavailable,
     Other,
-}
-
-impl From<rusqlite::Error> for DbError {
-    fn from(e: rusqlite::Error) -> DbError {
-        use rusqlite::ErrorCode as C;
-        let kind = match e.sqlite_error_code() {
-            Some(C::NotADatabase | C::DatabaseCorrupt) => DbErrorKind::Corrupt,
-            Some(C::DiskFull | C::SystemIoFailure) => DbErrorKind::Storage,
-            _ => DbErrorKind::Other,
-        };
-        let message = match kind {
-            DbErrorKind::Corrupt => format!("the database is damaged ({e})"),
-            _ => e.to_string(),
-        };
-        DbError { message, kind }
-    }
 }
 
 impl StoreError {
@@ -82,238 +94,219 @@ impl StoreError {
         self.source.kind
     }
 
-    /// An error injected by a failpoint (tests only): `ENOSPC` or `EIO` on a commit.
-    #[cfg_attr(not(feature = "failpoints"), allow(dead_code))]
-    fn injected(path: &Path, what: &str) -> StoreError {
+    pub(crate) fn new(at: &str, kind: DbErrorKind, message: impl Into<String>) -> StoreError {
         StoreError {
-            path: path.to_path_buf(),
+            at: at.to_string(),
             source: DbError {
-                message: format!("disk I/O error: {what} (injected)"),
-                kind: DbErrorKind::Storage,
+                message: message.into(),
+                kind,
             },
         }
+    }
+
+    /// An error injected by a failpoint (tests only): `ENOSPC` or `EIO` on a commit.
+    #[cfg_attr(not(feature = "failpoints"), allow(dead_code))]
+    pub(crate) fn injected(at: &str, what: &str) -> StoreError {
+        StoreError::new(
+            at,
+            DbErrorKind::Storage,
+            format!("disk I/O error: {what} (injected)"),
+        )
     }
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
-/// An open database.
-pub struct Store {
-    conn: Connection,
-    path: PathBuf,
+/// Where the database is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// An SQLite file (the archive's `.newsmirror/newsmirror.sqlite`).
+    Sqlite(PathBuf),
+    /// A PostgreSQL connection URL (`postgres://user@host:port/db`).
+    Postgres(String),
 }
 
-/// The schema, one entry per version; `PRAGMA user_version` says how many have run.
-const MIGRATIONS: &[&str] = &[
-    r#"
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE feeds (
-    url TEXT PRIMARY KEY,
-    source TEXT NOT NULL,
-    etag TEXT,
-    last_modified TEXT,
-    last_ok_ms INTEGER,
-    last_error TEXT,
-    failures INTEGER NOT NULL DEFAULT 0,
-    last_attempt_ms INTEGER,
-    next_at_ms INTEGER
-);
-CREATE TABLE articles (
-    pk INTEGER PRIMARY KEY,
-    source TEXT NOT NULL,
-    id INTEGER NOT NULL,
-    path TEXT NOT NULL,
-    guid TEXT,
-    link TEXT NOT NULL,
-    canon TEXT,
-    title TEXT NOT NULL,
-    norm_title TEXT NOT NULL,
-    published_ms INTEGER NOT NULL,
-    first_seen_ms INTEGER NOT NULL,
-    UNIQUE (source, id)
-);
-CREATE UNIQUE INDEX articles_path ON articles (source, path);
-CREATE INDEX articles_guid ON articles (source, guid) WHERE guid IS NOT NULL;
-CREATE INDEX articles_canon ON articles (source, canon) WHERE canon IS NOT NULL;
-CREATE INDEX articles_title ON articles (source, norm_title, published_ms);
-CREATE TABLE revisions (
-    article INTEGER NOT NULL REFERENCES articles (pk),
-    n INTEGER NOT NULL,
-    seen_ms INTEGER NOT NULL,
-    title TEXT NOT NULL,
-    content TEXT NOT NULL,
-    PRIMARY KEY (article, n)
-) WITHOUT ROWID;
-CREATE TABLE pending_files (path TEXT PRIMARY KEY) WITHOUT ROWID;
-"#,
-    r#"
--- 1: the file is kept byte for byte as it was found (an imported layout newsmirror does not
--- write); rendering leaves it alone until a new revision arrives.
-ALTER TABLE articles ADD COLUMN verbatim INTEGER NOT NULL DEFAULT 0;
--- Entries of list files whose article file is not in the archive (a partial checkout of an
--- older mirror): kept so that the list renders as it was.
-CREATE TABLE list_extras (
-    source TEXT NOT NULL,
-    path TEXT NOT NULL,
-    id INTEGER,
-    line TEXT NOT NULL,
-    PRIMARY KEY (source, path)
-) WITHOUT ROWID;
-"#,
-    r#"
--- Revisions: a hash of the normalized text, to tell an edit from noise.
-ALTER TABLE revisions ADD COLUMN hash TEXT;
--- Rechecks of the article page: removals and restorations.
-ALTER TABLE articles ADD COLUMN status TEXT NOT NULL DEFAULT 'live';
-ALTER TABLE articles ADD COLUMN status_ms INTEGER;
-ALTER TABLE articles ADD COLUMN checked_ms INTEGER;
-ALTER TABLE articles ADD COLUMN missing_since_ms INTEGER;
-ALTER TABLE articles ADD COLUMN page_etag TEXT;
-ALTER TABLE articles ADD COLUMN page_last_modified TEXT;
-CREATE INDEX articles_first_seen ON articles (first_seen_ms);
-CREATE TABLE events (
-    pk INTEGER PRIMARY KEY,
-    article INTEGER NOT NULL REFERENCES articles (pk),
-    kind TEXT NOT NULL,
-    at_ms INTEGER NOT NULL,
-    revision INTEGER
-);
-CREATE INDEX events_at ON events (at_ms);
-CREATE INDEX events_article ON events (article);
-"#,
-    r#"
--- 3: readers. Lists newest first, paged, need publication order per source and overall.
-CREATE INDEX articles_pub ON articles (source, published_ms, id);
-CREATE INDEX articles_pub_all ON articles (published_ms, id);
--- Articles whose search document is stale: every new revision and every change of status
--- queues its article; the search index drains the queue after it has committed.
-CREATE TABLE search_queue (article INTEGER PRIMARY KEY);
-INSERT INTO search_queue (article) SELECT pk FROM articles;
-CREATE TRIGGER search_queue_revision AFTER INSERT ON revisions BEGIN
-    INSERT OR IGNORE INTO search_queue (article) VALUES (new.article);
-END;
-CREATE TRIGGER search_queue_status AFTER UPDATE OF status ON articles
-    WHEN old.status IS NOT new.status BEGIN
-    INSERT OR IGNORE INTO search_queue (article) VALUES (new.pk);
-END;
-"#,
-    r#"
--- 4: identity keys and the commit protocol (issue 11). `guid` and `canon` hold a key only
--- while it is an identity (NULL for a guid or link found shared by distinct articles), so
--- that a backend can make them unique per source. `text_key` identifies items known by their
--- text alone; `feed_hash` is the feed item as last seen (an unchanged item costs nothing);
--- `from_page` marks full text taken from the article's page, never replaced by a teaser.
-ALTER TABLE articles ADD COLUMN text_key TEXT;
-ALTER TABLE articles ADD COLUMN enclosure TEXT;
-ALTER TABLE articles ADD COLUMN feed_hash TEXT;
-ALTER TABLE revisions ADD COLUMN from_page INTEGER NOT NULL DEFAULT 0;
-CREATE INDEX articles_text ON articles (source, text_key) WHERE text_key IS NOT NULL;
-DROP TABLE pending_files;
-"#,
-    r#"
--- 5: enclosures and media of articles (podcast audio, media:content, thumbnails), as their
--- feeds gave them, in feed order.
-CREATE TABLE enclosures (
-    article INTEGER NOT NULL REFERENCES articles (pk) ON DELETE CASCADE,
-    n INTEGER NOT NULL,
-    url TEXT NOT NULL,
-    mime_type TEXT,
-    length INTEGER,
-    title TEXT,
-    description TEXT,
-    kind TEXT NOT NULL,
-    PRIMARY KEY (article, n)
-) WITHOUT ROWID;
-"#,
-];
+impl Location {
+    /// Whether the database is the truth (PostgreSQL: the files are rendered from it) rather
+    /// than an index of the files (SQLite).
+    pub fn is_cluster(&self) -> bool {
+        matches!(self, Location::Postgres(_))
+    }
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Location::Sqlite(p) => write!(f, "{}", p.display()),
+            Location::Postgres(url) => f.write_str(&postgres::redacted(url)),
+        }
+    }
+}
+
+/// The storage interface, one trait per concept; both engines implement every one.
+pub trait Backend: Articles + History + Feeds + Reader + Runs + Cluster + Send {
+    /// Which database this is, for messages.
+    fn at(&self) -> &str;
+    /// The engine.
+    fn engine(&self) -> Engine;
+    /// A value from the `meta` table.
+    fn meta(&self, key: &str) -> Result<Option<String>>;
+    /// Sets (or, with `None`, removes) a value in the `meta` table, committed at once.
+    fn set_meta(&self, key: &str, value: Option<&str>) -> Result<()>;
+    /// The engine's own consistency check: the problems it found (none: empty).
+    fn integrity_check(&self) -> Result<Vec<String>>;
+}
+
+/// The engines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// An open database: one of the engines behind the one interface.
+pub struct Store {
+    inner: Box<dyn Backend>,
+}
+
+/// Opens (creating the schema when missing) the database at `location`. The second value is
+/// true when it held nothing before (a new SQLite file, an empty PostgreSQL schema), so that
+/// the caller knows to rebuild it from the files (SQLite) or that nothing is archived yet.
+pub fn open(location: &Location) -> Result<(Store, bool)> {
+    let (inner, created): (Box<dyn Backend>, bool) = match location {
+        Location::Sqlite(path) => {
+            let (s, created) = sqlite::SqliteStore::open(path)?;
+            (Box::new(s), created)
+        }
+        Location::Postgres(url) => {
+            off_the_runtime();
+            let (s, created) = postgres::PgStore::open(url)?;
+            (Box::new(s), created)
+        }
+    };
+    Ok((Store { inner }, created))
+}
 
 impl Store {
-    /// Opens (creating when missing) the database at `path`. The second value is true when
-    /// the database did not exist before, so the caller knows to rebuild it from the files.
+    /// Opens the SQLite database at `path` (see [`open`]).
     pub fn open(path: &Path) -> Result<(Store, bool)> {
-        let err = |source: rusqlite::Error| StoreError {
-            path: path.to_path_buf(),
-            source: source.into(),
-        };
-        let created = !path.exists();
-        let conn = Connection::open(path).map_err(err)?;
-        conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
-             PRAGMA busy_timeout = 5000; PRAGMA cache_size = -16000;",
-        )
-        .map_err(err)?;
-        let mut store = Store {
-            conn,
-            path: path.to_path_buf(),
-        };
-        store.migrate()?;
-        store
-            .conn
-            .execute_batch(reader::READER_SCHEMA)
-            .map_err(|e| store.err(e))?;
-        Ok((store, created))
+        open(&Location::Sqlite(path.to_path_buf()))
     }
 
-    fn err(&self, source: rusqlite::Error) -> StoreError {
-        StoreError {
-            path: self.path.clone(),
-            source: source.into(),
+    /// Calls `f` with every article newsmirror renders itself (not kept verbatim), with the
+    /// title and content of its newest revision; stops at `f`'s first error.
+    pub fn for_each_rendered_article<E: From<StoreError>>(
+        &self,
+        f: &mut dyn FnMut(RenderedArticle) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        scan(|g| self.scan_rendered_articles(g), f)
+    }
+
+    /// Calls `f` with every revision that is not its article's newest.
+    pub fn for_each_older_revision<E: From<StoreError>>(
+        &self,
+        f: &mut dyn FnMut(OlderRevision) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        scan(|g| self.scan_older_revisions(g), f)
+    }
+
+    /// Calls `f` with every article's search document, one at a time.
+    pub fn for_each_search_doc<E: From<StoreError>>(
+        &self,
+        f: &mut dyn FnMut(SearchDoc) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        scan(|g| self.scan_search_docs(g), f)
+    }
+
+    /// Calls `f` with every article first seen at or after `since_ms`, in archive order
+    /// (source, then id), with every revision, one at a time.
+    pub fn for_each_export<E: From<StoreError>>(
+        &self,
+        since_ms: i64,
+        f: &mut dyn FnMut(ExportedArticle) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        scan(|g| self.scan_export(since_ms, g), f)
+    }
+
+    /// This database's identity, made when its schema was: followers of its change log
+    /// (search indexes) keep it beside their cursor, and start again from nothing when they
+    /// find another (the database was rebuilt, or moved to another engine).
+    pub fn database_id(&self) -> Result<String> {
+        Ok(self.meta(DATABASE_ID)?.unwrap_or_default())
+    }
+
+    /// The newest `limit` articles among `sources` (newest publication first): what readers
+    /// see when the archive also holds sources the config no longer lists.
+    pub fn newest_rows_of(&self, sources: &[&str], limit: usize) -> Result<Vec<ArticleRow>> {
+        let mut rows = Vec::new();
+        for s in sources {
+            rows.extend(self.newest_rows(Some(s), 0, limit)?);
         }
+        rows.sort_by_key(|r| std::cmp::Reverse((r.published_ms, r.id)));
+        rows.truncate(limit);
+        Ok(rows)
     }
+}
 
-    fn migrate(&mut self) -> Result<()> {
-        let version: i64 = self
-            .conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(|e| self.err(e))?;
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            let tx = self.conn.transaction().map_err(|e| StoreError {
-                path: self.path.clone(),
-                source: e.into(),
-            })?;
-            tx.execute_batch(sql)
-                .and_then(|_| tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1)))
-                .and_then(|_| tx.commit())
-                .map_err(|e| StoreError {
-                    path: self.path.clone(),
-                    source: e.into(),
-                })?;
+/// Runs a backend's scan with a callback that may fail with the caller's error.
+fn scan<T, E: From<StoreError>>(
+    run: impl FnOnce(&mut dyn FnMut(T) -> Flow) -> Result<()>,
+    f: &mut dyn FnMut(T) -> std::result::Result<(), E>,
+) -> std::result::Result<(), E> {
+    let mut failed = None;
+    run(&mut |x| match f(x) {
+        Ok(()) => Flow::Continue(()),
+        Err(e) => {
+            failed = Some(e);
+            Flow::Break(())
         }
-        Ok(())
-    }
+    })?;
+    failed.map_or(Ok(()), Err)
+}
 
-    /// A value from the `meta` table.
-    pub fn meta(&self, key: &str) -> Result<Option<String>> {
-        self.conn
-            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
-            .optional()
-            .map_err(|e| self.err(e))
+impl Deref for Store {
+    type Target = dyn Backend;
+    fn deref(&self) -> &Self::Target {
+        off_the_runtime();
+        &*self.inner
     }
+}
 
-    /// Sets (or, with `None`, removes) a value in the `meta` table, committed at once.
-    pub fn set_meta(&self, key: &str, value: Option<&str>) -> Result<()> {
-        match value {
-            Some(v) => self.conn.execute(
-                "INSERT INTO meta (key, value) VALUES (?1, ?2)
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                [key, v],
-            ),
-            None => self.conn.execute("DELETE FROM meta WHERE key = ?1", [key]),
+impl DerefMut for Store {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        off_the_runtime();
+        &mut *self.inner
+    }
+}
+
+/// Test builds: panics when a store call is made on a thread that drives async tasks (it would
+/// stall every task of that thread while the database answers). Store calls belong in
+/// `block_in_place` or `spawn_blocking`. A thread's own current-thread runtime refuses to
+/// `block_on` exactly there (the PostgreSQL client would panic the same way in any build).
+#[inline]
+pub(crate) fn off_the_runtime() {
+    #[cfg(any(test, feature = "failpoints"))]
+    {
+        thread_local! {
+            static PROBE: Option<tokio::runtime::Runtime> =
+                tokio::runtime::Builder::new_current_thread().build().ok();
         }
-        .map(|_| ())
-        .map_err(|e| self.err(e))
+        PROBE.with(|rt| {
+            if let Some(rt) = rt {
+                rt.block_on(async {});
+            }
+        });
     }
+}
 
-    /// `PRAGMA integrity_check`: `Ok(())` or the problems SQLite found.
-    pub fn integrity_check(&self) -> Result<Vec<String>> {
-        let mut stmt = self
-            .conn
-            .prepare("PRAGMA integrity_check")
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([], |r| r.get::<_, String>(0))
-            .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
-            .map_err(|e| self.err(e))?;
-        Ok(rows.into_iter().filter(|r| r != "ok").collect())
+/// Runs blocking work (store calls, file writes) from async code without stalling the
+/// runtime: on a multi-thread runtime's worker the thread is handed over first
+/// (`block_in_place`); elsewhere (no runtime, a blocking thread) it just runs.
+pub fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(f)
+        }
+        _ => f(),
     }
 }

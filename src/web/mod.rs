@@ -32,7 +32,8 @@ pub use images::ImageProxy;
 use crate::config::{Config, DisplayRules, Source};
 use crate::render::pages::Ctx;
 use crate::search::SearchIndex;
-use crate::store::{SourceOverview, Store, StoreError};
+use crate::store::pool::Pool;
+use crate::store::{Location, SourceOverview, Store, StoreError};
 
 /// How long the sources' counts are kept before they are counted again.
 pub const OVERVIEW_TTL: Duration = Duration::from_secs(10);
@@ -104,9 +105,10 @@ fn max_connections() -> usize {
 pub struct App {
     pub site_name: String,
     pub archive_dir: PathBuf,
-    db: PathBuf,
-    pool: Mutex<Vec<Store>>,
-    /// The connection that watches for changes by others (`PRAGMA data_version`).
+    db: Location,
+    /// The database connections (opened as requests need them, checked, kept).
+    pool: Pool,
+    /// The connection that watches for changes by others (its `data_version`).
     watch: Mutex<Option<Store>>,
     pub search: Option<SearchIndex>,
     /// (slug, name) in config order.
@@ -126,15 +128,15 @@ impl App {
     /// Sets up the app for `config`'s archive; `search` is the opened index, if any.
     pub fn new(config: &Config, search: Option<SearchIndex>) -> Result<App, WebError> {
         let state = config.archive_dir.join(crate::archive::STATE_DIR);
-        let db = state.join("newsmirror.sqlite");
+        let db = config.store_location();
         let sources: Vec<(String, String)> = config
             .sources
             .iter()
             .map(|s| (s.slug.clone(), s.name.clone()))
             .collect();
         let names = sources.iter().cloned().collect();
-        let (first, _) = Store::open(&db)?;
-        let (watch, _) = Store::open(&db)?;
+        let pool = crate::store::pool::pool(&db, config.store.pool)?;
+        let (watch, _) = crate::store::open(&db)?;
         let images = if config.web.image_proxy {
             Some(ImageProxy::new(&state, config)?)
         } else {
@@ -144,7 +146,7 @@ impl App {
             site_name: "新闻镜像".to_string(),
             archive_dir: config.archive_dir.clone(),
             db,
-            pool: Mutex::new(vec![first]),
+            pool,
             watch: Mutex::new(Some(watch)),
             search,
             sources,
@@ -205,7 +207,7 @@ impl App {
     pub fn data_version(&self) -> Option<i64> {
         let mut w = self.watch.lock().ok()?;
         if w.is_none() {
-            *w = Store::open(&self.db).ok().map(|(s, _)| s);
+            *w = crate::store::open(&self.db).ok().map(|(s, _)| s);
         }
         match w.as_ref()?.data_version() {
             Ok(v) => Some(v),
@@ -216,23 +218,20 @@ impl App {
         }
     }
 
-    /// Runs `f` with a database connection from the pool.
+    /// Runs `f` with a database connection from the pool (off the async threads: the
+    /// handlers call this inside `spawn_blocking`).
     pub fn with_store<T>(
         &self,
         f: impl FnOnce(&Store) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let taken = self.pool.lock().map(|mut p| p.pop()).unwrap_or(None);
-        let store = match taken {
-            Some(s) => s,
-            None => Store::open(&self.db)?.0,
-        };
-        let out = f(&store);
-        if let Ok(mut p) = self.pool.lock()
-            && p.len() < 16
-        {
-            p.push(store);
-        }
-        out
+        let store = self.pool.get().map_err(|e| {
+            StoreError::new(
+                &self.db.to_string(),
+                crate::store::DbErrorKind::Unavailable,
+                format!("no database connection free: {e}"),
+            )
+        })?;
+        f(&store)
     }
 }
 
