@@ -44,6 +44,16 @@ pub const POINTS: &[&str] = &[
     "reindex::indexed",
 ];
 
+/// The points of a cluster (PostgreSQL): a worker's commits, the publisher's render.
+/// `tests/cluster.rs` sweeps them.
+pub const CLUSTER_POINTS: &[&str] = &[
+    "worker::before_commit",
+    "worker::committed",
+    "publish::article_written",
+    "publish::articles_rendered",
+    "publish::rendered",
+];
+
 /// I/O points: `return(ENOSPC)` / `return(EIO)` make the operation fail with that error.
 pub const IO_POINTS: &[&str] = &["io::write_file", "io::flush", "io::db_commit"];
 

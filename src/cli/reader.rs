@@ -29,8 +29,48 @@ fn open_index(config: &Config) -> anyhow::Result<SearchIndex> {
     Ok(index)
 }
 
+/// How often `serve` brings its search index up to date with the database.
+const SEARCH_FOLLOW: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Keeps `serve`'s search index following the database by its own cursor, off the async
+/// threads: every [`SEARCH_FOLLOW`], the changes after it (written by workers, by `update`, by
+/// `recheck`). Any number of `serve`s on any number of machines follow one database so, each
+/// with its own index. A failure is tried again next time (another process may be writing
+/// the index, the database may be restarting).
+fn follow_search(config: &Config) {
+    let config = config.clone();
+    std::thread::spawn(move || {
+        let state = config.archive_dir.join(STATE_DIR);
+        let mut store = None;
+        let mut index = None;
+        loop {
+            std::thread::sleep(SEARCH_FOLLOW);
+            if store.is_none() {
+                store = crate::store::open(&config.store_location()).ok().map(|(s, _)| s);
+            }
+            if index.is_none() {
+                index = SearchIndex::open(&state).ok().map(|(i, _)| i);
+            }
+            let (Some(st), Some(ix)) = (&store, &index) else {
+                continue;
+            };
+            match ix.behind(st).and_then(|behind| {
+                if behind { ix.sync(st, false) } else { Ok(0) }
+            }) {
+                Ok(0) => {}
+                Ok(n) => tracing::info!("search index: {n} articles indexed"),
+                Err(e) => {
+                    tracing::debug!("search index not brought up to date: {e}");
+                    store = None;
+                }
+            }
+        }
+    });
+}
+
 pub fn serve(config: &Config, addr: SocketAddr, quiet: bool) -> anyhow::Result<ExitCode> {
     let index = open_index(config)?;
+    follow_search(config);
     // Built now, so that the first search does not wait for the dictionary.
     let _ = crate::search::jieba();
     let app = crate::web::App::new(config, Some(index))?;

@@ -2,6 +2,7 @@
 //! trees, and a small loopback HTTP server.
 #![allow(dead_code)]
 
+pub mod pg;
 pub mod proxy;
 pub mod server;
 pub mod web;

@@ -1,0 +1,500 @@
+//! A cluster on PostgreSQL: several workers, one publisher. Each test works in a schema of its
+//! own on `NEWSMIRROR_TEST_POSTGRES` (CI starts a throwaway server); without it they print
+//! "SKIP" and pass.
+
+mod common;
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Output};
+use std::time::{Duration, Instant};
+
+use common::pg::PgSchema;
+use common::server::{Answer, Server};
+use common::*;
+
+fn run(args: &[&str]) -> Output {
+    command(args).output().unwrap()
+}
+
+fn spawn(args: &[&str]) -> Child {
+    command(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn ok(out: &Output, what: &str) {
+    assert_eq!(out.status.code(), Some(0), "{what}: {}", text(out));
+}
+
+/// A config in `dir` on the test schema, with `extra` settings (`[store]` keys first).
+fn config(dir: &Path, pg: &PgSchema, store: &str, extra: &str, sources: &[(&str, &str, &[&str])]) -> PathBuf {
+    write_config(
+        dir,
+        &format!("[store]\nurl = \"{}\"\n{store}\n{extra}", pg.url),
+        sources,
+    )
+}
+
+/// Makes every source of the config at `cfg` due again `every` after it was fetched.
+fn every(cfg: &Path, every: &str) {
+    let text = std::fs::read_to_string(cfg).unwrap();
+    std::fs::write(
+        cfg,
+        text.replace("fulltext = \"feed\"", &format!("fulltext = \"feed\"\ninterval = \"{every}\"")),
+    )
+    .unwrap();
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// Every source's feed: `n` items on the loopback server, with an ETag.
+fn serve_feeds(server: &Server, slugs: &[String], n: usize) {
+    for slug in slugs {
+        server.route(
+            &format!("/{slug}.xml"),
+            rss_answer(big_feed(slug, n), &format!("{slug}-{n}")),
+        );
+    }
+}
+
+/// Checks the published files: every item once, ids contiguous from the first; and the
+/// database: one article per item, ids unique.
+fn check_published(archive: &Path, pg: &PgSchema, sources: &[(String, usize)]) {
+    for (slug, n) in sources {
+        let dir = archive.join("articles").join(slug);
+        let names: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert!(names.iter().all(|n| !n.starts_with('.')), "temporary files: {names:?}");
+        assert_eq!(names.len(), *n, "{slug}: {} files for {n} items", names.len());
+        let mut titles = HashSet::new();
+        for name in &names {
+            let text = std::fs::read_to_string(dir.join(name)).unwrap();
+            let parsed = newsmirror::mirror::parse_article(&text).expect("well-formed");
+            assert!(titles.insert(parsed.title.clone()), "{slug}: duplicate {}", parsed.title);
+        }
+        let ids: Vec<i64> = names
+            .iter()
+            .map(|n| newsmirror::mirror::id_from_file_name(n).unwrap())
+            .collect();
+        assert_eq!(*ids.iter().max().unwrap(), 1048574);
+        assert_eq!(*ids.iter().min().unwrap(), 1048574 - *n as i64 + 1, "contiguous");
+    }
+    let mut c = pg.client();
+    for (slug, n) in sources {
+        let row = c
+            .query_one(
+                "SELECT COUNT(*), COUNT(DISTINCT id), COUNT(DISTINCT norm_title) FROM articles
+                 WHERE source = $1",
+                &[slug],
+            )
+            .unwrap();
+        let (all, ids, titles): (i64, i64, i64) = (row.get(0), row.get(1), row.get(2));
+        assert_eq!((all, ids, titles), (*n as i64, *n as i64, *n as i64), "{slug} in the database");
+    }
+}
+
+#[test]
+fn compat_feeds_through_two_workers_and_a_publisher_give_the_reference_tree() {
+    let Some(pg) = pg::schema("compat_two_workers") else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&fixtures().join("compat/feeds"), &tmp.path().join("feeds"));
+    let cfg = tmp.path().join("sources.toml");
+    compat_config(&cfg);
+    let mut text = std::fs::read_to_string(&cfg).unwrap();
+    text = text.replacen(
+        "[archive]",
+        &format!("[store]\nurl = \"{}\"\nclaim = 1\n\n[archive]", pg.url),
+        1,
+    );
+    std::fs::write(&cfg, text).unwrap();
+    let workers: Vec<Child> = (0..2)
+        .map(|_| spawn(&["worker", "--once", "--config", s(&cfg)]))
+        .collect();
+    let mut batches = Vec::new();
+    for w in workers {
+        let out = w.wait_with_output().unwrap();
+        ok(&out, "worker");
+        batches.push(text_of_batches(&out));
+    }
+    eprintln!("sources per worker: {batches:?}");
+    assert_eq!(batches.iter().sum::<usize>(), 5, "every source once in all");
+    let archive = tmp.path().join("archive");
+    assert!(!archive.join("articles").exists(), "workers write no mirror files");
+    let out = run(&["publish", "--once", "--config", s(&cfg)]);
+    ok(&out, "publish");
+    let expected = fixtures().join("compat/expected");
+    assert_same_tree(&archive.join("articles"), &expected.join("articles"));
+    assert_same_tree(&archive.join("lists"), &expected.join("lists"));
+    // Published again with nothing new: no file rewritten.
+    let before = (tree(&archive), mtimes(&archive));
+    std::thread::sleep(Duration::from_millis(1100));
+    ok(&run(&["publish", "--once", "--config", s(&cfg)]), "publish again");
+    assert_eq!(before.0, tree(&archive));
+    assert_eq!(before.1, mtimes(&archive), "files were rewritten");
+    // A fresh checkout (another publisher machine, no cursor) renders the same tree.
+    let other = tempfile::tempdir().unwrap();
+    let cfg2 = other.path().join("sources.toml");
+    std::fs::copy(&cfg, &cfg2).unwrap();
+    ok(&run(&["publish", "--once", "--config", s(&cfg2)]), "publish elsewhere");
+    assert_eq!(tree(&archive), tree(&other.path().join("archive")));
+}
+
+/// The number of sources a worker's summary line says it processed.
+fn text_of_batches(out: &Output) -> usize {
+    let t = String::from_utf8_lossy(&out.stdout);
+    t.lines()
+        .find_map(|l| l.strip_prefix("worker: "))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no summary: {t}"))
+}
+
+#[test]
+fn workers_killed_at_random_moments_lose_and_duplicate_nothing() {
+    let Some(pg) = pg::schema("random_kills") else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start();
+    server.set_delay(Duration::from_millis(30));
+    let slugs: Vec<String> = (0..9).map(|i| format!("s{i}")).collect();
+    let urls: Vec<String> = slugs.iter().map(|s| server.url(&format!("/{s}.xml"))).collect();
+    let sources: Vec<(&str, &str, Vec<&str>)> = slugs
+        .iter()
+        .zip(&urls)
+        .map(|(s, u)| (s.as_str(), s.as_str(), vec![u.as_str()]))
+        .collect();
+    let sources: Vec<(&str, &str, &[&str])> =
+        sources.iter().map(|(a, b, c)| (*a, *b, c.as_slice())).collect();
+    let cfg = config(tmp.path(), &pg, "lease = \"1s\"\nclaim = 2", "", &sources);
+    every(&cfg, "1s");
+    let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut rnd = |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n.max(1)
+    };
+    let mut kills = 0;
+    let step = 40;
+    for round in 1..=6 {
+        serve_feeds(&server, &slugs, round * step);
+        let mut workers: Vec<(Child, Duration)> = (0..3)
+            .map(|_| {
+                let at = Duration::from_millis(50 + rnd(1500));
+                (spawn(&["worker", "--config", s(&cfg)]), at)
+            })
+            .collect();
+        let started = Instant::now();
+        workers.sort_by_key(|(_, at)| *at);
+        for (mut w, at) in workers {
+            if let Some(left) = at.checked_sub(started.elapsed()) {
+                std::thread::sleep(left);
+            }
+            if w.try_wait().unwrap().is_none() {
+                w.kill().unwrap();
+                kills += 1;
+            }
+            w.wait().unwrap();
+        }
+    }
+    assert!(kills >= 12, "only {kills} workers were killed mid-way");
+    // The leases of the dead run out; a final pass archives what is left.
+    std::thread::sleep(Duration::from_millis(1200));
+    ok(&run(&["worker", "--once", "--config", s(&cfg)]), "final pass");
+    ok(&run(&["publish", "--once", "--config", s(&cfg)]), "publish");
+    let n = 6 * step;
+    let expect: Vec<(String, usize)> = slugs.iter().map(|s| (s.clone(), n)).collect();
+    check_published(&tmp.path().join("archive"), &pg, &expect);
+}
+
+#[test]
+fn a_dead_workers_claims_return_after_the_lease() {
+    let Some(pg) = pg::schema("lease") else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start();
+    server.route("/a.xml", Answer::Hang);
+    let url = server.url("/a.xml");
+    let cfg = config(tmp.path(), &pg, "lease = \"3s\"", "[fetch]\ntimeout = \"60s\"", &[("a", "A", &[url.as_str()])]);
+    let mut w = spawn(&["worker", "--config", s(&cfg)]);
+    // Holding the claim, hanging on the feed.
+    let mut c = pg.client();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let held: i64 = c
+            .query_one("SELECT COUNT(*) FROM sources WHERE worker IS NOT NULL", &[])
+            .unwrap()
+            .get(0);
+        if held == 1 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the worker never claimed the source");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    w.kill().unwrap();
+    w.wait().unwrap();
+    let killed_at = Instant::now();
+    server.route("/a.xml", rss_answer(big_feed("a", 5), "a5"));
+    // Within the lease: another worker leaves the source alone.
+    let out = run(&["worker", "--once", "--config", s(&cfg)]);
+    ok(&out, "worker within the lease");
+    assert!(killed_at.elapsed() < Duration::from_secs(3), "too slow to check within the lease");
+    assert!(text(&out).contains("worker: 0 sources"), "{}", text(&out));
+    // After it: taken.
+    std::thread::sleep(Duration::from_secs(3).saturating_sub(killed_at.elapsed()) + Duration::from_millis(300));
+    let out = run(&["worker", "--once", "--config", s(&cfg)]);
+    ok(&out, "worker after the lease");
+    assert!(text(&out).contains("worker: 1 sources"), "{}", text(&out));
+    ok(&run(&["publish", "--once", "--config", s(&cfg)]), "publish");
+    check_published(&tmp.path().join("archive"), &pg, &[("a".into(), 5)]);
+}
+
+#[test]
+fn per_host_holds_in_total_across_three_workers() {
+    let Some(pg) = pg::schema("per_host") else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start();
+    server.set_delay(Duration::from_millis(200));
+    let slugs: Vec<String> = (0..12).map(|i| format!("h{i}")).collect();
+    serve_feeds(&server, &slugs, 3);
+    let urls: Vec<String> = slugs.iter().map(|s| server.url(&format!("/{s}.xml"))).collect();
+    let sources: Vec<(&str, &str, Vec<&str>)> = slugs
+        .iter()
+        .zip(&urls)
+        .map(|(s, u)| (s.as_str(), s.as_str(), vec![u.as_str()]))
+        .collect();
+    let sources: Vec<(&str, &str, &[&str])> =
+        sources.iter().map(|(a, b, c)| (*a, *b, c.as_slice())).collect();
+    let cfg = config(
+        tmp.path(),
+        &pg,
+        "claim = 2",
+        "[fetch]\nper_host = 2\nconcurrency = 8",
+        &sources,
+    );
+    let workers: Vec<Child> = (0..3)
+        .map(|_| spawn(&["worker", "--once", "--config", s(&cfg)]))
+        .collect();
+    let mut per = Vec::new();
+    for w in workers {
+        let out = w.wait_with_output().unwrap();
+        ok(&out, "worker");
+        per.push(text_of_batches(&out));
+    }
+    eprintln!("sources per worker {per:?}, most in flight {}", server.max_in_flight());
+    assert_eq!(per.iter().sum::<usize>(), 12);
+    assert!(per.iter().filter(|n| **n > 0).count() >= 2, "the workers shared the work: {per:?}");
+    assert_eq!(server.max_in_flight(), 2, "per_host = 2 in total, and reached");
+}
+
+#[test]
+fn migrate_then_update_continues_the_countdown() {
+    let Some(pg) = pg::schema("migrate") else { return };
+    let server = Server::start();
+    let feed = |n: usize, edited: bool| {
+        let mut body = big_feed("m", n);
+        if edited {
+            body = body.replace("m 第1篇的正文。", "m 第1篇的正文，改过了。");
+        }
+        server.route("/m.xml", Answer::ok("application/rss+xml", body));
+    };
+    let url = server.url("/m.xml");
+    // An archive on SQLite, with an edit (a revision, a journal entry).
+    let tmp = tempfile::tempdir().unwrap();
+    let control = tempfile::tempdir().unwrap();
+    let sqlite_cfg = write_config(tmp.path(), "", &[("m", "M", &[url.as_str()])]);
+    let control_cfg = write_config(control.path(), "", &[("m", "M", &[url.as_str()])]);
+    feed(5, false);
+    ok(&run(&["update", "--config", s(&sqlite_cfg)]), "update");
+    ok(&run(&["update", "--config", s(&control_cfg)]), "control");
+    feed(5, true);
+    ok(&run(&["update", "--config", s(&sqlite_cfg)]), "update edited");
+    ok(&run(&["update", "--config", s(&control_cfg)]), "control edited");
+    let out = run(&["migrate", "--to", &pg.url, "--config", s(&sqlite_cfg)]);
+    ok(&out, "migrate");
+    assert!(text(&out).contains("5 articles (6 revisions"), "{}", text(&out));
+    // Into a database that holds articles: refused.
+    let again = run(&["migrate", "--to", &pg.url, "--config", s(&control_cfg)]);
+    assert_eq!(again.status.code(), Some(1), "{}", text(&again));
+    assert!(text(&again).contains("already holds 5 articles"), "{}", text(&again));
+    // The same archive on PostgreSQL: new items continue the countdown, nothing repeats.
+    let pg_cfg = write_config(
+        tmp.path(),
+        &format!("[store]\nurl = \"{}\"", pg.url),
+        &[("m", "M", &[url.as_str()])],
+    );
+    feed(8, true);
+    let out = run(&["update", "--config", s(&pg_cfg)]);
+    ok(&out, "update on PostgreSQL");
+    assert!(text(&out).contains("update: 3 new"), "{}", text(&out));
+    ok(&run(&["update", "--config", s(&control_cfg)]), "control grows");
+    let archive = tmp.path().join("archive");
+    check_published(&archive, &pg, &[("m".into(), 8)]);
+    let ctl = control.path().join("archive");
+    for sub in ["articles", "lists", "revisions"] {
+        assert_same_tree(&archive.join(sub), &ctl.join(sub));
+    }
+    assert_eq!(
+        std::fs::read_dir(archive.join("changes")).unwrap().count(),
+        std::fs::read_dir(ctl.join("changes")).unwrap().count()
+    );
+    let out = run(&["update", "--config", s(&pg_cfg)]);
+    ok(&out, "again");
+    assert!(text(&out).contains("update: 0 new"), "{}", text(&out));
+    // History and status read the database.
+    let out = run(&["history", "m/1048571", "--config", s(&pg_cfg)]);
+    ok(&out, "history");
+    assert!(text(&out).contains("改过了"), "{}", text(&out));
+}
+
+#[test]
+fn one_publisher_at_a_time() {
+    let Some(pg) = pg::schema("publishers") else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let other = tempfile::tempdir().unwrap();
+    let feed = tmp.path().join("f.xml");
+    std::fs::write(&feed, big_feed("p", 3)).unwrap();
+    let f = s(&feed).to_string();
+    let cfg = config(tmp.path(), &pg, "publish_every = \"1s\"", "", &[("p", "P", &[f.as_str()])]);
+    let cfg2 = config(other.path(), &pg, "", "", &[("p", "P", &[f.as_str()])]);
+    ok(&run(&["worker", "--once", "--config", s(&cfg)]), "worker");
+    let mut first = spawn(&["publish", "--config", s(&cfg)]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !tmp.path().join("archive/lists/P.md").exists() {
+        assert!(Instant::now() < deadline, "the first publisher never published");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = run(&["publish", "--once", "--config", s(&cfg2)]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert!(text(&out).contains("another publisher"), "{}", text(&out));
+    assert!(!other.path().join("archive/lists").exists());
+    // `update` on the same database leaves publishing to the publisher.
+    let out = run(&["update", "--config", s(&cfg2)]);
+    ok(&out, "update beside a publisher");
+    assert!(!other.path().join("archive/lists").exists());
+    // The first one dies: its lock goes with its connection.
+    first.kill().unwrap();
+    first.wait().unwrap();
+    ok(&run(&["publish", "--once", "--config", s(&cfg2)]), "the second publisher");
+    assert_same_tree(
+        &other.path().join("archive/articles"),
+        &tmp.path().join("archive/articles"),
+    );
+}
+
+#[test]
+fn killed_at_every_cluster_step_then_run_to_completion() {
+    if !has_failpoints() {
+        println!("SKIP: built without the failpoints feature (cargo test --features failpoints)");
+        return;
+    }
+    let Some(pg) = pg::schema("cluster_points") else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start();
+    let slugs = vec!["k".to_string()];
+    let url = server.url("/k.xml");
+    let cfg = config(tmp.path(), &pg, "lease = \"1s\"", "", &[("k", "K", &[url.as_str()])]);
+    every(&cfg, "1s");
+    let worker_points = [
+        "update::fetched",
+        "update::selected",
+        "update::completed",
+        "worker::before_commit",
+        "worker::committed",
+    ];
+    let mut n = 0;
+    for point in worker_points {
+        n += 4;
+        serve_feeds(&server, &slugs, n);
+        let mut c = command(&["worker", "--once", "--config", s(&cfg)]);
+        c.env("FAILPOINTS", format!("{point}=return"));
+        let out = c.output().unwrap();
+        assert_eq!(out.status.code(), None, "{point}: not killed: {}", text(&out));
+        std::thread::sleep(Duration::from_millis(1100));
+        ok(&run(&["worker", "--once", "--config", s(&cfg)]), point);
+        ok(&run(&["publish", "--once", "--config", s(&cfg)]), point);
+        check_published(&tmp.path().join("archive"), &pg, &[("k".into(), n)]);
+    }
+    let publish_points: Vec<&str> = newsmirror::faults::CLUSTER_POINTS
+        .iter()
+        .copied()
+        .filter(|p| p.starts_with("publish::"))
+        .collect();
+    assert_eq!(publish_points.len(), 3);
+    for point in publish_points {
+        n += 4;
+        serve_feeds(&server, &slugs, n);
+        ok(&run(&["worker", "--once", "--config", s(&cfg)]), point);
+        let mut c = command(&["publish", "--once", "--config", s(&cfg)]);
+        c.env("FAILPOINTS", format!("{point}=return"));
+        let out = c.output().unwrap();
+        assert_eq!(out.status.code(), None, "{point}: not killed: {}", text(&out));
+        ok(&run(&["publish", "--once", "--config", s(&cfg)]), point);
+        check_published(&tmp.path().join("archive"), &pg, &[("k".into(), n)]);
+    }
+    // What a killed publisher left equals a fresh render.
+    let fresh = tempfile::tempdir().unwrap();
+    let cfg2 = config(fresh.path(), &pg, "", "", &[("k", "K", &[url.as_str()])]);
+    ok(&run(&["publish", "--once", "--config", s(&cfg2)]), "fresh");
+    assert_eq!(tree(&tmp.path().join("archive")), tree(&fresh.path().join("archive")));
+}
+
+#[test]
+fn every_reader_index_follows_the_database_by_its_own_cursor() {
+    let Some(pg) = pg::schema("search_cursor") else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let feed = tmp.path().join("f.xml");
+    let item = |t: &str, l: &str, c: &str| TestItem {
+        title: t,
+        link: l,
+        guid: Some(l),
+        date: Some("Wed, 19 Jun 2024 12:47:03 GMT"),
+        content: c,
+    };
+    std::fs::write(
+        &feed,
+        rss(&[item("选举结果公布", "https://x.example/1", "<p>选举委员会公布了结果。</p>")]),
+    )
+    .unwrap();
+    let f = s(&feed).to_string();
+    // Two reader machines: two archive folders (two indexes) on one database.
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    let cfg_a = config(a.path(), &pg, "", "", &[("x", "X", &[f.as_str()])]);
+    let cfg_b = config(b.path(), &pg, "", "", &[("x", "X", &[f.as_str()])]);
+    ok(&run(&["worker", "--once", "--config", s(&cfg_a)]), "worker");
+    let found = |cfg: &Path, word: &str| -> usize {
+        let out = run(&["search", "--json", "--config", s(cfg), word]);
+        ok(&out, "search");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["total"].as_u64().unwrap() as usize
+    };
+    assert_eq!(found(&cfg_a, "选举"), 1);
+    std::fs::write(
+        &feed,
+        rss(&[
+            item("选举结果公布", "https://x.example/1", "<p>选举委员会公布了结果。</p>"),
+            item("台风登陆", "https://x.example/2", "<p>台风今晨登陆。</p>"),
+        ]),
+    )
+    .unwrap();
+    ok(&run(&["update", "--config", s(&cfg_a)]), "update");
+    // Each index catches up by itself, whichever ran first; neither takes the other's changes.
+    assert_eq!(found(&cfg_a, "台风"), 1);
+    assert_eq!(found(&cfg_b, "台风"), 1);
+    assert_eq!(found(&cfg_b, "选举"), 1);
+    assert_eq!(found(&cfg_a, "选举"), 1);
+}
