@@ -283,7 +283,10 @@ fn enclosures_are_kept_in_the_database_export_and_file() {
     let line: serde_json::Value =
         serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().next().unwrap()).unwrap();
     // One revision: the export lists revisions only when there are several.
-    assert!(line["revisions"].as_array().is_none_or(|r| r.len() <= 1), "{line}");
+    assert!(
+        line["revisions"].as_array().is_none_or(|r| r.len() <= 1),
+        "{line}"
+    );
     let urls: Vec<&str> = line["enclosures"]
         .as_array()
         .unwrap()
