@@ -173,10 +173,15 @@ fn one(
             }
             let rt = runtime.as_ref().expect("just made");
             let fetcher = crate::fetch::Fetcher::new(1, 1);
+            // A URL typed on the command line is the keeper's own choice, like a feed URL.
+            let mut settings = settings.clone();
+            settings
+                .trusted_origins
+                .push(u.origin().ascii_serialization());
             let got = rt.block_on(fetcher.get(
                 &u,
                 &crate::fetch::Validators::default(),
-                settings,
+                &settings,
                 crate::fetch::Kind::Page,
             ));
             match got.with_context(|| format!("cannot fetch {u}"))? {
@@ -190,16 +195,22 @@ fn one(
         }
     };
     let page = crate::fetch::charset::decode(&bytes, content_type.as_deref());
-    let got = crate::extract::extract(&page.text, &url, rules)
-        .with_context(|| format!("cannot extract {target}"))?;
-    Ok(match format {
-        Format::Text => paragraphs(&without_headline(&got.text, got.title.as_deref())),
-        Format::Html => {
-            let mut html = crate::clean::sanitize(&got.html, &url);
-            html.push('\n');
-            html
-        }
-    })
+    let got = crate::extract::extract_within(
+        page.text,
+        url.clone(),
+        rules.clone(),
+        crate::extract::Budget::default(),
+        move |got, url| match format {
+            Format::Text => paragraphs(&without_headline(&got.text, got.title.as_deref())),
+            Format::Html => {
+                let mut html = crate::clean::sanitize(&got.html, url);
+                html.push('\n');
+                html
+            }
+        },
+    )
+    .with_context(|| format!("cannot extract {target}"))?;
+    Ok(got)
 }
 
 #[cfg(test)]

@@ -4,8 +4,12 @@
 //! mirror keeper can fix the file without reading code. Nothing here touches the network or
 //! the archive.
 
+mod access;
+mod checks;
 pub mod opml;
 mod parse;
+
+pub use access::AddrRule;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -112,6 +116,12 @@ pub struct FetchSettings {
     pub delay: Duration,
     /// How many times a transient failure is retried within one run.
     pub retries: u32,
+    /// Private addresses (loopback, RFC 1918, link-local…) that links taken from feeds and
+    /// pages may reach all the same (`allow_private`); by default none.
+    pub allow_private: Vec<AddrRule>,
+    /// Origins (`scheme://host:port`) whose URLs are the keeper's own choice and reach any
+    /// address: the source's configured feed URLs. Filled when the config is loaded.
+    pub trusted_origins: Vec<String>,
 }
 
 impl Default for FetchSettings {
@@ -128,6 +138,8 @@ impl Default for FetchSettings {
             proxy: None,
             delay: Duration::ZERO,
             retries: 2,
+            allow_private: Vec::new(),
+            trusted_origins: Vec::new(),
         }
     }
 }

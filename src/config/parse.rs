@@ -8,6 +8,7 @@ use serde::Deserialize;
 use toml::Spanned;
 use url::Url;
 
+use super::checks::{looks_like_a_host, path_typo, url_typo};
 use super::*;
 
 #[derive(Deserialize)]
@@ -29,7 +30,7 @@ struct RawConfig {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawArchive {
-    dir: String,
+    dir: Spanned<String>,
     #[serde(default)]
     layout: Layout,
     #[serde(default)]
@@ -69,6 +70,7 @@ struct RawFetch {
     proxy: Option<Spanned<String>>,
     delay: Option<Spanned<String>>,
     retries: Option<u32>,
+    allow_private: Option<Vec<Spanned<String>>>,
     concurrency: Option<Spanned<usize>>,
     per_host: Option<Spanned<usize>>,
 }
@@ -91,6 +93,7 @@ struct RawSource {
     proxy: Option<Spanned<String>>,
     delay: Option<Spanned<String>>,
     retries: Option<u32>,
+    allow_private: Option<Vec<Spanned<String>>>,
     // Full text and images.
     fulltext: Option<FullText>,
     content_selector: Option<Spanned<String>>,
@@ -119,12 +122,15 @@ struct FetchKeys<'a> {
     retries: Option<u32>,
     user_agent: &'a Option<String>,
     proxy: &'a Option<Spanned<String>>,
+    allow_private: &'a Option<Vec<Spanned<String>>>,
 }
 
 type DurationKey<'a> =
     dyn Fn(&str, &Option<Spanned<String>>) -> Result<Option<Duration>, ConfigError> + 'a;
 type ProxyKey<'a> =
     dyn Fn(&str, &Option<Spanned<String>>) -> Result<Option<String>, ConfigError> + 'a;
+/// An error about one value of a list: (key, its span, the value, why).
+type RuleError<'a> = dyn Fn(&str, std::ops::Range<usize>, &str, &str) -> ConfigError + 'a;
 
 impl FetchKeys<'_> {
     /// Sets what the keys set; `prefix` names the table in error messages.
@@ -134,6 +140,7 @@ impl FetchKeys<'_> {
         prefix: &str,
         duration: &DurationKey<'_>,
         proxy: &ProxyKey<'_>,
+        rule: &RuleError<'_>,
     ) -> Result<(), ConfigError> {
         if let Some(d) = duration(&format!("{prefix}timeout"), self.timeout)? {
             s.timeout = d;
@@ -152,6 +159,17 @@ impl FetchKeys<'_> {
         }
         if let Some(p) = proxy(&format!("{prefix}proxy"), self.proxy)? {
             s.proxy = Some(p);
+        }
+        if let Some(rules) = self.allow_private {
+            s.allow_private = rules
+                .iter()
+                .map(|r| {
+                    AddrRule::parse(r.get_ref()).map_err(|why| (r.span(), r.get_ref().clone(), why))
+                })
+                .collect::<Result<_, _>>()
+                .map_err(|(span, v, why)| {
+                    rule(&format!("{prefix}allow_private"), span, &v, &why)
+                })?;
         }
         Ok(())
     }
@@ -205,6 +223,9 @@ impl Config {
                     }),
                 }
             };
+        let rule = |key: &str, span: std::ops::Range<usize>, value: &str, why: &str| {
+            invalid(format!("line {}: {key} holds {value:?}: {why}", line(span)))
+        };
         let positive = |key: &str, v: &Option<Spanned<usize>>, default: usize| match v {
             Some(c) if *c.get_ref() == 0 => Err(invalid(format!(
                 "line {}: {key} must be at least 1",
@@ -225,8 +246,9 @@ impl Config {
             retries: rf.retries,
             user_agent: &rf.user_agent,
             proxy: &rf.proxy,
+            allow_private: &rf.allow_private,
         };
-        keys.apply(&mut fetch, "fetch.", &duration, &proxy)?;
+        keys.apply(&mut fetch, "fetch.", &duration, &proxy, &rule)?;
         let concurrency = positive("fetch.concurrency", &rf.concurrency, 8)?;
         let per_host = positive("fetch.per_host", &rf.per_host, 2)?;
 
@@ -297,8 +319,16 @@ impl Config {
                 retries: rs.retries,
                 user_agent: &rs.user_agent,
                 proxy: &rs.proxy,
+                allow_private: &rs.allow_private,
             };
-            keys.apply(&mut sf, "", &duration, &proxy)?;
+            keys.apply(&mut sf, "", &duration, &proxy, &rule)?;
+            // The keeper's own feed URLs: their origins reach any address.
+            sf.trusted_origins = feeds
+                .iter()
+                .filter(|u| matches!(u.scheme(), "http" | "https"))
+                .map(|u| u.origin().ascii_serialization())
+                .collect();
+            sf.trusted_origins.dedup();
             let interval = duration("interval", &rs.interval)?.unwrap_or(DEFAULT_INTERVAL);
             let folder = match &rs.import_from {
                 None => slug.clone(),
@@ -363,7 +393,14 @@ impl Config {
             });
         }
 
-        let dir = Path::new(&raw.archive.dir);
+        let dir_value = raw.archive.dir.get_ref();
+        if let Some(why) = path_typo(dir_value) {
+            return Err(invalid(format!(
+                "line {}: archive.dir = {dir_value:?}: {why}",
+                line(raw.archive.dir.span())
+            )));
+        }
+        let dir = Path::new(dir_value);
         let archive_dir = if dir.is_absolute() {
             dir.to_path_buf()
         } else {
@@ -385,6 +422,12 @@ impl Config {
         let mut remotes = Vec::new();
         for r in &raw.publish.remotes {
             let v = r.get_ref().trim();
+            if let Some(why) = url_typo(v) {
+                return Err(invalid(format!(
+                    "line {}: publish.remotes holds {v:?}, {why}",
+                    line(r.span())
+                )));
+            }
             if v.is_empty() || v.starts_with('-') {
                 return Err(invalid(format!(
                     "line {}: publish.remotes holds {v:?}, which is not a remote name or URL",
@@ -452,16 +495,40 @@ fn resolve_feed(s: &str, base: &Path) -> Result<Url, String> {
     if s.is_empty() {
         return Err("is empty".into());
     }
+    if let Some(why) = url_typo(s) {
+        return Err(why);
+    }
     if let Some((scheme, _)) = s.split_once("://") {
         let url = Url::parse(s).map_err(|e| format!("is not a valid URL ({e})"))?;
         return match scheme.to_ascii_lowercase().as_str() {
-            "http" | "https" | "file" => Ok(url),
+            "http" | "https" => Ok(url),
+            "file"
+                if url
+                    .host_str()
+                    .is_some_and(|h| !h.is_empty() && h != "localhost") =>
+            {
+                Err(format!(
+                    "a file URL holds an absolute path (file:///…); here {:?} would be a host \
+                     name: write file:///… or a path relative to the config file, without file://",
+                    url.host_str().unwrap_or_default()
+                ))
+            }
+            "file" => Ok(url),
             other => Err(format!(
                 "unsupported scheme {other:?}; use http, https or file"
             )),
         };
     }
+    if let Some(why) = path_typo(s) {
+        return Err(why);
+    }
     let p = base.join(s);
+    if looks_like_a_host(s) && !p.exists() {
+        return Err(format!(
+            "looks like a web address without its scheme; write https://{s} (or http://), or \
+             a path to a file that exists"
+        ));
+    }
     Url::from_file_path(&p).map_err(|_| format!("cannot turn {} into a file URL", p.display()))
 }
 

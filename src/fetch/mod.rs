@@ -5,6 +5,7 @@
 //! validators and returns bytes or a reason.
 
 pub mod charset;
+mod guard;
 mod limits;
 mod retry;
 
@@ -16,6 +17,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 use url::Url;
 
+pub use guard::{Route, not_public};
 pub use limits::Limits;
 
 use crate::config::FetchSettings;
@@ -49,6 +51,10 @@ pub enum FetchError {
     },
     #[error("unsupported URL {0}")]
     Unsupported(String),
+    /// A link taken from a feed or page leads somewhere it may not (a private address, a
+    /// scheme other than http and https).
+    #[error("refused {url}: {why}")]
+    Refused { url: String, why: String },
 }
 
 impl FetchError {
@@ -87,17 +93,34 @@ pub struct Body {
     pub final_url: Url,
 }
 
-/// What a fetch is for: the size limit differs.
+/// What a fetch is for: the size limit and the rules differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
+    /// A feed URL the keeper configured (`file://` too): it may reach any address, and so
+    /// may the redirects that stay on its origin.
     Feed,
+    /// An article page, from a link a feed holds: no private addresses (see `guard`).
     Page,
+    /// An image, from a feed or page: the rules of pages; the size limit is the caller's
+    /// `page_max_bytes` (set it to the image limit).
+    Image,
+}
+
+/// The most redirects one fetch follows.
+const MAX_REDIRECTS: usize = 10;
+
+/// The two clients of one set of settings: one for the keeper's own URLs, one whose resolver
+/// refuses private addresses.
+#[derive(Clone)]
+struct Clients {
+    trusted: reqwest::Client,
+    guarded: reqwest::Client,
 }
 
 /// The fetcher of one run: HTTP clients (one per distinct settings, each a connection pool)
 /// and the politeness limits they share.
 pub struct Fetcher {
-    clients: Mutex<HashMap<FetchSettings, reqwest::Client>>,
+    clients: Mutex<HashMap<FetchSettings, Clients>>,
     limits: Limits,
 }
 
@@ -116,30 +139,22 @@ impl Fetcher {
         }
     }
 
-    fn client(&self, settings: &FetchSettings) -> Result<reqwest::Client, FetchError> {
+    fn clients(&self, settings: &FetchSettings) -> Result<Clients, FetchError> {
+        // The trusted origins only choose between the two clients: not part of the key.
+        let key = FetchSettings {
+            trusted_origins: Vec::new(),
+            ..settings.clone()
+        };
         let mut clients = self.clients.lock().expect("client cache lock");
-        if let Some(c) = clients.get(settings) {
+        if let Some(c) = clients.get(&key) {
             return Ok(c.clone());
         }
-        let mut builder = reqwest::Client::builder()
-            .user_agent(settings.user_agent.clone())
-            .connect_timeout(settings.connect_timeout)
-            .redirect(reqwest::redirect::Policy::limited(10))
-            .pool_max_idle_per_host(8);
-        if let Some(p) = &settings.proxy {
-            let proxy = reqwest::Proxy::all(p)
-                .map_err(|e| FetchError::Proxy {
-                    proxy: p.clone(),
-                    why: root_cause(&e),
-                })?
-                .no_proxy(reqwest::NoProxy::from_env());
-            builder = builder.proxy(proxy);
-        }
-        let client = builder
-            .build()
-            .map_err(|e| FetchError::Connect(format!("cannot set up the HTTP client: {e}")))?;
-        clients.insert(settings.clone(), client.clone());
-        Ok(client)
+        let built = Clients {
+            trusted: build_client(settings, None)?,
+            guarded: build_client(settings, Some(guard::GuardedResolver::new(settings)))?,
+        };
+        clients.insert(key, built.clone());
+        Ok(built)
     }
 
     /// Fetches `url` with `settings`: at most `settings.timeout` in all, retrying transient
@@ -153,14 +168,18 @@ impl Fetcher {
     ) -> Result<Fetched, FetchError> {
         let max_bytes = match kind {
             Kind::Feed => settings.max_bytes,
-            Kind::Page => settings.page_max_bytes,
+            Kind::Page | Kind::Image => settings.page_max_bytes,
         };
         match url.scheme() {
             "http" | "https" => {}
-            "file" => return read_file(url, max_bytes).await,
-            _ => return Err(FetchError::Unsupported(url.to_string())),
+            "file" if kind == Kind::Feed => return read_file(url, max_bytes).await,
+            _ if kind == Kind::Feed => return Err(FetchError::Unsupported(url.to_string())),
+            _ => {}
         }
-        let client = self.client(settings)?;
+        let guard = guard::Guard::new(settings, (kind == Kind::Feed).then_some(url));
+        // A link refused before anything is sent: no queueing, no retries.
+        guard.check(url).await?;
+        let clients = self.clients(settings)?;
         // The budget starts with the first attempt: time spent queueing behind other
         // requests to the same host is not the server's fault.
         let mut deadline = None;
@@ -172,7 +191,7 @@ impl Fetcher {
             if remaining.is_zero() {
                 return Err(FetchError::Timeout(settings.timeout));
             }
-            let fut = get_http(&client, url, validators, max_bytes, remaining);
+            let fut = get_http(&clients, &guard, url, validators, max_bytes, remaining);
             let result = match tokio::time::timeout(remaining, fut).await {
                 Ok(r) => r,
                 Err(_) => Err(FetchError::Timeout(settings.timeout)),
@@ -208,21 +227,74 @@ impl Fetcher {
     }
 }
 
+fn build_client(
+    settings: &FetchSettings,
+    resolver: Option<guard::GuardedResolver>,
+) -> Result<reqwest::Client, FetchError> {
+    let mut builder = reqwest::Client::builder()
+        .user_agent(settings.user_agent.clone())
+        .connect_timeout(settings.connect_timeout)
+        // Redirects are followed by `get_http`, which checks every hop.
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(8);
+    if let Some(r) = resolver {
+        builder = builder.dns_resolver(r);
+    }
+    if let Some(p) = &settings.proxy {
+        let proxy = reqwest::Proxy::all(p)
+            .map_err(|e| FetchError::Proxy {
+                proxy: p.clone(),
+                why: root_cause(&e),
+            })?
+            .no_proxy(reqwest::NoProxy::from_env());
+        builder = builder.proxy(proxy);
+    }
+    builder
+        .build()
+        .map_err(|e| FetchError::Connect(format!("cannot set up the HTTP client: {e}")))
+}
+
+/// One fetch over HTTP, following redirects hop by hop: each hop is checked by `guard` and
+/// goes through the client its route calls for.
 async fn get_http(
-    client: &reqwest::Client,
+    clients: &Clients,
+    guard: &guard::Guard<'_>,
     url: &Url,
     validators: &Validators,
     max_bytes: u64,
     timeout: Duration,
 ) -> Result<Fetched, FetchError> {
-    let mut req = client.get(url.clone()).timeout(timeout);
-    if let Some(etag) = &validators.etag {
-        req = req.header(reqwest::header::IF_NONE_MATCH, etag);
-    }
-    if let Some(lm) = &validators.last_modified {
-        req = req.header(reqwest::header::IF_MODIFIED_SINCE, lm);
-    }
-    let mut resp = req.send().await.map_err(|e| classify(e, timeout))?;
+    let mut url = url.clone();
+    let mut hops = 0;
+    let mut resp = loop {
+        let client = match guard.check(&url).await? {
+            Route::Trusted => &clients.trusted,
+            Route::Guarded => &clients.guarded,
+        };
+        let mut req = client.get(url.clone()).timeout(timeout);
+        if let Some(etag) = &validators.etag {
+            req = req.header(reqwest::header::IF_NONE_MATCH, etag);
+        }
+        if let Some(lm) = &validators.last_modified {
+            req = req.header(reqwest::header::IF_MODIFIED_SINCE, lm);
+        }
+        let resp = req.send().await.map_err(|e| classify(e, timeout, &url))?;
+        let next = matches!(resp.status().as_u16(), 301 | 302 | 303 | 307 | 308)
+            .then(|| resp.headers().get(reqwest::header::LOCATION))
+            .flatten();
+        let Some(location) = next else { break resp };
+        hops += 1;
+        if hops > MAX_REDIRECTS {
+            return Err(FetchError::Redirects);
+        }
+        url = location
+            .to_str()
+            .ok()
+            .and_then(|l| url.join(l.trim()).ok())
+            .ok_or_else(|| {
+                FetchError::Network(format!("{url} redirects to an unreadable location"))
+            })?;
+    };
     let status = resp.status();
     if status == reqwest::StatusCode::NOT_MODIFIED {
         return Ok(Fetched::NotModified);
@@ -255,9 +327,9 @@ async fn get_http(
     {
         return Err(FetchError::TooLarge { limit: max_bytes });
     }
-    let final_url = resp.url().clone();
+    let final_url = url.clone();
     let mut bytes = Vec::new();
-    while let Some(chunk) = resp.chunk().await.map_err(|e| classify(e, timeout))? {
+    while let Some(chunk) = resp.chunk().await.map_err(|e| classify(e, timeout, &url))? {
         if bytes.len() as u64 + chunk.len() as u64 > max_bytes {
             return Err(FetchError::TooLarge { limit: max_bytes });
         }
@@ -271,8 +343,13 @@ async fn get_http(
     }))
 }
 
-fn classify(e: reqwest::Error, timeout: Duration) -> FetchError {
-    if e.is_timeout() {
+fn classify(e: reqwest::Error, timeout: Duration, url: &Url) -> FetchError {
+    if let Some(why) = guard::refusal_in(&e) {
+        FetchError::Refused {
+            url: url.to_string(),
+            why,
+        }
+    } else if e.is_timeout() {
         FetchError::Timeout(timeout)
     } else if e.is_redirect() {
         FetchError::Redirects

@@ -65,6 +65,10 @@ pub async fn check_page(fetcher: &Fetcher, t: &CheckTarget, settings: &FetchSett
         Err(FetchError::Status {
             code: 404 | 410, ..
         }) => PageState::Gone,
+        Err(e @ FetchError::Refused { .. }) => {
+            tracing::warn!("recheck of {}: {e}", t.link);
+            PageState::Unknown
+        }
         Err(_) => PageState::Unknown,
     }
 }
