@@ -18,14 +18,14 @@ cd "$(dirname "$0")/../fuzz"
 TARGETS=("$@")
 [ ${#TARGETS[@]} -eq 0 ] && TARGETS=(feed sanitize extract article config search nesting)
 # RUSTC_BOOTSTRAP is not needed with --sanitizer none (and would make cargo rebuild everything).
-nice cargo fuzz build --sanitizer none -O 2>&1 | tail -1   # all targets at once
+nice cargo fuzz build --sanitizer none 2>&1 | tail -1   # all targets at once
 mkdir -p logs
 run() {
   local t=$1
   mkdir -p "corpus/$t" "artifacts/$t"
-  nice -n 15 cargo fuzz run --sanitizer none -O "$t" "corpus/$t" "seeds/$t" -- \
+  nice -n 15 cargo fuzz run --sanitizer none "$t" "corpus/$t" "seeds/$t" -- \
     -max_total_time="$DURATION" -timeout=30 -rss_limit_mb=3072 -max_len=2000000 \
-    -print_final_stats=1 > "logs/$t.log" 2>&1
+    -print_final_stats=1 -fork=1 -ignore_crashes=1 > "logs/$t.log" 2>&1
   echo "$t: exit $? $(grep -E '^stat::number_of_executed_units|^#[0-9]+.*DONE' "logs/$t.log" | tail -1) crashes: $(ls "artifacts/$t" | wc -l)"
 }
 running=0

@@ -534,10 +534,9 @@ impl Model {
 fn math_integration(name: &str, attrs: &str) -> bool {
     match name {
         "mi" | "mo" | "mn" | "ms" | "mtext" => true,
-        "annotation-xml" => {
-            let a = attrs.to_ascii_lowercase();
-            a.contains("text/html") || a.contains("application/xhtml+xml")
-        }
+        "annotation-xml" => super::tokens::attribute_value(attrs, "encoding").is_some_and(|v| {
+            v.eq_ignore_ascii_case("text/html") || v.eq_ignore_ascii_case("application/xhtml+xml")
+        }),
         _ => false,
     }
 }

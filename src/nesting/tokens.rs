@@ -178,3 +178,54 @@ pub(super) fn raw_text_end(b: &[u8], from: usize, name: &str) -> usize {
     }
     b.len()
 }
+
+/// The value of the first attribute called `name` (ASCII case-insensitive) in the attribute
+/// text of a start tag, read as the tokenizer reads it.
+pub(super) fn attribute_value<'a>(attrs: &'a str, name: &str) -> Option<&'a str> {
+    let b = attrs.as_bytes();
+    let mut i = 0;
+    loop {
+        while i < b.len() && (is_space(b[i]) || b[i] == b'/') {
+            i += 1;
+        }
+        if i >= b.len() {
+            return None;
+        }
+        let start = i;
+        i += 1;
+        while i < b.len() && !is_space(b[i]) && !matches!(b[i], b'/' | b'>' | b'=') {
+            i += 1;
+        }
+        let this = &attrs[start..i];
+        while i < b.len() && is_space(b[i]) {
+            i += 1;
+        }
+        let mut value = "";
+        if b.get(i) == Some(&b'=') {
+            i += 1;
+            while i < b.len() && is_space(b[i]) {
+                i += 1;
+            }
+            match b.get(i) {
+                Some(&q) if q == b'"' || q == b'\'' => {
+                    let end = b[i + 1..]
+                        .iter()
+                        .position(|&c| c == q)
+                        .map_or(b.len(), |p| i + 1 + p);
+                    value = &attrs[i + 1..end];
+                    i = end + 1;
+                }
+                _ => {
+                    let from = i;
+                    while i < b.len() && !is_space(b[i]) && b[i] != b'>' {
+                        i += 1;
+                    }
+                    value = &attrs[from..i];
+                }
+            }
+        }
+        if this.eq_ignore_ascii_case(name) {
+            return Some(value);
+        }
+    }
+}
