@@ -14,7 +14,7 @@
 # target is printed at the end (runs, coverage, crashes).
 set -u
 DURATION=${1:-600}; JOBS=${2:-1}; shift $(( $# > 2 ? 2 : $# ))
-cd "$(dirname "$0")/../fuzz"
+cd "$(dirname "$0")/../fuzz" || exit 1
 TARGETS=("$@")
 [ ${#TARGETS[@]} -eq 0 ] && TARGETS=(feed sanitize extract article config search nesting)
 # RUSTC_BOOTSTRAP is not needed with --sanitizer none (and would make cargo rebuild everything).

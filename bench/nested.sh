@@ -11,7 +11,7 @@
 #   bench/nested.sh OLD_BINARY NEW_BINARY [LIMIT]
 set -u
 OLD=${1:?old binary}; NEW=${2:?new binary}; LIMIT=${3:-120}
-W=$(mktemp -d); trap 'kill $SRV 2>/dev/null; rm -rf "$W"' EXIT
+W=$(mktemp -d /tmp/nested-XXXXXX) || exit 1; trap 'kill $SRV 2>/dev/null; rm -rf "$W"' EXIT
 python3 - "$W" <<'PY'
 import html, sys, os
 w = sys.argv[1]
