@@ -60,6 +60,7 @@ pub mod feed;
 pub mod fetch;
 pub mod history;
 pub mod mirror;
+pub mod nesting;
 pub mod publish;
 pub mod render;
 pub mod search;
