@@ -100,15 +100,16 @@ pub fn article_text(published_ms: i64, title: &str, link: &str, content: &str) -
 
 /// A title as the text of a Markdown link (`[…](…)`), in article headers and list entries.
 /// A title that could form a link, an image or HTML of its own, or break the link around it
-/// (`](`, `][`, unbalanced brackets, `<tag`, a backslash) has its `\`, `[`, `]` and `<`
-/// escaped with a backslash; any other title is written as it is (the existing mirrors' bytes).
+/// (`](`, `][`, unbalanced brackets, `<tag`, a backslash, a backtick beside a bracket: a code
+/// span hides brackets) has its `\`, `[`, `]`, `<` and `` ` `` escaped with a backslash; any
+/// other title is written as it is (the existing mirrors' bytes).
 pub fn link_text(title: &str) -> Cow<'_, str> {
     if !title_needs_escape(title) {
         return Cow::Borrowed(title);
     }
     let mut out = String::with_capacity(title.len() + 8);
     for c in title.chars() {
-        if matches!(c, '\\' | '[' | ']' | '<') {
+        if matches!(c, '\\' | '[' | ']' | '<' | '`') {
             out.push('\\');
         }
         out.push(c);
@@ -117,6 +118,9 @@ pub fn link_text(title: &str) -> Cow<'_, str> {
 }
 
 fn title_needs_escape(t: &str) -> bool {
+    if t.contains('`') && t.contains(['[', ']']) {
+        return true;
+    }
     let mut depth = 0i64;
     let b = t.as_bytes();
     for (i, &c) in b.iter().enumerate() {
@@ -284,7 +288,7 @@ fn split_header(header: &str) -> Option<(String, String)> {
                 && link.ends_with('>')
                 && !ends_escaped(&link[..link.len() - 1]);
             let plain = !link.starts_with('<') && !link.chars().any(char::is_whitespace);
-            let title = unescape(title, &['\\', '[', ']', '<']).into_owned();
+            let title = unescape(title, &['\\', '[', ']', '<', '`']).into_owned();
             let link = if pointy {
                 unescape(&link[1..link.len() - 1], &['\\', '<', '>']).into_owned()
             } else {

@@ -46,6 +46,9 @@ const HOSTILE_TITLES: &[&str] = &[
     "未闭合的[括号",
     "多余的]括号",
     "[a][b] 引用",
+    // Found by the property test: a code span hides the closing bracket.
+    "`[`]",
+    "代码`](https://evil.example/)`",
 ];
 
 #[test]
