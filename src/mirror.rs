@@ -5,6 +5,8 @@
 //! bytes it produces. `render` writes with these functions; rebuilding the database from the
 //! files (`archive::reconcile`) reads with them.
 
+use std::borrow::Cow;
+
 use chrono::{Datelike, FixedOffset, TimeZone, Utc};
 
 use crate::config::Layout;
@@ -12,6 +14,23 @@ use crate::config::Layout;
 /// The id the first archived article of a source gets (0xFFFFF − 1). Ids count down from here,
 /// so the newest article has the smallest id and sorts first in a directory listing.
 pub const FIRST_ID: i64 = 0xFFFFF - 1;
+
+/// The paths below an archive that newsmirror writes or manages: the only ones publishing
+/// commits (with [`ASSETS`] when images are published). Anything else in the folder (a config
+/// holding a proxy password, a stray `secret.txt`) is never added. A new kind of output is
+/// added here.
+pub const MANAGED_PATHS: &[&str] = &[
+    "articles",
+    "lists",
+    "README.md",
+    "feeds",
+    "changes",
+    "revisions",
+    ".gitignore",
+];
+
+/// Downloaded images (`images = "local"`), committed only with `[publish] images = true`.
+pub const ASSETS: &str = "assets";
 
 /// How many entries a list file shows.
 pub const LIST_LEN: usize = 300;
@@ -68,9 +87,116 @@ pub fn clean_line(s: &str) -> String {
     js_trim(&replaced).to_string()
 }
 
-/// One article file's text: `<!--{ms}-->\n[{title}]({link})\n------\n\n{content}\n`.
+/// One article file's text: `<!--{ms}-->\n[{title}]({link})\n------\n\n{content}\n`. A
+/// title or link that would break out of the header's link is escaped (see [`link_text`] and
+/// [`link_target`]); every other one is written as it is, as the existing mirrors did.
 pub fn article_text(published_ms: i64, title: &str, link: &str, content: &str) -> String {
-    format!("<!--{published_ms}-->\n[{title}]({link})\n{RULE}\n\n{content}\n")
+    format!(
+        "<!--{published_ms}-->\n[{}]({})\n{RULE}\n\n{content}\n",
+        link_text(title),
+        link_target(link)
+    )
+}
+
+/// A title as the text of a Markdown link (`[…](…)`), in article headers and list entries.
+/// A title that could form a link, an image or HTML of its own, or break the link around it
+/// (`](`, `][`, unbalanced brackets, `<tag`, a backslash, a backtick beside a bracket: a code
+/// span hides brackets) has its `\`, `[`, `]`, `<` and `` ` `` escaped with a backslash; any
+/// other title is written as it is (the existing mirrors' bytes).
+pub fn link_text(title: &str) -> Cow<'_, str> {
+    if !title_needs_escape(title) {
+        return Cow::Borrowed(title);
+    }
+    let mut out = String::with_capacity(title.len() + 8);
+    for c in title.chars() {
+        if matches!(c, '\\' | '[' | ']' | '<' | '`') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    Cow::Owned(out)
+}
+
+fn title_needs_escape(t: &str) -> bool {
+    if t.contains('`') && t.contains(['[', ']']) {
+        return true;
+    }
+    let mut depth = 0i64;
+    let b = t.as_bytes();
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b'\\' => return true,
+            b'[' => depth += 1,
+            b']' => {
+                depth -= 1;
+                if depth < 0 || matches!(b.get(i + 1), Some(b'(' | b'[' | b':')) {
+                    return true;
+                }
+            }
+            b'<' if b
+                .get(i + 1)
+                .is_some_and(|n| n.is_ascii_alphabetic() || matches!(n, b'/' | b'!' | b'?')) =>
+            {
+                return true;
+            }
+            _ => {}
+        }
+    }
+    depth != 0
+}
+
+/// A link as the destination of a Markdown link. One that would end the destination early or
+/// not parse as one (white space, unbalanced parentheses, `<`, `>`, a backslash) is written in
+/// the `<…>` form with `\`, `<` and `>` escaped; any other as it is.
+pub fn link_target(link: &str) -> Cow<'_, str> {
+    let mut depth = 0i64;
+    let mut plain = !link.starts_with('<');
+    for c in link.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            '<' | '>' | '\\' => plain = false,
+            c if c.is_whitespace() || c.is_control() => plain = false,
+            _ => {}
+        }
+        if depth < 0 {
+            plain = false;
+        }
+    }
+    if plain && depth == 0 {
+        return Cow::Borrowed(link);
+    }
+    let mut out = String::with_capacity(link.len() + 8);
+    out.push('<');
+    for c in link.chars() {
+        if matches!(c, '\\' | '<' | '>') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('>');
+    Cow::Owned(out)
+}
+
+/// Undoes backslash escapes of `chars`.
+fn unescape<'a>(s: &'a str, chars: &[char]) -> Cow<'a, str> {
+    if !s.contains('\\') {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut it = s.chars().peekable();
+    while let Some(c) = it.next() {
+        if c == '\\'
+            && let Some(&n) = it.peek()
+            && chars.contains(&n)
+        {
+            out.push(n);
+            it.next();
+            continue;
+        }
+        out.push(c);
+    }
+    Cow::Owned(out)
 }
 
 /// The file name of an article written by newsmirror.
@@ -139,30 +265,48 @@ pub fn parse_article(text: &str) -> Option<ParsedArticle> {
     };
     Some(ParsedArticle {
         published_ms,
-        title: title.to_string(),
-        link: link.to_string(),
+        title,
+        link,
         content: content.to_string(),
     })
 }
 
-/// Splits `[title](link)`. A title may itself hold `](`, so the split is the first `](` after
-/// which the rest is a single white-space-free link followed by `)`.
-fn split_header(header: &str) -> Option<(&str, &str)> {
+/// Splits `[title](link)` and undoes the escapes of [`link_text`] and [`link_target`]. The
+/// split is at the first unescaped `](` after which the rest is a well-formed link (`<…>`, or
+/// free of white space); files written before titles were escaped may hold `](` in a title,
+/// hence the search.
+fn split_header(header: &str) -> Option<(String, String)> {
     let inner = header.strip_prefix('[')?.strip_suffix(')')?;
-    let mut from = 0;
+    let b = inner.as_bytes();
     let mut fallback = None;
-    while let Some(pos) = inner[from..].find("](") {
-        let at = from + pos;
-        let link = &inner[at + 2..];
-        if fallback.is_none() {
-            fallback = Some((&inner[..at], link));
+    let mut backslashes = 0;
+    for (i, &c) in b.iter().enumerate() {
+        if c == b']' && backslashes % 2 == 0 && b.get(i + 1) == Some(&b'(') {
+            let (title, link) = (&inner[..i], &inner[i + 2..]);
+            let pointy = link.len() >= 2
+                && link.starts_with('<')
+                && link.ends_with('>')
+                && !ends_escaped(&link[..link.len() - 1]);
+            let plain = !link.starts_with('<') && !link.chars().any(char::is_whitespace);
+            let title = unescape(title, &['\\', '[', ']', '<', '`']).into_owned();
+            let link = if pointy {
+                unescape(&link[1..link.len() - 1], &['\\', '<', '>']).into_owned()
+            } else {
+                link.to_string()
+            };
+            if pointy || plain {
+                return Some((title, link));
+            }
+            fallback.get_or_insert((title, link));
         }
-        if !link.chars().any(|c| c.is_whitespace()) {
-            return Some((&inner[..at], link));
-        }
-        from = at + 2;
+        backslashes = if c == b'\\' { backslashes + 1 } else { 0 };
     }
     fallback
+}
+
+/// Whether `s` ends in an odd number of backslashes (its last character escaped the next).
+fn ends_escaped(s: &str) -> bool {
+    s.bytes().rev().take_while(|&c| c == b'\\').count() % 2 == 1
 }
 
 /// The id at the start of an article file name: `1048574.md` or `1048574_标题.md`.
@@ -192,7 +336,7 @@ pub fn list_entry(published_ms: i64, title: &str, path: &str) -> String {
     format!(
         "{} [{}](/{})",
         month_day_utc8(published_ms),
-        js_trim(title),
+        link_text(js_trim(title)),
         encode_list_path(path)
     )
 }

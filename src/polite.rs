@@ -40,7 +40,11 @@ impl Polite {
     }
 
     /// The fetcher, with a gate through the database at `location` (PostgreSQL).
-    pub fn shared(fetcher: Arc<Fetcher>, location: &Location, per_host: usize) -> Result<Polite, StoreError> {
+    pub fn shared(
+        fetcher: Arc<Fetcher>,
+        location: &Location,
+        per_host: usize,
+    ) -> Result<Polite, StoreError> {
         let (store, _) = crate::store::open(location)?;
         Ok(Polite {
             fetcher,
@@ -83,7 +87,9 @@ impl Drop for Slot {
         let release = move || {
             let mut s = gate.store.lock().unwrap_or_else(|p| p.into_inner());
             if let Err(e) = s.release_host_slot(&host, slot) {
-                tracing::debug!("host slot {host}#{slot} not released ({e}); freed with the connection");
+                tracing::debug!(
+                    "host slot {host}#{slot} not released ({e}); freed with the connection"
+                );
             }
         };
         match tokio::runtime::Handle::try_current() {
@@ -108,7 +114,11 @@ impl Gate {
     /// Takes a slot of `url`'s host (waiting while all are taken), then waits for the host's
     /// next start time. A database that cannot be reached fails the request (after trying for
     /// the request's timeout): requests never go out uncounted.
-    async fn enter(self: Arc<Gate>, url: &Url, settings: &FetchSettings) -> Result<Slot, FetchError> {
+    async fn enter(
+        self: Arc<Gate>,
+        url: &Url,
+        settings: &FetchSettings,
+    ) -> Result<Slot, FetchError> {
         let host = host_key(url);
         let deadline = tokio::time::Instant::now() + settings.timeout;
         let mut nap = Duration::from_millis(5);

@@ -6,7 +6,22 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
+
+/// Set by a signal: running git commands are stopped and no new push starts.
+static STOP: AtomicBool = AtomicBool::new(false);
+
+/// Stops the git command running now (a push that hangs, say) and any that would follow in
+/// this process: called on SIGTERM / SIGINT. The unpushed commit is pushed by the next run.
+pub fn interrupt() {
+    STOP.store(true, Ordering::SeqCst);
+}
+
+/// Whether [`interrupt`] was called.
+pub fn interrupted() -> bool {
+    STOP.load(Ordering::SeqCst)
+}
 
 /// What went wrong with git.
 #[derive(Debug, thiserror::Error)]
@@ -28,10 +43,12 @@ pub enum PublishError {
         dir: PathBuf,
         timeout: Duration,
     },
+    #[error("git {what} in {dir} was stopped by a signal; it is tried again on the next run")]
+    Interrupted { what: String, dir: PathBuf },
 }
 
 /// How long one push may take.
-pub const PUSH_TIMEOUT: Duration = Duration::from_secs(300);
+pub const PUSH_TIMEOUT: Duration = Duration::from_secs(120);
 
 fn git(dir: &Path, args: &[&str], timeout: Duration) -> Result<String, PublishError> {
     let what = args.first().copied().unwrap_or("").to_string();
@@ -40,10 +57,14 @@ fn git(dir: &Path, args: &[&str], timeout: Duration) -> Result<String, PublishEr
         .arg(dir)
         .args(args)
         .env("GIT_TERMINAL_PROMPT", "0")
+        // A remote that stops sending: HTTP transfers slower than 1 KB/s for 60 s end.
+        .env("GIT_HTTP_LOW_SPEED_LIMIT", "1000")
+        .env("GIT_HTTP_LOW_SPEED_TIME", "60")
         .env(
             "GIT_SSH_COMMAND",
-            std::env::var("GIT_SSH_COMMAND")
-                .unwrap_or_else(|_| "ssh -o BatchMode=yes -o ConnectTimeout=30".into()),
+            std::env::var("GIT_SSH_COMMAND").unwrap_or_else(|_| {
+                "ssh -o BatchMode=yes -o ConnectTimeout=30 -o ServerAliveInterval=15 -o ServerAliveCountMax=4".into()
+            }),
         )
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -73,6 +94,14 @@ fn git(dir: &Path, args: &[&str], timeout: Duration) -> Result<String, PublishEr
             source,
         })? {
             break s;
+        }
+        if interrupted() {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(PublishError::Interrupted {
+                what,
+                dir: dir.to_path_buf(),
+            });
         }
         if started.elapsed() > timeout {
             let _ = child.kill();
@@ -145,31 +174,57 @@ pub fn ensure_repository(dir: &Path, commit_assets: bool) -> Result<(), PublishE
     Ok(())
 }
 
-/// Commits every change below `dir`, if there is any. Returns the new commit's id.
-pub fn commit_all(dir: &Path, author: &str, message: &str) -> Result<Option<String>, PublishError> {
-    git(dir, &["add", "-A", "--", "."], LOCAL)?;
-    let staged = git(dir, &["diff", "--cached", "--name-only", "--", "."], LOCAL)?;
+/// Commits the changes to `paths` (relative to `dir`: the archive's managed paths), if there
+/// are any, and nothing else: files beside them, tracked or not, are left alone. Returns the
+/// new commit's id.
+pub fn commit_paths(
+    dir: &Path,
+    paths: &[&str],
+    author: &str,
+    message: &str,
+) -> Result<Option<String>, PublishError> {
+    // A pathspec that matches nothing is an error to git: only paths that exist or are
+    // tracked (deleted since) are named.
+    let tracked = git(dir, &["ls-files", "-z", "--"], LOCAL)?;
+    let named: Vec<&str> = paths
+        .iter()
+        .copied()
+        .filter(|p| {
+            dir.join(p).exists()
+                || tracked
+                    .split('\0')
+                    .any(|t| t == *p || t.starts_with(&format!("{p}/")))
+        })
+        .collect();
+    if named.is_empty() {
+        return Ok(None);
+    }
+    let mut add = vec!["add", "-A", "--"];
+    add.extend(&named);
+    git(dir, &add, LOCAL)?;
+    let mut diff = vec!["diff", "--cached", "--name-only", "--"];
+    diff.extend(&named);
+    let staged = git(dir, &diff, LOCAL)?;
     if staged.trim().is_empty() {
         return Ok(None);
     }
     let (name, email) = split_author(author);
-    git(
-        dir,
-        &[
-            "-c",
-            &format!("user.name={name}"),
-            "-c",
-            &format!("user.email={email}"),
-            "commit",
-            "-q",
-            "--no-verify",
-            "-m",
-            message,
-            "--",
-            ".",
-        ],
-        LOCAL,
-    )?;
+    let user = format!("user.name={name}");
+    let mail = format!("user.email={email}");
+    let mut commit = vec![
+        "-c",
+        &user,
+        "-c",
+        &mail,
+        "commit",
+        "-q",
+        "--no-verify",
+        "-m",
+        message,
+        "--",
+    ];
+    commit.extend(&named);
+    git(dir, &commit, LOCAL)?;
     head(dir).map(Some)
 }
 
@@ -188,7 +243,16 @@ pub fn push(dir: &Path, remote: &str) -> Result<(), PublishError> {
     let mut last = None;
     for attempt in 0..3u32 {
         if attempt > 0 {
-            std::thread::sleep(Duration::from_secs(u64::from(attempt)));
+            let pause = Instant::now() + Duration::from_secs(u64::from(attempt));
+            while Instant::now() < pause && !interrupted() {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        if interrupted() {
+            return Err(last.unwrap_or(PublishError::Interrupted {
+                what: "push".into(),
+                dir: dir.to_path_buf(),
+            }));
         }
         match git(dir, &["push", "-q", "--", remote, &refspec], PUSH_TIMEOUT) {
             Ok(_) => return Ok(()),
@@ -216,32 +280,4 @@ pub fn toplevel(dir: &Path) -> Option<PathBuf> {
 /// A new repository in `dir` (branch `main`), even when `dir` is inside another work tree.
 pub fn init_repository(dir: &Path) -> Result<(), PublishError> {
     git(dir, &["init", "-q", "-b", "main"], LOCAL).map(|_| ())
-}
-
-/// Commits exactly `paths` (relative to `dir`), as the user git knows (`user.email`), else
-/// as `author`. Returns the new commit's id; `None` when they hold no change.
-pub fn commit_paths(
-    dir: &Path,
-    author: &str,
-    message: &str,
-    paths: &[&str],
-) -> Result<Option<String>, PublishError> {
-    let mut add = vec!["add", "--"];
-    add.extend_from_slice(paths);
-    git(dir, &add, LOCAL)?;
-    let mut staged = vec!["diff", "--cached", "--name-only", "--"];
-    staged.extend_from_slice(paths);
-    if git(dir, &staged, LOCAL)?.trim().is_empty() {
-        return Ok(None);
-    }
-    let (name, email) = split_author(author);
-    let (name, email) = (format!("user.name={name}"), format!("user.email={email}"));
-    let mut args: Vec<&str> = Vec::new();
-    if git(dir, &["config", "user.email"], LOCAL).is_err() {
-        args.extend(["-c", &name, "-c", &email]);
-    }
-    args.extend(["commit", "-q", "--no-verify", "-m", message, "--"]);
-    args.extend_from_slice(paths);
-    git(dir, &args, LOCAL)?;
-    head(dir).map(Some)
 }

@@ -234,6 +234,26 @@ pub fn similarity(a: &str, b: &str) -> f64 {
     shared as f64 / nx.min(ny) as f64
 }
 
+/// Text made safe for HTML, in element content and in quoted attributes alike (`&`, `<`, `>`,
+/// `"`, `'`): the one escape of the reader's surfaces (pages, search snippets, enclosures).
+pub fn escape_html(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains(['&', '<', '>', '"', '\'']) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

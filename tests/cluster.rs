@@ -38,7 +38,13 @@ fn ok(out: &Output, what: &str) {
 }
 
 /// A config in `dir` on the test schema, with `extra` settings (`[store]` keys first).
-fn config(dir: &Path, pg: &PgSchema, store: &str, extra: &str, sources: &[(&str, &str, &[&str])]) -> PathBuf {
+fn config(
+    dir: &Path,
+    pg: &PgSchema,
+    store: &str,
+    extra: &str,
+    sources: &[(&str, &str, &[&str])],
+) -> PathBuf {
     write_config(
         dir,
         &format!("[store]\nurl = \"{}\"\n{store}\n{extra}", pg.url),
@@ -51,7 +57,10 @@ fn every(cfg: &Path, every: &str) {
     let text = std::fs::read_to_string(cfg).unwrap();
     std::fs::write(
         cfg,
-        text.replace("fulltext = \"feed\"", &format!("fulltext = \"feed\"\ninterval = \"{every}\"")),
+        text.replace(
+            "fulltext = \"feed\"",
+            &format!("fulltext = \"feed\"\ninterval = \"{every}\""),
+        ),
     )
     .unwrap();
 }
@@ -79,20 +88,36 @@ fn check_published(archive: &Path, pg: &PgSchema, sources: &[(String, usize)]) {
             .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
             .map(|e| e.unwrap().file_name().into_string().unwrap())
             .collect();
-        assert!(names.iter().all(|n| !n.starts_with('.')), "temporary files: {names:?}");
-        assert_eq!(names.len(), *n, "{slug}: {} files for {n} items", names.len());
+        assert!(
+            names.iter().all(|n| !n.starts_with('.')),
+            "temporary files: {names:?}"
+        );
+        assert_eq!(
+            names.len(),
+            *n,
+            "{slug}: {} files for {n} items",
+            names.len()
+        );
         let mut titles = HashSet::new();
         for name in &names {
             let text = std::fs::read_to_string(dir.join(name)).unwrap();
             let parsed = newsmirror::mirror::parse_article(&text).expect("well-formed");
-            assert!(titles.insert(parsed.title.clone()), "{slug}: duplicate {}", parsed.title);
+            assert!(
+                titles.insert(parsed.title.clone()),
+                "{slug}: duplicate {}",
+                parsed.title
+            );
         }
         let ids: Vec<i64> = names
             .iter()
             .map(|n| newsmirror::mirror::id_from_file_name(n).unwrap())
             .collect();
         assert_eq!(*ids.iter().max().unwrap(), 1048574);
-        assert_eq!(*ids.iter().min().unwrap(), 1048574 - *n as i64 + 1, "contiguous");
+        assert_eq!(
+            *ids.iter().min().unwrap(),
+            1048574 - *n as i64 + 1,
+            "contiguous"
+        );
     }
     let mut c = pg.client();
     for (slug, n) in sources {
@@ -104,13 +129,19 @@ fn check_published(archive: &Path, pg: &PgSchema, sources: &[(String, usize)]) {
             )
             .unwrap();
         let (all, ids, titles): (i64, i64, i64) = (row.get(0), row.get(1), row.get(2));
-        assert_eq!((all, ids, titles), (*n as i64, *n as i64, *n as i64), "{slug} in the database");
+        assert_eq!(
+            (all, ids, titles),
+            (*n as i64, *n as i64, *n as i64),
+            "{slug} in the database"
+        );
     }
 }
 
 #[test]
 fn compat_feeds_through_two_workers_and_a_publisher_give_the_reference_tree() {
-    let Some(pg) = pg::schema("compat_two_workers") else { return };
+    let Some(pg) = pg::schema("compat_two_workers") else {
+        return;
+    };
     let tmp = tempfile::tempdir().unwrap();
     copy_dir(&fixtures().join("compat/feeds"), &tmp.path().join("feeds"));
     let cfg = tmp.path().join("sources.toml");
@@ -134,7 +165,10 @@ fn compat_feeds_through_two_workers_and_a_publisher_give_the_reference_tree() {
     eprintln!("sources per worker: {batches:?}");
     assert_eq!(batches.iter().sum::<usize>(), 5, "every source once in all");
     let archive = tmp.path().join("archive");
-    assert!(!archive.join("articles").exists(), "workers write no mirror files");
+    assert!(
+        !archive.join("articles").exists(),
+        "workers write no mirror files"
+    );
     let out = run(&["publish", "--once", "--config", s(&cfg)]);
     ok(&out, "publish");
     let expected = fixtures().join("compat/expected");
@@ -143,14 +177,20 @@ fn compat_feeds_through_two_workers_and_a_publisher_give_the_reference_tree() {
     // Published again with nothing new: no file rewritten.
     let before = (tree(&archive), mtimes(&archive));
     std::thread::sleep(Duration::from_millis(1100));
-    ok(&run(&["publish", "--once", "--config", s(&cfg)]), "publish again");
+    ok(
+        &run(&["publish", "--once", "--config", s(&cfg)]),
+        "publish again",
+    );
     assert_eq!(before.0, tree(&archive));
     assert_eq!(before.1, mtimes(&archive), "files were rewritten");
     // A fresh checkout (another publisher machine, no cursor) renders the same tree.
     let other = tempfile::tempdir().unwrap();
     let cfg2 = other.path().join("sources.toml");
     std::fs::copy(&cfg, &cfg2).unwrap();
-    ok(&run(&["publish", "--once", "--config", s(&cfg2)]), "publish elsewhere");
+    ok(
+        &run(&["publish", "--once", "--config", s(&cfg2)]),
+        "publish elsewhere",
+    );
     assert_eq!(tree(&archive), tree(&other.path().join("archive")));
 }
 
@@ -166,19 +206,26 @@ fn text_of_batches(out: &Output) -> usize {
 
 #[test]
 fn workers_killed_at_random_moments_lose_and_duplicate_nothing() {
-    let Some(pg) = pg::schema("random_kills") else { return };
+    let Some(pg) = pg::schema("random_kills") else {
+        return;
+    };
     let tmp = tempfile::tempdir().unwrap();
     let server = Server::start();
     server.set_delay(Duration::from_millis(30));
     let slugs: Vec<String> = (0..9).map(|i| format!("s{i}")).collect();
-    let urls: Vec<String> = slugs.iter().map(|s| server.url(&format!("/{s}.xml"))).collect();
+    let urls: Vec<String> = slugs
+        .iter()
+        .map(|s| server.url(&format!("/{s}.xml")))
+        .collect();
     let sources: Vec<(&str, &str, Vec<&str>)> = slugs
         .iter()
         .zip(&urls)
         .map(|(s, u)| (s.as_str(), s.as_str(), vec![u.as_str()]))
         .collect();
-    let sources: Vec<(&str, &str, &[&str])> =
-        sources.iter().map(|(a, b, c)| (*a, *b, c.as_slice())).collect();
+    let sources: Vec<(&str, &str, &[&str])> = sources
+        .iter()
+        .map(|(a, b, c)| (*a, *b, c.as_slice()))
+        .collect();
     let cfg = config(tmp.path(), &pg, "lease = \"1s\"\nclaim = 2", "", &sources);
     every(&cfg, "1s");
     let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
@@ -214,7 +261,10 @@ fn workers_killed_at_random_moments_lose_and_duplicate_nothing() {
     assert!(kills >= 12, "only {kills} workers were killed mid-way");
     // The leases of the dead run out; a final pass archives what is left.
     std::thread::sleep(Duration::from_millis(1200));
-    ok(&run(&["worker", "--once", "--config", s(&cfg)]), "final pass");
+    ok(
+        &run(&["worker", "--once", "--config", s(&cfg)]),
+        "final pass",
+    );
     ok(&run(&["publish", "--once", "--config", s(&cfg)]), "publish");
     let n = 6 * step;
     let expect: Vec<(String, usize)> = slugs.iter().map(|s| (s.clone(), n)).collect();
@@ -223,12 +273,20 @@ fn workers_killed_at_random_moments_lose_and_duplicate_nothing() {
 
 #[test]
 fn a_dead_workers_claims_return_after_the_lease() {
-    let Some(pg) = pg::schema("lease") else { return };
+    let Some(pg) = pg::schema("lease") else {
+        return;
+    };
     let tmp = tempfile::tempdir().unwrap();
     let server = Server::start();
     server.route("/a.xml", Answer::Hang);
     let url = server.url("/a.xml");
-    let cfg = config(tmp.path(), &pg, "lease = \"3s\"", "[fetch]\ntimeout = \"60s\"", &[("a", "A", &[url.as_str()])]);
+    let cfg = config(
+        tmp.path(),
+        &pg,
+        "lease = \"3s\"",
+        "[fetch]\ntimeout = \"60s\"",
+        &[("a", "A", &[url.as_str()])],
+    );
     let mut w = spawn(&["worker", "--config", s(&cfg)]);
     // Holding the claim, hanging on the feed.
     let mut c = pg.client();
@@ -241,7 +299,10 @@ fn a_dead_workers_claims_return_after_the_lease() {
         if held == 1 {
             break;
         }
-        assert!(Instant::now() < deadline, "the worker never claimed the source");
+        assert!(
+            Instant::now() < deadline,
+            "the worker never claimed the source"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     w.kill().unwrap();
@@ -251,10 +312,15 @@ fn a_dead_workers_claims_return_after_the_lease() {
     // Within the lease: another worker leaves the source alone.
     let out = run(&["worker", "--once", "--config", s(&cfg)]);
     ok(&out, "worker within the lease");
-    assert!(killed_at.elapsed() < Duration::from_secs(3), "too slow to check within the lease");
+    assert!(
+        killed_at.elapsed() < Duration::from_secs(3),
+        "too slow to check within the lease"
+    );
     assert!(text(&out).contains("worker: 0 sources"), "{}", text(&out));
     // After it: taken.
-    std::thread::sleep(Duration::from_secs(3).saturating_sub(killed_at.elapsed()) + Duration::from_millis(300));
+    std::thread::sleep(
+        Duration::from_secs(3).saturating_sub(killed_at.elapsed()) + Duration::from_millis(300),
+    );
     let out = run(&["worker", "--once", "--config", s(&cfg)]);
     ok(&out, "worker after the lease");
     assert!(text(&out).contains("worker: 1 sources"), "{}", text(&out));
@@ -264,20 +330,27 @@ fn a_dead_workers_claims_return_after_the_lease() {
 
 #[test]
 fn per_host_holds_in_total_across_three_workers() {
-    let Some(pg) = pg::schema("per_host") else { return };
+    let Some(pg) = pg::schema("per_host") else {
+        return;
+    };
     let tmp = tempfile::tempdir().unwrap();
     let server = Server::start();
     server.set_delay(Duration::from_millis(200));
     let slugs: Vec<String> = (0..12).map(|i| format!("h{i}")).collect();
     serve_feeds(&server, &slugs, 3);
-    let urls: Vec<String> = slugs.iter().map(|s| server.url(&format!("/{s}.xml"))).collect();
+    let urls: Vec<String> = slugs
+        .iter()
+        .map(|s| server.url(&format!("/{s}.xml")))
+        .collect();
     let sources: Vec<(&str, &str, Vec<&str>)> = slugs
         .iter()
         .zip(&urls)
         .map(|(s, u)| (s.as_str(), s.as_str(), vec![u.as_str()]))
         .collect();
-    let sources: Vec<(&str, &str, &[&str])> =
-        sources.iter().map(|(a, b, c)| (*a, *b, c.as_slice())).collect();
+    let sources: Vec<(&str, &str, &[&str])> = sources
+        .iter()
+        .map(|(a, b, c)| (*a, *b, c.as_slice()))
+        .collect();
     let cfg = config(
         tmp.path(),
         &pg,
@@ -294,15 +367,27 @@ fn per_host_holds_in_total_across_three_workers() {
         ok(&out, "worker");
         per.push(text_of_batches(&out));
     }
-    eprintln!("sources per worker {per:?}, most in flight {}", server.max_in_flight());
+    eprintln!(
+        "sources per worker {per:?}, most in flight {}",
+        server.max_in_flight()
+    );
     assert_eq!(per.iter().sum::<usize>(), 12);
-    assert!(per.iter().filter(|n| **n > 0).count() >= 2, "the workers shared the work: {per:?}");
-    assert_eq!(server.max_in_flight(), 2, "per_host = 2 in total, and reached");
+    assert!(
+        per.iter().filter(|n| **n > 0).count() >= 2,
+        "the workers shared the work: {per:?}"
+    );
+    assert_eq!(
+        server.max_in_flight(),
+        2,
+        "per_host = 2 in total, and reached"
+    );
 }
 
 #[test]
 fn migrate_then_update_continues_the_countdown() {
-    let Some(pg) = pg::schema("migrate") else { return };
+    let Some(pg) = pg::schema("migrate") else {
+        return;
+    };
     let server = Server::start();
     let feed = |n: usize, edited: bool| {
         let mut body = big_feed("m", n);
@@ -321,15 +406,29 @@ fn migrate_then_update_continues_the_countdown() {
     ok(&run(&["update", "--config", s(&sqlite_cfg)]), "update");
     ok(&run(&["update", "--config", s(&control_cfg)]), "control");
     feed(5, true);
-    ok(&run(&["update", "--config", s(&sqlite_cfg)]), "update edited");
-    ok(&run(&["update", "--config", s(&control_cfg)]), "control edited");
+    ok(
+        &run(&["update", "--config", s(&sqlite_cfg)]),
+        "update edited",
+    );
+    ok(
+        &run(&["update", "--config", s(&control_cfg)]),
+        "control edited",
+    );
     let out = run(&["migrate", "--to", &pg.url, "--config", s(&sqlite_cfg)]);
     ok(&out, "migrate");
-    assert!(text(&out).contains("5 articles (6 revisions"), "{}", text(&out));
+    assert!(
+        text(&out).contains("5 articles (6 revisions"),
+        "{}",
+        text(&out)
+    );
     // Into a database that holds articles: refused.
     let again = run(&["migrate", "--to", &pg.url, "--config", s(&control_cfg)]);
     assert_eq!(again.status.code(), Some(1), "{}", text(&again));
-    assert!(text(&again).contains("already holds 5 articles"), "{}", text(&again));
+    assert!(
+        text(&again).contains("already holds 5 articles"),
+        "{}",
+        text(&again)
+    );
     // The same archive on PostgreSQL: new items continue the countdown, nothing repeats.
     let pg_cfg = write_config(
         tmp.path(),
@@ -340,7 +439,10 @@ fn migrate_then_update_continues_the_countdown() {
     let out = run(&["update", "--config", s(&pg_cfg)]);
     ok(&out, "update on PostgreSQL");
     assert!(text(&out).contains("update: 3 new"), "{}", text(&out));
-    ok(&run(&["update", "--config", s(&control_cfg)]), "control grows");
+    ok(
+        &run(&["update", "--config", s(&control_cfg)]),
+        "control grows",
+    );
     let archive = tmp.path().join("archive");
     check_published(&archive, &pg, &[("m".into(), 8)]);
     let ctl = control.path().join("archive");
@@ -362,19 +464,30 @@ fn migrate_then_update_continues_the_countdown() {
 
 #[test]
 fn one_publisher_at_a_time() {
-    let Some(pg) = pg::schema("publishers") else { return };
+    let Some(pg) = pg::schema("publishers") else {
+        return;
+    };
     let tmp = tempfile::tempdir().unwrap();
     let other = tempfile::tempdir().unwrap();
     let feed = tmp.path().join("f.xml");
     std::fs::write(&feed, big_feed("p", 3)).unwrap();
     let f = s(&feed).to_string();
-    let cfg = config(tmp.path(), &pg, "publish_every = \"1s\"", "", &[("p", "P", &[f.as_str()])]);
+    let cfg = config(
+        tmp.path(),
+        &pg,
+        "publish_every = \"1s\"",
+        "",
+        &[("p", "P", &[f.as_str()])],
+    );
     let cfg2 = config(other.path(), &pg, "", "", &[("p", "P", &[f.as_str()])]);
     ok(&run(&["worker", "--once", "--config", s(&cfg)]), "worker");
     let mut first = spawn(&["publish", "--config", s(&cfg)]);
     let deadline = Instant::now() + Duration::from_secs(20);
     while !tmp.path().join("archive/lists/P.md").exists() {
-        assert!(Instant::now() < deadline, "the first publisher never published");
+        assert!(
+            Instant::now() < deadline,
+            "the first publisher never published"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     let out = run(&["publish", "--once", "--config", s(&cfg2)]);
@@ -388,7 +501,10 @@ fn one_publisher_at_a_time() {
     // The first one dies: its lock goes with its connection.
     first.kill().unwrap();
     first.wait().unwrap();
-    ok(&run(&["publish", "--once", "--config", s(&cfg2)]), "the second publisher");
+    ok(
+        &run(&["publish", "--once", "--config", s(&cfg2)]),
+        "the second publisher",
+    );
     assert_same_tree(
         &other.path().join("archive/articles"),
         &tmp.path().join("archive/articles"),
@@ -401,12 +517,20 @@ fn killed_at_every_cluster_step_then_run_to_completion() {
         println!("SKIP: built without the failpoints feature (cargo test --features failpoints)");
         return;
     }
-    let Some(pg) = pg::schema("cluster_points") else { return };
+    let Some(pg) = pg::schema("cluster_points") else {
+        return;
+    };
     let tmp = tempfile::tempdir().unwrap();
     let server = Server::start();
     let slugs = vec!["k".to_string()];
     let url = server.url("/k.xml");
-    let cfg = config(tmp.path(), &pg, "lease = \"1s\"", "", &[("k", "K", &[url.as_str()])]);
+    let cfg = config(
+        tmp.path(),
+        &pg,
+        "lease = \"1s\"",
+        "",
+        &[("k", "K", &[url.as_str()])],
+    );
     every(&cfg, "1s");
     let worker_points = [
         "update::fetched",
@@ -422,7 +546,12 @@ fn killed_at_every_cluster_step_then_run_to_completion() {
         let mut c = command(&["worker", "--once", "--config", s(&cfg)]);
         c.env("FAILPOINTS", format!("{point}=return"));
         let out = c.output().unwrap();
-        assert_eq!(out.status.code(), None, "{point}: not killed: {}", text(&out));
+        assert_eq!(
+            out.status.code(),
+            None,
+            "{point}: not killed: {}",
+            text(&out)
+        );
         std::thread::sleep(Duration::from_millis(1100));
         ok(&run(&["worker", "--once", "--config", s(&cfg)]), point);
         ok(&run(&["publish", "--once", "--config", s(&cfg)]), point);
@@ -441,7 +570,12 @@ fn killed_at_every_cluster_step_then_run_to_completion() {
         let mut c = command(&["publish", "--once", "--config", s(&cfg)]);
         c.env("FAILPOINTS", format!("{point}=return"));
         let out = c.output().unwrap();
-        assert_eq!(out.status.code(), None, "{point}: not killed: {}", text(&out));
+        assert_eq!(
+            out.status.code(),
+            None,
+            "{point}: not killed: {}",
+            text(&out)
+        );
         ok(&run(&["publish", "--once", "--config", s(&cfg)]), point);
         check_published(&tmp.path().join("archive"), &pg, &[("k".into(), n)]);
     }
@@ -449,12 +583,17 @@ fn killed_at_every_cluster_step_then_run_to_completion() {
     let fresh = tempfile::tempdir().unwrap();
     let cfg2 = config(fresh.path(), &pg, "", "", &[("k", "K", &[url.as_str()])]);
     ok(&run(&["publish", "--once", "--config", s(&cfg2)]), "fresh");
-    assert_eq!(tree(&tmp.path().join("archive")), tree(&fresh.path().join("archive")));
+    assert_eq!(
+        tree(&tmp.path().join("archive")),
+        tree(&fresh.path().join("archive"))
+    );
 }
 
 #[test]
 fn every_reader_index_follows_the_database_by_its_own_cursor() {
-    let Some(pg) = pg::schema("search_cursor") else { return };
+    let Some(pg) = pg::schema("search_cursor") else {
+        return;
+    };
     let tmp = tempfile::tempdir().unwrap();
     let feed = tmp.path().join("f.xml");
     let item = |t: &str, l: &str, c: &str| TestItem {
@@ -466,7 +605,11 @@ fn every_reader_index_follows_the_database_by_its_own_cursor() {
     };
     std::fs::write(
         &feed,
-        rss(&[item("选举结果公布", "https://x.example/1", "<p>选举委员会公布了结果。</p>")]),
+        rss(&[item(
+            "选举结果公布",
+            "https://x.example/1",
+            "<p>选举委员会公布了结果。</p>",
+        )]),
     )
     .unwrap();
     let f = s(&feed).to_string();
@@ -486,7 +629,11 @@ fn every_reader_index_follows_the_database_by_its_own_cursor() {
     std::fs::write(
         &feed,
         rss(&[
-            item("选举结果公布", "https://x.example/1", "<p>选举委员会公布了结果。</p>"),
+            item(
+                "选举结果公布",
+                "https://x.example/1",
+                "<p>选举委员会公布了结果。</p>",
+            ),
             item("台风登陆", "https://x.example/2", "<p>台风今晨登陆。</p>"),
         ]),
     )

@@ -283,7 +283,10 @@ fn enclosures_are_kept_in_the_database_export_and_file() {
     let line: serde_json::Value =
         serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().next().unwrap()).unwrap();
     // One revision: the export lists revisions only when there are several.
-    assert!(line["revisions"].as_array().is_none_or(|r| r.len() <= 1), "{line}");
+    assert!(
+        line["revisions"].as_array().is_none_or(|r| r.len() <= 1),
+        "{line}"
+    );
     let urls: Vec<&str> = line["enclosures"]
         .as_array()
         .unwrap()
@@ -291,6 +294,49 @@ fn enclosures_are_kept_in_the_database_export_and_file() {
         .map(|e| e["url"].as_str().unwrap())
         .collect();
     assert!(urls.contains(&mp3), "{urls:?}");
+    // Readers get a player on the article page, and feeds out carry the enclosure.
+    let out_dir = tmp.path().join("site");
+    let out = newsmirror(&[
+        "site",
+        "--config",
+        cfg.to_str().unwrap(),
+        out_dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    let pages = markdown_like_files(&out_dir.join("s/pod"), ".html");
+    let page = pages
+        .iter()
+        .find(|(name, _)| !name.starts_with("index") && !name.starts_with("page-"))
+        .map(|(_, t)| t.clone())
+        .expect("an article page");
+    assert!(
+        page.contains("<audio") && page.contains(mp3),
+        "a player for the episode: {page}"
+    );
+    let rss = std::fs::read_to_string(out_dir.join("feeds/pod.rss")).unwrap();
+    assert!(
+        rss.contains(&format!(
+            "<enclosure url=\"{mp3}\" length=\"74\" type=\"audio/mpeg\""
+        )),
+        "{rss}"
+    );
+    let atom = std::fs::read_to_string(out_dir.join("feeds/pod.atom")).unwrap();
+    assert!(atom.contains("rel=\"enclosure\""), "{atom}");
+    let json = std::fs::read_to_string(out_dir.join("feeds/pod.json")).unwrap();
+    assert!(json.contains("\"attachments\""), "{json}");
+}
+
+/// Files of `dir` whose names end with `ext`: (name, text).
+fn markdown_like_files(dir: &std::path::Path, ext: &str) -> Vec<(String, String)> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.ends_with(ext)
+                .then(|| (name, std::fs::read_to_string(e.path()).unwrap()))
+        })
+        .collect()
 }
 
 #[test]

@@ -125,26 +125,71 @@ fn ordinary_article_markup_survives() {
     ] {
         assert!(out.contains(keep), "{keep} lost: {out}");
     }
-    // Each of the farm's payloads keeps its text.
-    for (payload, text) in FARM_XSS.iter().zip([
-        "正文",
-        "图片",
-        "链接",
-        "编码链接",
-        "框架",
-        "矢量",
-        "样式",
+}
+
+/// Each of the farm's payloads, and what exactly is left of it: its text and inert markup,
+/// nothing else. (An expectation of `""` is checked as equality, so it can fail.)
+#[test]
+fn each_farm_payload_leaves_exactly_its_inert_part() {
+    let base = url::Url::parse("https://news.example/a/1.html").unwrap();
+    let expected = [
+        "<p>正文</p>",
+        "<img src=\"https://news.example/a/x\"><p>图片</p>",
+        "<a rel=\"noopener noreferrer\">链接</a>",
+        "<a rel=\"noopener noreferrer\">编码链接</a>",
+        "<p>框架</p>",
+        "<p>矢量</p>",
+        "<div>样式</div>",
         "",
         "",
-        "事件",
+        "<p>事件</p>",
         "",
         "",
-        "base",
-        "",
-        "隐藏",
-        "",
-    ]) {
-        let out = sanitize(payload, &base);
-        assert!(out.contains(text), "{text} lost: {payload} -> {out}");
+        "<p>base</p>",
+        "<img>",
+        "<p>隐藏</p>",
+        "<img src=\"https://news.example/a/x\">\"&gt;",
+    ];
+    for (payload, want) in FARM_XSS.iter().zip(expected) {
+        assert_eq!(sanitize(payload, &base), want, "{payload}");
+    }
+}
+
+/// Only `http`, `https` and `mailto` links survive, however the scheme is disguised, and
+/// `srcset` candidates are checked like any URL.
+#[test]
+fn only_web_and_mail_links_survive() {
+    let base = url::Url::parse("https://news.example/a/1.html").unwrap();
+    for (payload, want) in [
+        (
+            "<a href=\"\x01data:text/html,<script>alert(1)</script>\">x</a>",
+            "<a rel=\"noopener noreferrer\">x</a>",
+        ),
+        (
+            "<img src=\"\x01data:image/svg+xml,<svg onload=alert(1)>\">",
+            "<img>",
+        ),
+        (
+            "<picture><source srcset=\"javascript:alert(1) 1x, /ok.jpg 2x\"><img src=\"/i.jpg\"></picture>",
+            "<picture><source srcset=\"https://news.example/ok.jpg 2x\"><img src=\"https://news.example/i.jpg\"></picture>",
+        ),
+        (
+            "<picture><source srcset=\"javascript:alert(1)\"></picture>",
+            "<picture><source></picture>",
+        ),
+        (
+            "<a href=\"ftp://x.example/\">f</a><a href=\"tel:123\">t</a><a href=\"mailto:a@b.c\">m</a>",
+            "<a rel=\"noopener noreferrer\">f</a><a rel=\"noopener noreferrer\">t</a><a href=\"mailto:a@b.c\" rel=\"noopener noreferrer\">m</a>",
+        ),
+        (
+            "<a href=\"jav&#x09;ascript:alert(1)\">j</a><a href=\" \x0b javascript:alert(1)\">k</a>",
+            "<a rel=\"noopener noreferrer\">j</a><a rel=\"noopener noreferrer\">k</a>",
+        ),
+        (
+            "<img src=\"data:image/png;base64,iVBORw0KGgo=\"><img src=\"data:text/html;base64,PHNjcmlwdD4=\">",
+            "<img src=\"data:image/png;base64,iVBORw0KGgo=\"><img>",
+        ),
+    ] {
+        assert_eq!(sanitize(payload, &base), want, "{payload:?}");
     }
 }

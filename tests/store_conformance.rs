@@ -59,7 +59,13 @@ macro_rules! conformance {
     };
 }
 
-fn rec(source: &str, id: i64, path: &str, guid: Option<&str>, canon: Option<&str>) -> ArticleRecord {
+fn rec(
+    source: &str,
+    id: i64,
+    path: &str,
+    guid: Option<&str>,
+    canon: Option<&str>,
+) -> ArticleRecord {
     ArticleRecord {
         source: source.into(),
         id,
@@ -117,19 +123,46 @@ conformance!(keys_are_unique_per_source, |db: Db| {
     add(
         &mut s,
         vec![
-            rec("a", 1048574, "articles/a/1048574.md", Some("g1"), Some("https://x.example/1")),
+            rec(
+                "a",
+                1048574,
+                "articles/a/1048574.md",
+                Some("g1"),
+                Some("https://x.example/1"),
+            ),
             // No key: any number of them.
             rec("a", 1048573, "articles/a/1048573.md", None, None),
             rec("a", 1048572, "articles/a/1048572.md", None, None),
             // The same keys in another source.
-            rec("b", 1048574, "articles/b/1048574.md", Some("g1"), Some("https://x.example/1")),
+            rec(
+                "b",
+                1048574,
+                "articles/b/1048574.md",
+                Some("g1"),
+                Some("https://x.example/1"),
+            ),
         ],
     );
     for (what, r) in [
-        ("guid", rec("a", 1048571, "articles/a/1048571.md", Some("g1"), None)),
-        ("canon", rec("a", 1048571, "articles/a/1048571.md", None, Some("https://x.example/1"))),
+        (
+            "guid",
+            rec("a", 1048571, "articles/a/1048571.md", Some("g1"), None),
+        ),
+        (
+            "canon",
+            rec(
+                "a",
+                1048571,
+                "articles/a/1048571.md",
+                None,
+                Some("https://x.example/1"),
+            ),
+        ),
         ("id", rec("a", 1048574, "articles/a/other.md", None, None)),
-        ("path", rec("a", 1048570, "articles/a/1048574.md", None, None)),
+        (
+            "path",
+            rec("a", 1048570, "articles/a/1048574.md", None, None),
+        ),
     ] {
         let e = s
             .commit_run(&RunChanges {
@@ -160,7 +193,11 @@ conformance!(a_moved_version_refuses_the_whole_commit, |db: Db| {
     // Another run read version 0 too: its commit is refused, feeds and all.
     let mut late = RunChanges {
         articles: vec![rec("a", 1048574, "articles/a/1048574.md", Some("g2"), None)],
-        feeds: vec![("https://x.example/f".into(), "a".into(), FeedState::default())],
+        feeds: vec![(
+            "https://x.example/f".into(),
+            "a".into(),
+            FeedState::default(),
+        )],
         ..Default::default()
     };
     late.expect.push(("a".into(), 0));
@@ -185,7 +222,13 @@ conformance!(a_moved_version_refuses_the_whole_commit, |db: Db| {
 conformance!(candidates_lists_and_renders, |db: Db| {
     let mut s = db.open();
     let mut rows = vec![
-        rec("a", 1048574, "articles/a/1048574.md", Some("g1"), Some("https://x.example/1")),
+        rec(
+            "a",
+            1048574,
+            "articles/a/1048574.md",
+            Some("g1"),
+            Some("https://x.example/1"),
+        ),
         rec("a", 1048573, "articles/a/1048573.md", None, None),
         rec("a", 1048572, "articles/a/2024/1048572.md", None, None),
         rec("a", 1048571, "articles/a/Z.md", None, None),
@@ -218,11 +261,19 @@ conformance!(candidates_lists_and_renders, |db: Db| {
     assert_eq!(by(None, None, "", Some("k1048571")), [1048571]);
     assert!(by(None, None, "", None).is_empty());
     let c = &s.candidates("a", Some("g1"), None, "", None).unwrap()[0];
-    assert_eq!((c.revision, c.hash.as_deref(), c.feed_hash.as_deref()), (1, Some("h1048574"), Some("f1048574")));
+    assert_eq!(
+        (c.revision, c.hash.as_deref(), c.feed_hash.as_deref()),
+        (1, Some("h1048574"), Some("f1048574"))
+    );
     // Lists: paths in byte order (a year folder sorts before file names), or by id.
     s.insert_list_extras("a", &[("articles/a/1048570.md".into(), "- line".into())])
         .unwrap();
-    let paths: Vec<String> = s.list_rows("a", 100, false, true).unwrap().into_iter().map(|r| r.path).collect();
+    let paths: Vec<String> = s
+        .list_rows("a", 100, false, true)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.path)
+        .collect();
     assert_eq!(
         paths,
         [
@@ -233,7 +284,12 @@ conformance!(candidates_lists_and_renders, |db: Db| {
             "articles/a/Z.md"
         ]
     );
-    let ids: Vec<String> = s.list_rows("a", 2, true, false).unwrap().into_iter().map(|r| r.path).collect();
+    let ids: Vec<String> = s
+        .list_rows("a", 2, true, false)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.path)
+        .collect();
     assert_eq!(ids, ["articles/a/Z.md", "articles/a/2024/1048572.md"]);
     assert_eq!(s.min_id("a").unwrap(), Some(1048570));
     // Rendered: all but the verbatim file.
@@ -245,12 +301,22 @@ conformance!(candidates_lists_and_renders, |db: Db| {
     .unwrap();
     rendered.sort();
     assert_eq!(rendered.len(), 3);
-    let pks: Vec<i64> = [1048574, 1048571].iter().map(|id| pk_of(&s, "a", *id)).collect();
+    let pks: Vec<i64> = [1048574, 1048571]
+        .iter()
+        .map(|id| pk_of(&s, "a", *id))
+        .collect();
     let some = s.rendered_articles(&pks).unwrap();
     assert_eq!(some.len(), 1);
     assert_eq!(some[0].content, "<p>正文 1048574</p>");
-    assert_eq!(s.enclosures_at("a", "articles/a/1048574.md").unwrap(), rows[0].enclosures);
-    assert!(s.enclosures_at("a", "articles/a/1048573.md").unwrap().is_empty());
+    assert_eq!(
+        s.enclosures_at("a", "articles/a/1048574.md").unwrap(),
+        rows[0].enclosures
+    );
+    assert!(
+        s.enclosures_at("a", "articles/a/1048573.md")
+            .unwrap()
+            .is_empty()
+    );
     let known = s.known_paths("a").unwrap();
     assert_eq!(known.len(), 4);
     assert_eq!(s.counts().unwrap().len(), 1);
@@ -261,7 +327,10 @@ conformance!(candidates_lists_and_renders, |db: Db| {
 
 conformance!(revisions_events_and_journal, |db: Db| {
     let mut s = db.open();
-    add(&mut s, vec![rec("a", 1048574, "articles/a/1048574.md", None, None)]);
+    add(
+        &mut s,
+        vec![rec("a", 1048574, "articles/a/1048574.md", None, None)],
+    );
     let pk = pk_of(&s, "a", 1048574);
     let at = 1_700_000_100_000;
     s.commit_run(&RunChanges {
@@ -291,12 +360,28 @@ conformance!(revisions_events_and_journal, |db: Db| {
     assert_eq!(revs.iter().map(|r| r.n).collect::<Vec<_>>(), [1, 2]);
     assert_eq!(s.latest_revision(pk).unwrap().unwrap().title, "新标题");
     let info = s.article_by_pk(pk).unwrap().unwrap();
-    assert_eq!((info.title.as_str(), info.status), ("新标题", ArticleStatus::Removed));
-    let kinds: Vec<EventKind> = s.events_of(pk).unwrap().into_iter().map(|e| e.kind).collect();
+    assert_eq!(
+        (info.title.as_str(), info.status),
+        ("新标题", ArticleStatus::Removed)
+    );
+    let kinds: Vec<EventKind> = s
+        .events_of(pk)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
     assert_eq!(kinds, [EventKind::Edited, EventKind::Removed]);
-    let between: Vec<i64> = s.events_between(at, at + 10).unwrap().into_iter().map(|e| e.at_ms).collect();
+    let between: Vec<i64> = s
+        .events_between(at, at + 10)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.at_ms)
+        .collect();
     assert_eq!(between, [at + 5, at], "newest first");
-    assert_eq!(s.candidates("a", None, None, "", Some("k2")).unwrap().len(), 1);
+    assert_eq!(
+        s.candidates("a", None, None, "", Some("k2")).unwrap().len(),
+        1
+    );
     let mut older = Vec::new();
     s.for_each_older_revision::<store::StoreError>(&mut |r| {
         older.push((r.path, r.n));
@@ -315,7 +400,10 @@ conformance!(revisions_events_and_journal, |db: Db| {
     }];
     assert_eq!(s.apply_journal(&entries).unwrap(), 1);
     assert_eq!(s.apply_journal(&entries).unwrap(), 0);
-    assert_eq!(s.article_by_pk(pk).unwrap().unwrap().status, ArticleStatus::Live);
+    assert_eq!(
+        s.article_by_pk(pk).unwrap().unwrap().status,
+        ArticleStatus::Live
+    );
     // Journal entries kept in the database (when it is the truth), in the order recorded.
     let j = |at: i64, path: &str| JournalEntry {
         at,
@@ -332,7 +420,12 @@ conformance!(revisions_events_and_journal, |db: Db| {
     assert_eq!(since.len(), 2);
     assert!(since[0].0 < since[1].0);
     assert_eq!(s.journal_since(since[0].0).unwrap().len(), 1);
-    let paths: Vec<String> = s.journal_between(at, at + 2).unwrap().into_iter().map(|e| e.path).collect();
+    let paths: Vec<String> = s
+        .journal_between(at, at + 2)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.path)
+        .collect();
     assert_eq!(paths, ["p1"]);
     assert_eq!(s.journal_between(at, at + 10).unwrap()[0].path, "p2");
 });
@@ -347,7 +440,10 @@ conformance!(feeds_rechecks_and_state, |db: Db| {
         ..Default::default()
     };
     s.commit_run(&RunChanges {
-        feeds: vec![("u2".into(), "b".into(), st.clone()), ("u1".into(), "a".into(), st.clone())],
+        feeds: vec![
+            ("u2".into(), "b".into(), st.clone()),
+            ("u1".into(), "a".into(), st.clone()),
+        ],
         ..Default::default()
     })
     .unwrap();
@@ -355,7 +451,13 @@ conformance!(feeds_rechecks_and_state, |db: Db| {
     let order: Vec<String> = s.feed_rows().unwrap().into_iter().map(|r| r.url).collect();
     assert_eq!(order, ["u1", "u2"]);
     let now = 1_800_000_000_000;
-    let mut r = rec("a", 1048574, "articles/a/1048574.md", None, Some("https://x.example/1"));
+    let mut r = rec(
+        "a",
+        1048574,
+        "articles/a/1048574.md",
+        None,
+        Some("https://x.example/1"),
+    );
     r.first_seen_ms = now - 1000;
     r.link = "https://x.example/1".into();
     add(&mut s, vec![r]);
@@ -377,11 +479,21 @@ conformance!(feeds_rechecks_and_state, |db: Db| {
             last_modified: None,
         }],
     };
-    s.load_operational_state(&state, &["a".to_string()]).unwrap();
-    assert_eq!(s.feed_state("u1").unwrap().etag, None, "a stale source loses its validators");
+    s.load_operational_state(&state, &["a".to_string()])
+        .unwrap();
+    assert_eq!(
+        s.feed_state("u1").unwrap().etag,
+        None,
+        "a stale source loses its validators"
+    );
     assert_eq!(s.feed_state("u1").unwrap().failures, 2);
     // A check recorded in the future (a clock that ran ahead) is due.
-    assert_eq!(s.due_rechecks(now - 10_000, Some(now - 100), now).unwrap().len(), 1);
+    assert_eq!(
+        s.due_rechecks(now - 10_000, Some(now - 100), now)
+            .unwrap()
+            .len(),
+        1
+    );
     assert_eq!(s.operational_state(now - 10_000).unwrap().rechecks.len(), 1);
 });
 
@@ -393,10 +505,22 @@ conformance!(readers_and_the_change_log, |db: Db| {
     add(
         &mut s,
         (0..5)
-            .map(|i| rec("a", 1048574 - i, &format!("articles/a/{}.md", 1048574 - i), None, None))
+            .map(|i| {
+                rec(
+                    "a",
+                    1048574 - i,
+                    &format!("articles/a/{}.md", 1048574 - i),
+                    None,
+                    None,
+                )
+            })
             .collect(),
     );
-    assert_ne!(other.data_version().unwrap(), v0, "another connection's commit shows");
+    assert_ne!(
+        other.data_version().unwrap(),
+        v0,
+        "another connection's commit shows"
+    );
     let first = s.last_change().unwrap();
     assert!(first > 0);
     let all = s.changes_since(0, 100).unwrap();
@@ -421,7 +545,11 @@ conformance!(readers_and_the_change_log, |db: Db| {
     .unwrap();
     let after = s.changes_since(first, 100).unwrap();
     assert_eq!(after.iter().map(|c| c.article).collect::<Vec<_>>(), [pk]);
-    assert_eq!(s.changes_since(0, 100).unwrap().len(), 5, "one entry per article");
+    assert_eq!(
+        s.changes_since(0, 100).unwrap().len(),
+        5,
+        "one entry per article"
+    );
     assert_eq!(s.search_docs(&[pk]).unwrap()[0].title, "t");
     let mut docs = 0;
     s.for_each_search_doc::<store::StoreError>(&mut |_| {
@@ -431,11 +559,16 @@ conformance!(readers_and_the_change_log, |db: Db| {
     .unwrap();
     assert_eq!(docs, 5);
     let rows = s.newest_rows(Some("a"), 1, 2).unwrap();
-    assert_eq!(rows.iter().map(|r| r.id).collect::<Vec<_>>(), [1048573, 1048572]);
+    assert_eq!(
+        rows.iter().map(|r| r.id).collect::<Vec<_>>(),
+        [1048573, 1048572]
+    );
     assert_eq!(rows[1].revisions, 2);
     assert_eq!(s.newest_rows(None, 0, 100).unwrap().len(), 5);
     assert_eq!(s.newest_entries(Some("a"), 2).unwrap()[0].id, 1048570);
-    let (newer, older) = s.neighbours("a", 1_700_000_000_000 + 1048572, 1048572).unwrap();
+    let (newer, older) = s
+        .neighbours("a", 1_700_000_000_000 + 1048572, 1048572)
+        .unwrap();
     assert_eq!((newer.unwrap().id, older.unwrap().id), (1048573, 1048571));
     assert_eq!(s.overview().unwrap()[0].articles, 5);
     let mut exported = Vec::new();
@@ -458,7 +591,11 @@ conformance!(claims_exclude_each_other_and_expire, |db: Db| {
     let got_b = b.claim_sources("B", &slugs, true, 5, 60_000).unwrap();
     assert_eq!(got_b.len(), 1, "the third, only");
     assert!(got_a.iter().all(|c| c.slug != got_b[0].slug));
-    assert!(b.claim_sources("B", &slugs, false, 5, 60_000).unwrap().is_empty());
+    assert!(
+        b.claim_sources("B", &slugs, false, 5, 60_000)
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(a.renew_claims("A", 60_000).unwrap(), 2);
     a.release_claims("A", &[got_a[0].slug.clone()]).unwrap();
     let again = b.claim_sources("B", &slugs, false, 5, 60_000).unwrap();
@@ -478,14 +615,28 @@ conformance!(claims_exclude_each_other_and_expire, |db: Db| {
     })
     .unwrap();
     let s4 = vec!["s4".to_string()];
-    assert!(a.claim_sources("A", &s4, true, 5, 60_000).unwrap().is_empty());
-    assert_eq!(a.claim_sources("A", &s4, false, 5, 60_000).unwrap().len(), 1);
+    assert!(
+        a.claim_sources("A", &s4, true, 5, 60_000)
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        a.claim_sources("A", &s4, false, 5, 60_000).unwrap().len(),
+        1
+    );
     // A lease that ran out is anyone's.
     let short = vec!["s5".to_string()];
     assert_eq!(a.claim_sources("A", &short, true, 5, 1).unwrap().len(), 1);
     std::thread::sleep(std::time::Duration::from_millis(20));
-    assert_eq!(b.claim_sources("B", &short, true, 5, 60_000).unwrap().len(), 1);
-    assert_eq!(a.renew_claims("A", 60_000).unwrap(), 1, "only s4 is still A's");
+    assert_eq!(
+        b.claim_sources("B", &short, true, 5, 60_000).unwrap().len(),
+        1
+    );
+    assert_eq!(
+        a.renew_claims("A", 60_000).unwrap(),
+        1,
+        "only s4 is still A's"
+    );
 });
 
 conformance!(rechecks_are_claimed_once, |db: Db| {
@@ -503,10 +654,18 @@ conformance!(rechecks_are_claimed_once, |db: Db| {
             })
             .collect(),
     );
-    let x = a.claim_rechecks("A", now - 10_000, None, 3, 60_000).unwrap();
-    let y = b.claim_rechecks("B", now - 10_000, None, 3, 60_000).unwrap();
+    let x = a
+        .claim_rechecks("A", now - 10_000, None, 3, 60_000)
+        .unwrap();
+    let y = b
+        .claim_rechecks("B", now - 10_000, None, 3, 60_000)
+        .unwrap();
     assert_eq!((x.len(), y.len()), (3, 1));
-    assert!(b.claim_rechecks("B", now - 10_000, None, 3, 60_000).unwrap().is_empty());
+    assert!(
+        b.claim_rechecks("B", now - 10_000, None, 3, 60_000)
+            .unwrap()
+            .is_empty()
+    );
     // A recorded check ends the claim; the page is due again only by its schedule.
     a.commit_run(&RunChanges {
         checks: vec![CheckUpdate {
@@ -520,9 +679,15 @@ conformance!(rechecks_are_claimed_once, |db: Db| {
         ..Default::default()
     })
     .unwrap();
-    let z = b.claim_rechecks("B", now - 10_000, None, 3, 60_000).unwrap();
+    let z = b
+        .claim_rechecks("B", now - 10_000, None, 3, 60_000)
+        .unwrap();
     assert_eq!(z.iter().map(|t| t.pk).collect::<Vec<_>>(), [x[0].pk]);
-    assert!(b.claim_rechecks("B", now - 10_000, Some(now - 1), 3, 60_000).unwrap().is_empty());
+    assert!(
+        b.claim_rechecks("B", now - 10_000, Some(now - 1), 3, 60_000)
+            .unwrap()
+            .is_empty()
+    );
 });
 
 conformance!(images_and_copying_an_archive, |db: Db| {
@@ -534,7 +699,10 @@ conformance!(images_and_copying_an_archive, |db: Db| {
         content: "<p>旧</p>".into(),
         hash: None,
     }];
-    add(&mut s, vec![r, rec("b", 1048574, "articles/b/1048574.md", None, None)]);
+    add(
+        &mut s,
+        vec![r, rec("b", 1048574, "articles/b/1048574.md", None, None)],
+    );
     s.commit_run(&RunChanges {
         assets: vec![("x.png".into(), vec![1, 2, 3]), ("y.png".into(), vec![4])],
         journal: vec![JournalEntry {
@@ -554,7 +722,10 @@ conformance!(images_and_copying_an_archive, |db: Db| {
     })
     .unwrap();
     let imgs = s.assets_since(0, 10).unwrap();
-    assert_eq!(imgs.iter().map(|i| i.1.as_str()).collect::<Vec<_>>(), ["x.png", "y.png"]);
+    assert_eq!(
+        imgs.iter().map(|i| i.1.as_str()).collect::<Vec<_>>(),
+        ["x.png", "y.png"]
+    );
     assert_eq!(s.assets_since(imgs[0].0, 10).unwrap().len(), 1);
     s.insert_list_extras("a", &[("articles/a/1048000.md".into(), "- x".into())])
         .unwrap();
@@ -583,7 +754,11 @@ conformance!(images_and_copying_an_archive, |db: Db| {
     assert_eq!(without_id(&again), without_id(&pieces));
     assert_eq!(t.counts().unwrap(), s.counts().unwrap());
     assert_eq!(t.revisions(pk_of(&t, "a", 1048574)).unwrap().len(), 2);
-    assert_eq!(t.changes_since(0, 10).unwrap().len(), 2, "loaded articles enter the change log");
+    assert_eq!(
+        t.changes_since(0, 10).unwrap().len(),
+        2,
+        "loaded articles enter the change log"
+    );
 });
 
 conformance!(the_publisher_lock_and_host_slots, |db: Db| {
@@ -597,7 +772,11 @@ conformance!(the_publisher_lock_and_host_slots, |db: Db| {
         let s1 = a.try_host_slot("h:80", 2).unwrap();
         let s2 = b.try_host_slot("h:80", 2).unwrap();
         assert!(s1.is_some() && s2.is_some() && s1 != s2);
-        assert_eq!(a.try_host_slot("h:80", 2).unwrap(), None, "per_host in total");
+        assert_eq!(
+            a.try_host_slot("h:80", 2).unwrap(),
+            None,
+            "per_host in total"
+        );
         a.release_host_slot("h:80", s1.unwrap()).unwrap();
         assert!(b.try_host_slot("h:80", 2).unwrap().is_some());
         drop(b);

@@ -172,11 +172,17 @@ async fn page_content(fetcher: &Polite, source: &Source, url: &Url) -> Result<St
         }
     };
     let rules = source.rules.clone();
+    // Within the page's budget (size, time, its own thread): a hostile page fails alone.
     tokio::task::spawn_blocking(move || {
         let page = charset::decode(&body.bytes, body.content_type.as_deref());
-        let got =
-            extract::extract(&page.text, &body.final_url, &rules).map_err(|e| e.to_string())?;
-        Ok(clean::sanitize(&got.html, &body.final_url))
+        extract::extract_within(
+            page.text,
+            body.final_url,
+            rules,
+            extract::Budget::default(),
+            |got, url| clean::sanitize(&got.html, url),
+        )
+        .map_err(|e| e.to_string())
     })
     .await
     .map_err(|e| format!("the extractor failed: {e}"))?
@@ -216,16 +222,15 @@ async fn download_images(
                 continue;
             }
         };
-        let ct = body
-            .content_type
-            .as_deref()
-            .unwrap_or("")
-            .to_ascii_lowercase();
-        let Some(ext) = image_extension(&ct) else {
-            warnings.push(format!("image {src}: not an image ({ct}); kept its URL"));
+        // Named by the SHA-256 of the bytes; kept only when the bytes are a raster image
+        // (an SVG can carry script that would run from the site's origin).
+        let Some(name) = clean::asset_name(&body.bytes) else {
+            let ct = body.content_type.as_deref().unwrap_or("no type");
+            warnings.push(format!(
+                "image {src}: not an image to keep (not a raster image by its bytes; sent as {ct}); kept its URL"
+            ));
             continue;
         };
-        let name = format!("{}.{ext}", content_address(&body.bytes));
         let path = dir.join("assets").join(&name);
         if !path.exists() {
             let written = std::fs::create_dir_all(dir.join("assets"))
@@ -241,37 +246,6 @@ async fn download_images(
         map.insert(src, format!("{up}assets/{name}"));
     }
     map
-}
-
-fn image_extension(content_type: &str) -> Option<&'static str> {
-    let mime = content_type.split(';').next().unwrap_or("").trim();
-    Some(match mime {
-        "image/jpeg" | "image/jpg" | "image/pjpeg" => "jpg",
-        "image/png" => "png",
-        "image/gif" => "gif",
-        "image/webp" => "webp",
-        "image/avif" => "avif",
-        "image/svg+xml" => "svg",
-        "image/bmp" => "bmp",
-        _ => return None,
-    })
-}
-
-/// A 128-bit content address: two FNV-1a passes with different seeds.
-fn content_address(bytes: &[u8]) -> String {
-    let fnv = |seed: u64| {
-        let mut h = seed;
-        for b in bytes {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        h
-    };
-    format!(
-        "{:016x}{:016x}",
-        fnv(0xcbf2_9ce4_8422_2325),
-        fnv(0x84222325_cbf29ce4)
-    )
 }
 
 #[cfg(test)]

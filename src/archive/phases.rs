@@ -186,7 +186,11 @@ pub(super) async fn complete(
 type Slots = Vec<(usize, Result<usize, usize>)>;
 
 /// The completing jobs of a plan: new articles and edits whose content needs work.
-fn jobs(config: &Config, archive: &Archive, plan: &Plan) -> Result<(Slots, Vec<Job>), ArchiveError> {
+fn jobs(
+    config: &Config,
+    archive: &Archive,
+    plan: &Plan,
+) -> Result<(Slots, Vec<Job>), ArchiveError> {
     let source_of = |slug: &str| config.sources.iter().find(|s| s.slug == slug);
     let mut slots: Slots = Vec::new();
     let mut jobs = Vec::new();

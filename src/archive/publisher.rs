@@ -83,8 +83,11 @@ pub fn render_from_database(
     std::fs::create_dir_all(&state).map_err(io_err(&state))?;
     let ignore = state.join(".gitignore");
     if !ignore.exists() {
-        crate::render::write_atomic(&ignore, b"# newsmirror's internal state: never committed\n*\n")
-            .map_err(io_err(&ignore))?;
+        crate::render::write_atomic(
+            &ignore,
+            b"# newsmirror's internal state: never committed\n*\n",
+        )
+        .map_err(io_err(&ignore))?;
     }
     // Temporary files of a publisher that died mid-write: never finished files.
     for d in ["articles", "lists", "changes", "revisions", "feeds", ASSETS] {

@@ -16,6 +16,16 @@ pub struct PublishReport {
     pub failed: Vec<(String, String)>,
 }
 
+/// The paths publishing commits: the archive's own ([`crate::mirror::MANAGED_PATHS`]), and
+/// downloaded images when they are published.
+pub fn managed_paths(config: &Config) -> Vec<&'static str> {
+    let mut paths = crate::mirror::MANAGED_PATHS.to_vec();
+    if config.publish.images {
+        paths.push(crate::mirror::ASSETS);
+    }
+    paths
+}
+
 /// The commit message of an update: `update: 12 new (dw 5, bbc 7)`.
 pub fn commit_message(report: &UpdateReport) -> String {
     let per: Vec<String> = report
@@ -50,12 +60,20 @@ pub fn publish(
         return Ok(report);
     }
     publish::ensure_repository(&archive.dir, config.publish.images)?;
-    report.commit = publish::commit_all(&archive.dir, &config.publish.author, message)?;
+    report.commit = publish::commit_paths(
+        &archive.dir,
+        &managed_paths(config),
+        &config.publish.author,
+        message,
+    )?;
     crate::faults::point("publish::committed");
     let Ok(head) = publish::head(&archive.dir) else {
         return Ok(report); // no commit at all yet: nothing to push
     };
     for remote in &config.publish.remotes {
+        if publish::interrupted() {
+            break; // a signal: the next run pushes
+        }
         let key = format!("pushed:{remote}");
         if archive.store.meta(&key)?.as_deref() == Some(head.as_str()) {
             continue;

@@ -5,8 +5,8 @@
 
 use std::path::PathBuf;
 
-use super::update::{Plan, SourcePlan, mark_failed};
 use super::commit::Commit;
+use super::update::{Plan, SourcePlan, mark_failed};
 use super::{Archive, ArchiveError, io_err};
 use crate::config::Config;
 use crate::faults;

@@ -384,6 +384,7 @@ fn articles(
         };
         let revisions = store.revisions(info.pk)?;
         let events = store.events_of(info.pk)?;
+        let enclosures = store.enclosures(info.pk)?;
         let rules = rules_of(config, &k.source);
         let name = name_of(&k.source);
         let view = ArticleView {
@@ -394,6 +395,7 @@ fn articles(
             newer: k.newer.as_ref(),
             older: k.older.as_ref(),
             rules: &rules,
+            enclosures: &enclosures,
         };
         out.write(&rel, pages::article(&actx, &view).as_bytes())?;
         for r in &revisions {

@@ -120,7 +120,14 @@ pub async fn update(
     if archive.cluster {
         return super::worker::update_claimed(config, archive, &sources, opts, fetcher).await;
     }
-    pass(config, archive, &sources, opts, Arc::new(Polite::alone(fetcher))).await
+    pass(
+        config,
+        archive,
+        &sources,
+        opts,
+        Arc::new(Polite::alone(fetcher)),
+    )
+    .await
 }
 
 /// One pass over `sources`, in named phases that hand plain values on: fetch → select →
@@ -156,7 +163,9 @@ pub(crate) async fn pass(
 
     // Images downloaded for the database (it is the truth) wait in a folder of their own.
     let staging = archive.cluster.then(Staging::new).transpose()?;
-    let assets_dir = staging.as_ref().map_or(archive.dir.clone(), |s| s.dir.clone());
+    let assets_dir = staging
+        .as_ref()
+        .map_or(archive.dir.clone(), |s| s.dir.clone());
     complete(config, archive, fetcher, &mut plan, &assets_dir).await?;
     tracing::info!(elapsed = ?started.elapsed(), "completed full texts and images");
     faults::point("update::completed");

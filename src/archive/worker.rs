@@ -165,7 +165,17 @@ pub async fn work(
     let stopping = || opts.shutdown.as_ref().is_some_and(|s| *s.borrow());
     let mut unavailable = 0u32;
     while !stopping() {
-        let step = step(config, archive, &me, &slugs, lease, &polite, opts, &mut report).await;
+        let step = step(
+            config,
+            archive,
+            &me,
+            &slugs,
+            lease,
+            &polite,
+            opts,
+            &mut report,
+        )
+        .await;
         let idle = match step {
             Ok(idle) => {
                 unavailable = 0;

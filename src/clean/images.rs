@@ -23,6 +23,37 @@ pub enum ImageMode {
 /// replaced.
 pub const DEFAULT_PROXY: &str = "https://images.weserv.nl/?url={url_without_scheme}";
 
+/// The extension of a raster image, told by its bytes (PNG, JPEG, GIF, WebP, AVIF, BMP);
+/// `None` for anything else: SVG (it can carry script and would run from the site's origin),
+/// HTML, or whatever a server chose to call an image.
+pub fn raster_extension(bytes: &[u8]) -> Option<&'static str> {
+    let at = |i: usize, sig: &[u8]| bytes.get(i..i + sig.len()) == Some(sig);
+    Some(if at(0, b"\x89PNG\r\n\x1a\n") {
+        "png"
+    } else if at(0, b"\xff\xd8\xff") {
+        "jpg"
+    } else if at(0, b"GIF87a") || at(0, b"GIF89a") {
+        "gif"
+    } else if at(0, b"RIFF") && at(8, b"WEBP") {
+        "webp"
+    } else if at(4, b"ftypavif") || at(4, b"ftypavis") {
+        "avif"
+    } else if at(0, b"BM") && bytes.len() > 26 {
+        "bmp"
+    } else {
+        return None;
+    })
+}
+
+/// The file name of a downloaded image under `assets/`: the SHA-256 of its bytes (hex) and
+/// the extension of its type; `None` when the bytes are not a raster image.
+pub fn asset_name(bytes: &[u8]) -> Option<String> {
+    let ext = raster_extension(bytes)?;
+    let digest = ring::digest::digest(&ring::digest::SHA256, bytes);
+    let hex: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+    Some(format!("{hex}.{ext}"))
+}
+
 /// Every image URL of `html` (`img src`), in order, without repeats.
 pub fn image_urls(html: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
@@ -86,6 +117,25 @@ fn proxied(src: &str, template: &str, proxy_host: Option<&str>) -> Option<String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_raster_images_by_their_bytes() {
+        let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+        assert_eq!(
+            asset_name(png).unwrap(),
+            "02a3e298f1533f62558c58e4c70edcab9af5a50d62d925fd5390942020fb0fb8.png"
+        );
+        assert_eq!(raster_extension(b"GIF89a..."), Some("gif"));
+        assert_eq!(raster_extension(b"\xff\xd8\xff\xe0"), Some("jpg"));
+        for active in [
+            &b"<svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"alert(1)\"/>"[..],
+            b"<?xml version=\"1.0\"?><svg><script>alert(1)</script></svg>",
+            b"<html><script>alert(1)</script>",
+            b"",
+        ] {
+            assert_eq!(raster_extension(active), None);
+        }
+    }
 
     #[test]
     fn proxy_once_and_only_images() {

@@ -10,15 +10,21 @@ use std::collections::HashSet;
 
 use url::Url;
 
-pub use images::{DEFAULT_PROXY, ImageMode, image_urls, rewrite_images};
+pub use images::{
+    DEFAULT_PROXY, ImageMode, asset_name, image_urls, raster_extension, rewrite_images,
+};
 
 /// Sanitizes `html` (from a page at `base`) with the allow-list: no script, style, iframe,
-/// object, embed, form, meta, base; no event handlers; no `javascript:` or `data:` URLs
-/// except `data:image/*` in images; links get `rel="noopener noreferrer"`; relative URLs
-/// become absolute; lazy images get a plain `src`.
+/// object, embed, form, meta, base; no event handlers; links and images only `http`, `https`
+/// and `mailto` (relative ones made absolute), and raster `data:image/*` in `img src`; each
+/// `srcset` candidate checked the same way; links get `rel="noopener noreferrer"`; lazy
+/// images get a plain `src`.
 pub fn sanitize(html: &str, base: &Url) -> String {
-    let html = unlazy_images(html);
+    // Bounded nesting before any tree is built (the parser is quadratic in the depth).
+    let html = crate::nesting::cap_depth(html, crate::nesting::MAX_DEPTH);
+    let html = unlazy_images(&html);
     let mut b = ammonia::Builder::default();
+    let srcset_base = base.clone();
     b.url_relative(ammonia::UrlRelative::RewriteWithBase(base.clone()))
         .link_rel(Some("noopener noreferrer"))
         .add_tags([
@@ -39,23 +45,13 @@ pub fn sanitize(html: &str, base: &Url) -> String {
         .add_tag_attributes("audio", ["src"])
         .add_tag_attributes("td", ["colspan", "rowspan"])
         .add_tag_attributes("th", ["colspan", "rowspan", "scope"])
-        .add_url_schemes(["data"])
-        .attribute_filter(|element, attribute, value| {
-            let v = value.trim_start().to_ascii_lowercase();
-            if v.starts_with("data:") {
-                let image = element == "img"
-                    && attribute == "src"
-                    && [
-                        "data:image/png",
-                        "data:image/jpeg",
-                        "data:image/gif",
-                        "data:image/webp",
-                    ]
-                    .iter()
-                    .any(|p| v.starts_with(p));
-                return image.then(|| value.into());
+        .url_schemes(["http", "https", "mailto", "data"].into_iter().collect())
+        .attribute_filter(move |element, attribute, value| match attribute {
+            "srcset" => safe_srcset(value, &srcset_base).map(Into::into),
+            "href" | "src" | "cite" | "longdesc" | "poster" | "action" | "background" => {
+                safe_url(element, attribute, value).then(|| value.into())
             }
-            Some(value.into())
+            _ => Some(value.into()),
         });
     let tags: HashSet<&str> = [
         "script", "style", "iframe", "object", "embed", "form", "input", "button", "select",
@@ -65,6 +61,51 @@ pub fn sanitize(html: &str, base: &Url) -> String {
     .collect();
     b.clean_content_tags(tags);
     b.clean(&html).to_string()
+}
+
+/// Raster images a `data:` URL may hold.
+const RASTER_DATA: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/webp"];
+
+/// Whether a URL attribute may stay: read as a browser reads it (the URL parser drops leading
+/// control characters and inner tabs and line breaks: `\x01data:` is `data:`), it is relative,
+/// or `http`, `https`, `mailto`, or a raster `data:image` in `img src`.
+fn safe_url(element: &str, attribute: &str, value: &str) -> bool {
+    match Url::parse(value) {
+        Ok(u) => match u.scheme() {
+            "http" | "https" | "mailto" => true,
+            "data" => {
+                element == "img"
+                    && attribute == "src"
+                    && RASTER_DATA
+                        .iter()
+                        .any(|t| u.path().to_ascii_lowercase().starts_with(t))
+            }
+            _ => false,
+        },
+        Err(url::ParseError::RelativeUrlWithoutBase) => true,
+        Err(_) => false,
+    }
+}
+
+/// A `srcset` with only its `http(s)` candidates, made absolute; `None` when none is left.
+fn safe_srcset(value: &str, base: &Url) -> Option<String> {
+    let kept: Vec<String> = value
+        .split(',')
+        .filter_map(|candidate| {
+            let mut parts = candidate.split_whitespace();
+            let url = base.join(parts.next()?).ok()?;
+            if !matches!(url.scheme(), "http" | "https") {
+                return None;
+            }
+            let descriptor: Vec<&str> = parts.collect();
+            Some(if descriptor.is_empty() {
+                url.to_string()
+            } else {
+                format!("{url} {}", descriptor.join(" "))
+            })
+        })
+        .collect();
+    (!kept.is_empty()).then(|| kept.join(", "))
 }
 
 /// Lazy-loading images (`data-src`, `data-original`, `data-lazy-src`, `srcset` alone) get a

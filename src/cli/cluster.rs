@@ -76,7 +76,8 @@ pub fn publish(config: &Config, once: bool, quiet: bool) -> anyhow::Result<ExitC
     need_cluster(config, "publish")?;
     let rt = super::runtime()?;
     let _lock = ArchiveLock::acquire(&config.archive_dir, false)?;
-    let mut archive = Archive::open_cluster(config).context("cannot open the archive's database")?;
+    let mut archive =
+        Archive::open_cluster(config).context("cannot open the archive's database")?;
     if !archive.store.try_lock_publisher()? {
         return Err(anyhow::anyhow!(
             "another publisher is rendering this archive (it holds the database's publisher \
@@ -166,8 +167,12 @@ pub fn migrate(config: &Config, to: &str, quiet: bool) -> anyhow::Result<ExitCod
     crate::store::postgres::check_url(to)
         .map_err(|why| anyhow::anyhow!("--to {to:?}: {why}").context(Exit(2)))?;
     let (_lock, archive) = super::open(config, false, quiet)?;
-    let report = archive::migrate::migrate(&archive, to)
-        .with_context(|| format!("cannot copy the archive into {}", crate::store::postgres::redacted(to)))?;
+    let report = archive::migrate::migrate(&archive, to).with_context(|| {
+        format!(
+            "cannot copy the archive into {}",
+            crate::store::postgres::redacted(to)
+        )
+    })?;
     if !quiet {
         println!(
             "migrate: {} articles ({} revisions, {} events), {} feeds, {} list lines, {} journal \

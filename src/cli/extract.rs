@@ -195,16 +195,22 @@ fn one(
         }
     };
     let page = crate::fetch::charset::decode(&bytes, content_type.as_deref());
-    let got = crate::extract::extract(&page.text, &url, rules)
-        .with_context(|| format!("cannot extract {target}"))?;
-    Ok(match format {
-        Format::Text => paragraphs(&without_headline(&got.text, got.title.as_deref())),
-        Format::Html => {
-            let mut html = crate::clean::sanitize(&got.html, &url);
-            html.push('\n');
-            html
-        }
-    })
+    let got = crate::extract::extract_within(
+        page.text,
+        url.clone(),
+        rules.clone(),
+        crate::extract::Budget::default(),
+        move |got, url| match format {
+            Format::Text => paragraphs(&without_headline(&got.text, got.title.as_deref())),
+            Format::Html => {
+                let mut html = crate::clean::sanitize(&got.html, url);
+                html.push('\n');
+                html
+            }
+        },
+    )
+    .with_context(|| format!("cannot extract {target}"))?;
+    Ok(got)
 }
 
 #[cfg(test)]

@@ -128,9 +128,9 @@ pub fn init(dir: &Path, outlets: &[String], commit: bool, quiet: bool) -> anyhow
         let slugs: Vec<&str> = config.sources.iter().map(|s| s.slug.as_str()).collect();
         committed = crate::publish::commit_paths(
             &dir,
+            &paths,
             &config.publish.author,
             &format!("newsmirror init: {}", slugs.join(", ")),
-            &paths,
         )?;
     }
     if !quiet {

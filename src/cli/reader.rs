@@ -46,7 +46,9 @@ fn follow_search(config: &Config) {
         loop {
             std::thread::sleep(SEARCH_FOLLOW);
             if store.is_none() {
-                store = crate::store::open(&config.store_location()).ok().map(|(s, _)| s);
+                store = crate::store::open(&config.store_location())
+                    .ok()
+                    .map(|(s, _)| s);
             }
             if index.is_none() {
                 index = SearchIndex::open(&state).ok().map(|(i, _)| i);
@@ -54,9 +56,10 @@ fn follow_search(config: &Config) {
             let (Some(st), Some(ix)) = (&store, &index) else {
                 continue;
             };
-            match ix.behind(st).and_then(|behind| {
-                if behind { ix.sync(st, false) } else { Ok(0) }
-            }) {
+            match ix
+                .behind(st)
+                .and_then(|behind| if behind { ix.sync(st, false) } else { Ok(0) })
+            {
                 Ok(0) => {}
                 Ok(n) => tracing::info!("search index: {n} articles indexed"),
                 Err(e) => {

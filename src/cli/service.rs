@@ -72,6 +72,8 @@ pub async fn run(
     let (stop_tx, stop) = watch::channel(false);
     tokio::spawn(async move {
         wait_for_signal().await;
+        // A push that hangs stops too; its commit is pushed by the next run.
+        crate::publish::interrupt();
         let _ = stop_tx.send(true);
     });
     if !quiet {
@@ -111,6 +113,9 @@ pub async fn run(
             })?;
             super::output::print_update(&report, false, quiet)?;
             super::output::print_publish(&published, quiet);
+            if *stop.borrow() {
+                break;
+            }
         }
         // Pages of recent articles, on their own schedule (recheck_every).
         let rechecked = archive::recheck(config, archive, false).await?;

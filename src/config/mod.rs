@@ -5,6 +5,7 @@
 //! the archive.
 
 mod access;
+mod checks;
 pub mod opml;
 mod parse;
 mod store;

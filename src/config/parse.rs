@@ -8,6 +8,7 @@ use serde::Deserialize;
 use toml::Spanned;
 use url::Url;
 
+use super::checks::{looks_like_a_host, path_typo, url_typo};
 use super::*;
 
 #[derive(Deserialize)]
@@ -44,7 +45,7 @@ struct RawWeb {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawArchive {
-    dir: String,
+    dir: Spanned<String>,
     #[serde(default)]
     layout: Layout,
     #[serde(default)]
@@ -471,7 +472,14 @@ impl Config {
             });
         }
 
-        let dir = Path::new(&raw.archive.dir);
+        let dir_value = raw.archive.dir.get_ref();
+        if let Some(why) = path_typo(dir_value) {
+            return Err(invalid(format!(
+                "line {}: archive.dir = {dir_value:?}: {why}",
+                line(raw.archive.dir.span())
+            )));
+        }
+        let dir = Path::new(dir_value);
         let archive_dir = if dir.is_absolute() {
             dir.to_path_buf()
         } else {
@@ -493,6 +501,12 @@ impl Config {
         let mut remotes = Vec::new();
         for r in &raw.publish.remotes {
             let v = r.get_ref().trim();
+            if let Some(why) = url_typo(v) {
+                return Err(invalid(format!(
+                    "line {}: publish.remotes holds {v:?}, {why}",
+                    line(r.span())
+                )));
+            }
             if v.is_empty() || v.starts_with('-') {
                 return Err(invalid(format!(
                     "line {}: publish.remotes holds {v:?}, which is not a remote name or URL",
@@ -630,16 +644,40 @@ fn resolve_feed(s: &str, base: &Path) -> Result<Url, String> {
     if s.is_empty() {
         return Err("is empty".into());
     }
+    if let Some(why) = url_typo(s) {
+        return Err(why);
+    }
     if let Some((scheme, _)) = s.split_once("://") {
         let url = Url::parse(s).map_err(|e| format!("is not a valid URL ({e})"))?;
         return match scheme.to_ascii_lowercase().as_str() {
-            "http" | "https" | "file" => Ok(url),
+            "http" | "https" => Ok(url),
+            "file"
+                if url
+                    .host_str()
+                    .is_some_and(|h| !h.is_empty() && h != "localhost") =>
+            {
+                Err(format!(
+                    "a file URL holds an absolute path (file:///…); here {:?} would be a host \
+                     name: write file:///… or a path relative to the config file, without file://",
+                    url.host_str().unwrap_or_default()
+                ))
+            }
+            "file" => Ok(url),
             other => Err(format!(
                 "unsupported scheme {other:?}; use http, https or file"
             )),
         };
     }
+    if let Some(why) = path_typo(s) {
+        return Err(why);
+    }
     let p = base.join(s);
+    if looks_like_a_host(s) && !p.exists() {
+        return Err(format!(
+            "looks like a web address without its scheme; write https://{s} (or http://), or \
+             a path to a file that exists"
+        ));
+    }
     Url::from_file_path(&p).map_err(|_| format!("cannot turn {} into a file URL", p.display()))
 }
 

@@ -98,13 +98,19 @@ pub(super) fn parse(
     }
     if let Some(c) = &raw.claim {
         if *c.get_ref() == 0 {
-            return Err(format!("line {}: store.claim must be at least 1", line(c.span())));
+            return Err(format!(
+                "line {}: store.claim must be at least 1",
+                line(c.span())
+            ));
         }
         s.claim = *c.get_ref();
     }
     if let Some(p) = &raw.pool {
         if *p.get_ref() == 0 {
-            return Err(format!("line {}: store.pool must be at least 1", line(p.span())));
+            return Err(format!(
+                "line {}: store.pool must be at least 1",
+                line(p.span())
+            ));
         }
         s.pool = *p.get_ref();
     }

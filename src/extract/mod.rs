@@ -4,9 +4,12 @@
 //! Takes a page's HTML and URL and returns HTML; it never fetches, never sanitizes (`clean`
 //! does), and never touches the archive.
 
+mod budget;
 mod fallback;
 
 use url::Url;
+
+pub use budget::{Budget, extract_within};
 
 pub use fallback::densest_block;
 
@@ -21,6 +24,12 @@ pub enum ExtractError {
     NoMatch(String),
     #[error("extraction failed: {0}")]
     Failed(String),
+    #[error("the page is {} KB, more than the extraction budget of {} KB", .size / 1024, .limit / 1024)]
+    TooLarge { size: usize, limit: usize },
+    #[error("extraction took longer than its budget of {0:?} and was abandoned")]
+    TooSlow(std::time::Duration),
+    #[error("the extractor crashed on this page ({0})")]
+    Crashed(String),
 }
 
 /// Per-source extraction rules; they win over the general extractor.
@@ -45,6 +54,9 @@ pub struct Extracted {
 
 /// Extracts the main content of `html`, a page at `url`.
 pub fn extract(html: &str, url: &Url, rules: &Rules) -> Result<Extracted, ExtractError> {
+    // Bounded nesting first: every step below builds trees from this page.
+    let capped = crate::nesting::cap_depth(html, crate::nesting::MAX_DEPTH);
+    let html: &str = &capped;
     let pruned;
     let html = if rules.remove_selectors.is_empty() {
         html

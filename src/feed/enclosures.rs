@@ -256,11 +256,22 @@ pub fn from_block(content: &str) -> Vec<Enclosure> {
         }
         let name_end = rest.find("</a>").unwrap_or(rest.len());
         let name = super::text::decode_entities(rest.get(1..name_end).unwrap_or("")).into_owned();
+        // What `block` wrote after the link: ` (type, size)`.
+        let after = rest.get(name_end + 4..).unwrap_or("");
+        let about = after
+            .strip_prefix(" (")
+            .and_then(|a| a.split_once(')'))
+            .map_or("", |(a, _)| a);
+        let about = super::text::decode_entities(about);
+        let mime_type = about
+            .split(", ")
+            .find(|p| p.contains('/'))
+            .map(str::to_string);
         out.push(Enclosure {
             title: (!name.is_empty() && name != file_name(&url)).then_some(name),
             url,
-            mime_type: None,
-            length: None,
+            mime_type,
+            length: about.split(", ").find_map(size_back),
             description: None,
             kind: EnclosureKind::Enclosure,
         });
@@ -271,6 +282,20 @@ pub fn from_block(content: &str) -> Vec<Enclosure> {
 fn file_name(url: &str) -> &str {
     let path = url.split(['?', '#']).next().unwrap_or(url);
     path.rsplit('/').find(|s| !s.is_empty()).unwrap_or(url)
+}
+
+/// The bytes a [`size`] text stands for (exact below 1,000 bytes, rounded above).
+fn size_back(s: &str) -> Option<u64> {
+    let (n, unit) = s.split_once(' ')?;
+    let n: f64 = n.parse().ok()?;
+    let scale = match unit {
+        "B" => 1.0,
+        "KB" => 1e3,
+        "MB" => 1e6,
+        "GB" => 1e9,
+        _ => return None,
+    };
+    Some((n * scale).round() as u64)
 }
 
 fn size(n: u64) -> String {
@@ -350,5 +375,40 @@ mod tests {
             carry_block("<p>feed</p>", "<p>page</p>".into()),
             "<p>page</p>"
         );
+    }
+
+    #[test]
+    fn the_block_reads_back() {
+        let encl = vec![
+            Enclosure {
+                url: "https://x.example/ep1.mp3?a=1&b=2".into(),
+                mime_type: Some("audio/mpeg".into()),
+                length: Some(74),
+                title: Some("第一集 <早>".into()),
+                description: None,
+                kind: EnclosureKind::Enclosure,
+            },
+            Enclosure {
+                url: "https://x.example/v.mp4".into(),
+                mime_type: Some("video/mp4".into()),
+                length: Some(12_345_678),
+                title: None,
+                description: None,
+                kind: EnclosureKind::Enclosure,
+            },
+            Enclosure::thumbnail("https://x.example/t.jpg".into()),
+        ];
+        let content = with_block("<p>正文</p>", &encl);
+        let back = from_block(&content);
+        assert_eq!(back.len(), 3, "{content}");
+        assert_eq!(back[0].url, encl[0].url);
+        assert_eq!(back[0].title.as_deref(), Some("第一集 <早>"));
+        assert_eq!(back[0].mime_type.as_deref(), Some("audio/mpeg"));
+        assert_eq!(back[0].length, Some(74));
+        assert_eq!(back[1].title, None);
+        assert_eq!(back[1].mime_type.as_deref(), Some("video/mp4"));
+        assert_eq!(back[1].length, Some(12_300_000));
+        assert_eq!(back[2].kind, EnclosureKind::Thumbnail);
+        assert!(from_block("<p>正文</p>").is_empty());
     }
 }

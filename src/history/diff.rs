@@ -1,7 +1,11 @@
 //! Word-level diffs that work on Chinese: CJK characters are words of their own, runs of
 //! letters and digits are words, and everything else is a token by itself.
 
-use similar::{Algorithm, DiffTag, capture_diff_slices};
+use similar::{Algorithm, DiffTag, capture_diff_slices_deadline};
+
+/// The most time one diff may take: past it the diff is coarser (whole runs replaced) but
+/// still right. Two unrelated 1 MB texts would otherwise take minutes.
+const DIFF_BUDGET: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// A piece of a diff.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -52,7 +56,8 @@ pub fn diff_text(old: &str, new: &str) -> Vec<Change> {
         | (Some(Change::Added(x)), Change::Added(y)) => x.push_str(y),
         _ => out.push(change),
     };
-    for op in capture_diff_slices(Algorithm::Myers, &a, &b) {
+    let deadline = std::time::Instant::now() + DIFF_BUDGET;
+    for op in capture_diff_slices_deadline(Algorithm::Myers, &a, &b, Some(deadline)) {
         let (tag, ra, rb) = op.as_tag_tuple();
         let join = |r: std::ops::Range<usize>, t: &[&str]| t[r].concat();
         match tag {
@@ -143,6 +148,29 @@ mod tests {
         let d = diff_text("the quick brown fox", "the quick red fox");
         assert_eq!(d[1], Change::Removed("brown".into()));
         assert_eq!(d[2], Change::Added("red".into()));
+    }
+
+    #[test]
+    fn unrelated_long_texts_diff_within_the_budget_and_stay_right() {
+        let a: String = (0..150_000u64)
+            .map(|i| char::from_u32(0x4E00 + ((i * 7919) % 20000) as u32).unwrap())
+            .collect();
+        let b: String = (0..150_000u64)
+            .map(|i| char::from_u32(0x4E00 + ((i * 104_729) % 20000) as u32).unwrap())
+            .collect();
+        let d = diff_text(&a, &b);
+        let (mut old, mut new) = (String::new(), String::new());
+        for c in &d {
+            match c {
+                Change::Same(s) => {
+                    old.push_str(s);
+                    new.push_str(s);
+                }
+                Change::Removed(s) => old.push_str(s),
+                Change::Added(s) => new.push_str(s),
+            }
+        }
+        assert_eq!((old, new), (a, b));
     }
 
     #[test]

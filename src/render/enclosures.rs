@@ -4,13 +4,7 @@
 
 use crate::store::EnclosureRow;
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
+use crate::text::escape_html as escape;
 
 fn size(n: i64) -> String {
     match n {
@@ -39,7 +33,7 @@ pub fn enclosures_html(rows: &[EnclosureRow]) -> String {
         });
         let mut about: Vec<String> = Vec::new();
         if !ty.is_empty() {
-            about.push(escape(&ty));
+            about.push(escape(&ty).into_owned());
         }
         if let Some(n) = e.length.filter(|n| *n > 0) {
             about.push(size(n));

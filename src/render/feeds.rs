@@ -150,6 +150,29 @@ fn home(meta: &FeedMeta<'_>) -> String {
     }
 }
 
+/// An entry's enclosures that feeds out carry as enclosures (audio, video, documents: not the
+/// pictures standing for it), with web URLs only: (url, MIME type, length).
+fn attachments(e: &FeedEntry) -> Vec<(String, String, i64)> {
+    e.enclosures
+        .iter()
+        .filter(|x| x.kind != "thumbnail")
+        .filter(|x| {
+            !x.mime_type
+                .as_deref()
+                .is_some_and(|t| t.starts_with("image/"))
+        })
+        .filter_map(|x| {
+            let url = safe_href(&x.url)?;
+            let ty = x
+                .mime_type
+                .clone()
+                .filter(|t| t.contains('/') && !t.contains(char::is_whitespace))
+                .unwrap_or_else(|| "application/octet-stream".into());
+            Some((xml(&url), xml(&ty), x.length.unwrap_or(0).max(0)))
+        })
+        .collect()
+}
+
 pub fn atom(meta: &FeedMeta<'_>, entries: &[FeedEntry]) -> String {
     use atom_syndication::{Category, Content, Entry, Feed, Link, Person};
     let link = |href: String, rel: &str, ty: Option<&str>| {
@@ -203,6 +226,11 @@ pub fn atom(meta: &FeedMeta<'_>, entries: &[FeedEntry]) -> String {
                     links.push(link(orig.clone(), "alternate", Some("text/html")))
                 }
                 (None, None) => {}
+            }
+            for (url, ty, length) in attachments(e) {
+                let mut l = link(url, "enclosure", Some(&ty));
+                l.set_length((length > 0).then(|| length.to_string()));
+                links.push(l);
             }
             entry.set_links(links);
             let mut c = Content::default();
@@ -260,6 +288,14 @@ pub fn rss(meta: &FeedMeta<'_>, entries: &[FeedEntry]) -> String {
                 name: o.name.clone(),
                 domain: None,
             }]);
+            // RSS carries one enclosure an item: the first.
+            if let Some((url, ty, length)) = attachments(e).into_iter().next() {
+                item.set_enclosure(Some(rss::Enclosure {
+                    url,
+                    length: length.to_string(),
+                    mime_type: ty,
+                }));
+            }
             let mut html = content(meta, e, o.rules);
             if let (Some(orig), true) = (&original, meta.pages.is_some()) {
                 html.push_str(&format!(
@@ -300,6 +336,19 @@ pub fn json(meta: &FeedMeta<'_>, entries: &[FeedEntry]) -> String {
             }
             if present::is_traditional(&e.title) {
                 item["language"] = "zh-Hant".into();
+            }
+            let files: Vec<serde_json::Value> = attachments(e)
+                .into_iter()
+                .map(|(url, ty, length)| {
+                    let mut a = serde_json::json!({ "url": url, "mime_type": ty });
+                    if length > 0 {
+                        a["size_in_bytes"] = length.into();
+                    }
+                    a
+                })
+                .collect();
+            if !files.is_empty() {
+                item["attachments"] = files.into();
             }
             item
         })

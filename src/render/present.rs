@@ -242,17 +242,8 @@ pub fn safe_href(href: &str) -> Option<String> {
     Some(out)
 }
 
-fn attr_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('"', "&quot;")
-        .replace('<', "&lt;")
-}
-
-fn text_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
+use crate::text::escape_html as attr_escape;
+use crate::text::escape_html as text_escape;
 
 /// Nesting deeper than this is not parsed into a tree again (parsing it takes time
 /// quadratic in the depth): such a page gets the linear pass only.
@@ -634,23 +625,18 @@ pub fn xml_chars(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// The MIME type of a raster image, by its bytes (JPEG, PNG, GIF, WebP, AVIF); `None` for
-/// anything else (SVG, HTML, …): nothing that can hold script is shown as an image from the
-/// reader's own origin.
+/// The MIME type of a raster image, by its bytes (`clean::raster_extension`: JPEG, PNG, GIF,
+/// WebP, AVIF, BMP); `None` for anything else (SVG, HTML, …): nothing that can hold script is
+/// shown as an image from the reader's own origin.
 pub fn raster_type(b: &[u8]) -> Option<&'static str> {
-    if b.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else if b.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else if b.starts_with(b"GIF87a") || b.starts_with(b"GIF89a") {
-        Some("image/gif")
-    } else if b.len() >= 12 && &b[..4] == b"RIFF" && &b[8..12] == b"WEBP" {
-        Some("image/webp")
-    } else if b.len() >= 12 && &b[4..8] == b"ftyp" && matches!(&b[8..12], b"avif" | b"avis") {
-        Some("image/avif")
-    } else {
-        None
-    }
+    Some(match crate::clean::raster_extension(b)? {
+        "jpg" => "image/jpeg",
+        "png" => "image/png",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "avif" => "image/avif",
+        _ => "image/bmp",
+    })
 }
 
 /// Whether a text is written in traditional characters: enough of its Chinese characters

@@ -241,7 +241,9 @@ impl SearchIndex {
     /// Returns how many articles it indexed.
     pub fn sync(&self, store: &Store, everything: bool) -> Result<usize> {
         let database = store.database_id()?;
-        let cursor = self.cursor().filter(|c| c.database == database && !everything);
+        let cursor = self
+            .cursor()
+            .filter(|c| c.database == database && !everything);
         if cursor
             .as_ref()
             .is_some_and(|c| store.last_change().is_ok_and(|last| last <= c.change))
@@ -418,7 +420,7 @@ impl SearchIndex {
             let mut bs = body_gen.snippet(window(&body, &needles));
             bs.set_snippet_prefix_postfix("<mark>", "</mark>");
             let snippet_html = if bs.is_empty() {
-                escape(&body.chars().take(120).collect::<String>())
+                crate::text::escape_html(&body.chars().take(120).collect::<String>()).into_owned()
             } else {
                 bs.to_html()
             };
@@ -491,34 +493,19 @@ fn whole_highlighted(text: &str, snippet: &tantivy::snippet::Snippet) -> String 
             // Overlapping (a long word and its parts): extend the open mark.
             if r.end > at {
                 out.truncate(out.len() - "</mark>".len());
-                out.push_str(&escape(&text[at..r.end]));
+                out.push_str(&crate::text::escape_html(&text[at..r.end]));
                 out.push_str("</mark>");
                 at = r.end;
             }
             continue;
         }
-        out.push_str(&escape(&text[at..r.start]));
+        out.push_str(&crate::text::escape_html(&text[at..r.start]));
         out.push_str("<mark>");
-        out.push_str(&escape(&text[r.clone()]));
+        out.push_str(&crate::text::escape_html(&text[r.clone()]));
         out.push_str("</mark>");
         at = r.end;
     }
-    out.push_str(&escape(&text[at..]));
-    out
-}
-
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
+    out.push_str(&crate::text::escape_html(&text[at..]));
     out
 }
 

@@ -172,6 +172,8 @@ pub trait Articles {
 
     /// The enclosures of the article at `path` of `source`, in feed order.
     fn enclosures_at(&self, source: &str, path: &str) -> Result<Vec<EnclosureRow>>;
+    /// The enclosures of article `pk` (its primary key), in feed order.
+    fn enclosures(&self, pk: i64) -> Result<Vec<EnclosureRow>>;
 
     /// Forgets every record of source `slug` (articles, revisions, events, enclosures, feed
     /// states, list entries), in one transaction. Returns how many articles it held.

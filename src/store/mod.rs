@@ -43,10 +43,10 @@ pub use history::{
     OlderRevision, RevisionRow,
 };
 pub use reader::{
-    ArticleRow, Change, ExportedArticle, ExportedRevision, FeedEntry, Neighbour, Reader,
-    SearchDoc, SourceOverview,
+    ArticleRow, Change, ExportedArticle, ExportedRevision, FeedEntry, Neighbour, Reader, SearchDoc,
+    SourceOverview,
 };
-pub use run::{CheckUpdate, NewRevision, Runs, RunChanges};
+pub use run::{CheckUpdate, NewRevision, RunChanges, Runs};
 pub use states::{ArticleStatus, EventKind};
 
 /// The `meta` key of the database's identity (never copied to another database).

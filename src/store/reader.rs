@@ -82,6 +82,8 @@ pub struct FeedEntry {
     /// The number of the newest revision (1: never edited) and when it was seen.
     pub revision: i64,
     pub revised_ms: i64,
+    /// Enclosures and media, in feed order.
+    pub enclosures: Vec<super::EnclosureRow>,
 }
 
 /// An entry of the change log: the article's newest change (a new article, a new revision, a
@@ -139,6 +141,5 @@ pub trait Reader {
     fn scan_search_docs(&self, f: &mut dyn FnMut(SearchDoc) -> Flow) -> Result<()>;
     /// Every article first seen at or after `since_ms`, by source then id, with every
     /// revision.
-    fn scan_export(&self, since_ms: i64, f: &mut dyn FnMut(ExportedArticle) -> Flow)
-    -> Result<()>;
+    fn scan_export(&self, since_ms: i64, f: &mut dyn FnMut(ExportedArticle) -> Flow) -> Result<()>;
 }

@@ -289,9 +289,10 @@ async fn item(
             let revisions = s.revisions(info.pk)?;
             let events = s.events_of(info.pk)?;
             let near = s.neighbours(&slug, info.published_ms, info.id)?;
-            Ok(Some((info, revisions, events, near)))
+            let enclosures = s.enclosures(info.pk)?;
+            Ok(Some((info, revisions, events, near, enclosures)))
         });
-        let Some((info, revisions, events, (newer, older))) =
+        let Some((info, revisions, events, (newer, older), enclosures)) =
             data.map_err(|e| Box::new(internal(app, e)))?
         else {
             return Err(Box::new(error(
@@ -310,6 +311,7 @@ async fn item(
             newer: newer.as_ref(),
             older: older.as_ref(),
             rules: &rules,
+            enclosures: &enclosures,
         };
         let body = with_ctx(app, |ctx| match version {
             None => Some(pages::article(ctx, &view)),

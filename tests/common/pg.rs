@@ -33,7 +33,13 @@ pub fn schema(test: &str) -> Option<PgSchema> {
     let base = server(test)?;
     let name: String = test
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
         .take(30)
         .collect();
     let schema = format!(

@@ -17,6 +17,8 @@ pub struct ArticleView<'a> {
     pub newer: Option<&'a Neighbour>,
     pub older: Option<&'a Neighbour>,
     pub rules: &'a DisplayRules,
+    /// Enclosures and media (podcast audio, video, pictures), in feed order.
+    pub enclosures: &'a [crate::store::EnclosureRow],
 }
 
 /// A link to another article, with its title.
@@ -152,11 +154,24 @@ pub fn article(ctx: &Ctx<'_>, v: &ArticleView<'_>) -> String {
         views.reverse();
     }
     let shown = ctx.shown(&v.info.link, v.rules);
+    // Enclosures are shown as players and links after the text, in place of the block of
+    // links the archive appended to the file (the same display pass makes both safe).
+    let with_media;
+    let content_shown = if v.enclosures.is_empty() {
+        content
+    } else {
+        with_media = format!(
+            "{}{}",
+            crate::text::without_enclosure_block(content),
+            crate::render::enclosures::enclosures_html(v.enclosures)
+        );
+        with_media.as_str()
+    };
     rendered(
         ArticlePage {
             nav: Nav::new(ctx, ""),
             h: header(ctx, v, &title, content),
-            content_html: super::present::article(content, &shown, &ctx.links.assets()),
+            content_html: super::present::article(content_shown, &shown, &ctx.links.assets()),
             revisions: views,
         }
         .render(),

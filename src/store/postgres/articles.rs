@@ -93,10 +93,12 @@ impl Articles for PgStore {
 
     fn known_paths(&self, source: &str) -> Result<HashSet<String>> {
         self.with(|c| {
-            Ok(c.query("SELECT path FROM articles WHERE source = $1", &[&source])?
-                .iter()
-                .map(|r| r.get(0))
-                .collect())
+            Ok(
+                c.query("SELECT path FROM articles WHERE source = $1", &[&source])?
+                    .iter()
+                    .map(|r| r.get(0))
+                    .collect(),
+            )
         })
     }
 
@@ -240,6 +242,10 @@ impl Articles for PgStore {
         })
     }
 
+    fn enclosures(&self, pk: i64) -> Result<Vec<EnclosureRow>> {
+        self.with(|c| Ok(enclosures_of(c, &[pk])?.remove(&pk).unwrap_or_default()))
+    }
+
     fn delete_source(&mut self, slug: &str) -> Result<usize> {
         self.in_tx(|tx| {
             tx.execute("DELETE FROM list_extras WHERE source = $1", &[&slug])?;
@@ -287,7 +293,16 @@ pub(super) fn insert_articles_in(
             .get(0);
         for (i, old) in a.older.iter().enumerate() {
             let n = i as i64 + 1;
-            insert_revision_in(tx, pk, n, old.seen_ms, &old.title, &old.content, &old.hash, false)?;
+            insert_revision_in(
+                tx,
+                pk,
+                n,
+                old.seen_ms,
+                &old.title,
+                &old.content,
+                &old.hash,
+                false,
+            )?;
             if i > 0 {
                 edited_event_in(tx, pk, old.seen_ms, n)?;
             }
@@ -361,4 +376,27 @@ pub(super) fn insert_enclosures_in(
         )?;
     }
     Ok(())
+}
+
+/// The enclosures of the articles `pks`, by article, in feed order.
+pub(super) fn enclosures_of(
+    c: &mut super::Conn,
+    pks: &[i64],
+) -> std::result::Result<std::collections::HashMap<i64, Vec<EnclosureRow>>, postgres::Error> {
+    let mut encs: std::collections::HashMap<i64, Vec<EnclosureRow>> = Default::default();
+    for r in c.query(
+        "SELECT article, url, mime_type, length, title, description, kind FROM enclosures
+         WHERE article = ANY($1) ORDER BY article, n",
+        &[&pks],
+    )? {
+        encs.entry(r.get(0)).or_default().push(EnclosureRow {
+            url: r.get(1),
+            mime_type: r.get(2),
+            length: r.get(3),
+            title: r.get(4),
+            description: r.get(5),
+            kind: r.get(6),
+        });
+    }
+    Ok(encs)
 }

@@ -14,8 +14,8 @@ use super::history::target_of;
 use super::reader::clamp;
 use super::{NOW_MS, PgStore, Tx, event_kind, status};
 use crate::store::{
-    CheckTarget, Claim, Cluster, Dump, DumpArticle, DumpRecord, EnclosureRow, FeedRow, Feeds,
-    Flow, JournalEntry, JournalKind, Result, RevisionRow,
+    CheckTarget, Claim, Cluster, Dump, DumpArticle, DumpRecord, FeedRow, Feeds, Flow, JournalEntry,
+    JournalKind, Result, RevisionRow,
 };
 
 fn journal_of(r: &Row, at: usize) -> JournalEntry {
@@ -36,8 +36,10 @@ impl Cluster for PgStore {
 
     fn source_version(&self, slug: &str) -> Result<i64> {
         self.with(|c| {
-            Ok(c.query_opt("SELECT version FROM sources WHERE slug = $1", &[&slug])?
-                .map_or(0, |r| r.get(0)))
+            Ok(
+                c.query_opt("SELECT version FROM sources WHERE slug = $1", &[&slug])?
+                    .map_or(0, |r| r.get(0)),
+            )
         })
     }
 
@@ -126,7 +128,10 @@ impl Cluster for PgStore {
                  articles.checked_ms"
         );
         self.with(|c| {
-            let rows = c.query(&sql, &[&since_ms, &checked_before, &limit, &worker, &lease_ms])?;
+            let rows = c.query(
+                &sql,
+                &[&since_ms, &checked_before, &limit, &worker, &lease_ms],
+            )?;
             let mut out: Vec<(i64, CheckTarget)> = rows
                 .iter()
                 .map(|r| Ok((r.get::<_, Option<i64>>(7).unwrap_or(0), target_of(r)?)))
@@ -250,7 +255,11 @@ impl Cluster for PgStore {
             );
             Ok(v)
         })?);
-        rest.extend(self.journal_since(0)?.into_iter().map(|(_, e)| Dump::Journal(e)));
+        rest.extend(
+            self.journal_since(0)?
+                .into_iter()
+                .map(|(_, e)| Dump::Journal(e)),
+        );
         for d in rest {
             if f(d).is_break() {
                 return Ok(());
@@ -348,21 +357,7 @@ fn dump_articles(
             .or_default()
             .push((event_kind(&r, 1)?, r.get(2), r.get(3)));
     }
-    let mut encs: std::collections::HashMap<i64, Vec<EnclosureRow>> = Default::default();
-    for r in c.query(
-        "SELECT article, url, mime_type, length, title, description, kind FROM enclosures
-         WHERE article = ANY($1) ORDER BY article, n",
-        &[&pks],
-    )? {
-        encs.entry(r.get(0)).or_default().push(EnclosureRow {
-            url: r.get(1),
-            mime_type: r.get(2),
-            length: r.get(3),
-            title: r.get(4),
-            description: r.get(5),
-            kind: r.get(6),
-        });
-    }
+    let mut encs = super::articles::enclosures_of(c, &pks)?;
     arts.iter()
         .map(|r| {
             let pk: i64 = r.get(0);

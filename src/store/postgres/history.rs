@@ -64,7 +64,11 @@ fn older_of(r: &Row) -> OlderRevision {
 impl History for PgStore {
     fn article(&self, source: &str, id: i64) -> Result<Option<ArticleInfo>> {
         let sql = format!("{INFO} WHERE source = $1 AND id = $2");
-        self.with(|c| c.query_opt(&sql, &[&source, &id])?.map(|r| info_of(&r)).transpose())
+        self.with(|c| {
+            c.query_opt(&sql, &[&source, &id])?
+                .map(|r| info_of(&r))
+                .transpose()
+        })
     }
 
     fn article_by_pk(&self, pk: i64) -> Result<Option<ArticleInfo>> {
@@ -204,11 +208,10 @@ impl History for PgStore {
                             "UPDATE articles SET missing_since_ms = $2 WHERE pk = $1",
                             &[&pk, &e.at],
                         )?,
-                    (JournalKind::Found, ArticleStatus::Live) if missing.is_some() => tx
-                        .execute(
-                            "UPDATE articles SET missing_since_ms = NULL WHERE pk = $1",
-                            &[&pk],
-                        )?,
+                    (JournalKind::Found, ArticleStatus::Live) if missing.is_some() => tx.execute(
+                        "UPDATE articles SET missing_since_ms = NULL WHERE pk = $1",
+                        &[&pk],
+                    )?,
                     _ => 0,
                 };
                 applied += changed.min(1) as usize;
@@ -242,7 +245,8 @@ impl History for PgStore {
     }
 
     fn scan_older_revisions(&self, f: &mut dyn FnMut(OlderRevision) -> Flow) -> Result<()> {
-        let sql = format!("{OLDER} AND (r.article, r.n) > ($1, $2) ORDER BY r.article, r.n LIMIT $3");
+        let sql =
+            format!("{OLDER} AND (r.article, r.n) > ($1, $2) ORDER BY r.article, r.n LIMIT $3");
         let mut after = (0i64, 0i64);
         loop {
             let rows = self.with(|c| c.query(&sql, &[&after.0, &after.1, &BATCH]))?;

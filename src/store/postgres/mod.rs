@@ -86,9 +86,7 @@ pub(super) fn db_error(e: &postgres::Error) -> DbError {
         // disk_full, insufficient_resources, out_of_memory, io_error
         Some("53100" | "53000" | "53200" | "58030") => DbErrorKind::Storage,
         // admin_shutdown, crash_shutdown, cannot_connect_now, connection_failure
-        Some("57P01" | "57P02" | "57P03" | "08000" | "08003" | "08006") => {
-            DbErrorKind::Unavailable
-        }
+        Some("57P01" | "57P02" | "57P03" | "08000" | "08003" | "08006") => DbErrorKind::Unavailable,
         Some(_) => DbErrorKind::Other,
         None => DbErrorKind::Unavailable,
     };
@@ -327,8 +325,10 @@ impl Backend for PgStore {
 
     fn meta(&self, key: &str) -> Result<Option<String>> {
         self.with(|c| {
-            Ok(c.query_opt("SELECT value FROM meta WHERE key = $1", &[&key])?
-                .map(|r| r.get(0)))
+            Ok(
+                c.query_opt("SELECT value FROM meta WHERE key = $1", &[&key])?
+                    .map(|r| r.get(0)),
+            )
         })
     }
 

@@ -98,35 +98,42 @@ impl Reader for PgStore {
 
     fn count_of(&self, source: &str) -> Result<i64> {
         self.with(|c| {
-            Ok(c.query_one("SELECT COUNT(*) FROM articles WHERE source = $1", &[&source])?
-                .get(0))
+            Ok(c.query_one(
+                "SELECT COUNT(*) FROM articles WHERE source = $1",
+                &[&source],
+            )?
+            .get(0))
         })
     }
 
     fn newest_entries(&self, source: Option<&str>, limit: usize) -> Result<Vec<FeedEntry>> {
         let limit = clamp(limit);
         self.with(|c| {
-            Ok(c.query(
+            let rows = c.query(
                 "SELECT a.source, a.id, r.title, a.link, a.published_ms, a.first_seen_ms,
-                 r.content, r.n, r.seen_ms FROM articles a JOIN revisions r ON r.article = a.pk
-                 AND r.n = (SELECT MAX(n) FROM revisions WHERE article = a.pk)
+                 r.content, r.n, r.seen_ms, a.pk FROM articles a JOIN revisions r
+                 ON r.article = a.pk AND r.n = (SELECT MAX(n) FROM revisions WHERE article = a.pk)
                  WHERE ($1::text IS NULL OR a.source = $1)
                  ORDER BY a.published_ms DESC, a.id LIMIT $2",
                 &[&source, &limit],
-            )?
-            .iter()
-            .map(|r| FeedEntry {
-                source: r.get(0),
-                id: r.get(1),
-                title: r.get(2),
-                link: r.get(3),
-                published_ms: r.get(4),
-                first_seen_ms: r.get(5),
-                content: r.get(6),
-                revision: r.get(7),
-                revised_ms: r.get(8),
-            })
-            .collect())
+            )?;
+            let pks: Vec<i64> = rows.iter().map(|r| r.get(9)).collect();
+            let mut encs = super::articles::enclosures_of(c, &pks)?;
+            Ok(rows
+                .iter()
+                .map(|r| FeedEntry {
+                    source: r.get(0),
+                    id: r.get(1),
+                    title: r.get(2),
+                    link: r.get(3),
+                    published_ms: r.get(4),
+                    first_seen_ms: r.get(5),
+                    content: r.get(6),
+                    revision: r.get(7),
+                    revised_ms: r.get(8),
+                    enclosures: encs.remove(&r.get::<_, i64>(9)).unwrap_or_default(),
+                })
+                .collect())
         })
     }
 
@@ -160,8 +167,10 @@ impl Reader for PgStore {
 
     fn last_change(&self) -> Result<i64> {
         self.with(|c| {
-            Ok(c.query_one("SELECT COALESCE(MAX(seq), 0) FROM article_changes", &[])?
-                .get(0))
+            Ok(
+                c.query_one("SELECT COALESCE(MAX(seq), 0) FROM article_changes", &[])?
+                    .get(0),
+            )
         })
     }
 
@@ -208,11 +217,7 @@ impl Reader for PgStore {
         }
     }
 
-    fn scan_export(
-        &self,
-        since_ms: i64,
-        f: &mut dyn FnMut(ExportedArticle) -> Flow,
-    ) -> Result<()> {
+    fn scan_export(&self, since_ms: i64, f: &mut dyn FnMut(ExportedArticle) -> Flow) -> Result<()> {
         let mut after = (String::new(), i64::MIN);
         loop {
             let batch: Vec<ExportedArticle> = self.with(|c| {

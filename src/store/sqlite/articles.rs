@@ -159,11 +159,7 @@ impl Articles for SqliteStore {
     }
 
     /// Keeps list lines for paths whose files are absent; returns how many were new.
-    fn insert_list_extras(
-        &mut self,
-        source: &str,
-        extras: &[(String, String)],
-    ) -> Result<usize> {
+    fn insert_list_extras(&mut self, source: &str, extras: &[(String, String)]) -> Result<usize> {
         let err = self.errs();
         let tx = self.conn.transaction().map_err(&err)?;
         let mut added = 0;
@@ -258,6 +254,10 @@ impl Articles for SqliteStore {
         .map_err(|e| self.err(e))
     }
 
+    fn enclosures(&self, pk: i64) -> Result<Vec<EnclosureRow>> {
+        enclosures_of(&self.conn, pk).map_err(|e| self.err(e))
+    }
+
     fn delete_source(&mut self, slug: &str) -> Result<usize> {
         let err = self.errs();
         let tx = self.conn.transaction().map_err(&err)?;
@@ -347,4 +347,26 @@ mod tests {
             "{plan:?}"
         );
     }
+}
+
+/// The enclosures of article `pk`, in feed order.
+pub(super) fn enclosures_of(
+    conn: &rusqlite::Connection,
+    pk: i64,
+) -> rusqlite::Result<Vec<EnclosureRow>> {
+    conn.prepare_cached(
+        "SELECT url, mime_type, length, title, description, kind FROM enclosures
+         WHERE article = ?1 ORDER BY n",
+    )?
+    .query_map([pk], |r| {
+        Ok(EnclosureRow {
+            url: r.get(0)?,
+            mime_type: r.get(1)?,
+            length: r.get(2)?,
+            title: r.get(3)?,
+            description: r.get(4)?,
+            kind: r.get(5)?,
+        })
+    })?
+    .collect()
 }

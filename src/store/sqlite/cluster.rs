@@ -135,20 +135,17 @@ impl Cluster for SqliteStore {
                      ORDER BY COALESCE(checked_ms, 0), pk LIMIT ?4",
                 )
                 .map_err(&err)?;
-            st.query_map(
-                params![since_ms, checked_before, now, limit as i64],
-                |r| {
-                    Ok(CheckTarget {
-                        pk: r.get(0)?,
-                        source: r.get(1)?,
-                        link: r.get(2)?,
-                        etag: r.get(3)?,
-                        last_modified: r.get(4)?,
-                        status: r.get(5)?,
-                        missing_since_ms: r.get(6)?,
-                    })
-                },
-            )
+            st.query_map(params![since_ms, checked_before, now, limit as i64], |r| {
+                Ok(CheckTarget {
+                    pk: r.get(0)?,
+                    source: r.get(1)?,
+                    link: r.get(2)?,
+                    etag: r.get(3)?,
+                    last_modified: r.get(4)?,
+                    status: r.get(5)?,
+                    missing_since_ms: r.get(6)?,
+                })
+            })
             .and_then(Iterator::collect)
             .map_err(&err)?
         };
@@ -211,7 +208,9 @@ impl Cluster for SqliteStore {
     fn assets_since(&self, after: i64, limit: usize) -> Result<Vec<(i64, String, Vec<u8>)>> {
         let mut st = self
             .conn
-            .prepare_cached("SELECT seq, name, bytes FROM assets WHERE seq > ?1 ORDER BY seq LIMIT ?2")
+            .prepare_cached(
+                "SELECT seq, name, bytes FROM assets WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            )
             .map_err(|e| self.err(e))?;
         st.query_map(params![after, limit as i64], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
@@ -342,7 +341,11 @@ impl Cluster for SqliteStore {
             .and_then(Iterator::collect)
             .map_err(&err)?;
         rest.extend(meta);
-        rest.extend(self.journal_since(0)?.into_iter().map(|(_, e)| Dump::Journal(e)));
+        rest.extend(
+            self.journal_since(0)?
+                .into_iter()
+                .map(|(_, e)| Dump::Journal(e)),
+        );
         for d in rest {
             if f(d).is_break() {
                 return Ok(());
@@ -456,10 +459,13 @@ fn load_article_in(tx: &rusqlite::Transaction<'_>, a: &DumpArticle) -> rusqlite:
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
     for (v, from_page) in &a.revisions {
-        rev.execute(params![pk, v.n, v.seen_ms, v.title, v.content, v.hash, from_page])?;
+        rev.execute(params![
+            pk, v.n, v.seen_ms, v.title, v.content, v.hash, from_page
+        ])?;
     }
-    let mut ev =
-        tx.prepare_cached("INSERT INTO events (article, kind, at_ms, revision) VALUES (?1, ?2, ?3, ?4)")?;
+    let mut ev = tx.prepare_cached(
+        "INSERT INTO events (article, kind, at_ms, revision) VALUES (?1, ?2, ?3, ?4)",
+    )?;
     for (kind, at, n) in &a.events {
         ev.execute(params![pk, kind.as_str(), at, n])?;
     }

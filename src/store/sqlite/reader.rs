@@ -143,27 +143,39 @@ impl Reader for SqliteStore {
             .conn
             .prepare_cached(
                 "SELECT a.source, a.id, r.title, a.link, a.published_ms, a.first_seen_ms, r.content,
-                 r.n, r.seen_ms FROM articles a JOIN revisions r ON r.article = a.pk
+                 r.n, r.seen_ms, a.pk FROM articles a JOIN revisions r ON r.article = a.pk
                  AND r.n = (SELECT MAX(n) FROM revisions WHERE article = a.pk)
                  WHERE (?1 IS NULL OR a.source = ?1)
                  ORDER BY a.published_ms DESC, a.id LIMIT ?2",
             )
             .map_err(|e| self.err(e))?;
-        st.query_map(params![source, limit as i64], |r| {
-            Ok(FeedEntry {
-                source: r.get(0)?,
-                id: r.get(1)?,
-                title: r.get(2)?,
-                link: r.get(3)?,
-                published_ms: r.get(4)?,
-                first_seen_ms: r.get(5)?,
-                content: r.get(6)?,
-                revision: r.get(7)?,
-                revised_ms: r.get(8)?,
+        let rows: Vec<(FeedEntry, i64)> = st
+            .query_map(params![source, limit as i64], |r| {
+                Ok((
+                    FeedEntry {
+                        source: r.get(0)?,
+                        id: r.get(1)?,
+                        title: r.get(2)?,
+                        link: r.get(3)?,
+                        published_ms: r.get(4)?,
+                        first_seen_ms: r.get(5)?,
+                        content: r.get(6)?,
+                        revision: r.get(7)?,
+                        revised_ms: r.get(8)?,
+                        enclosures: Vec::new(),
+                    },
+                    r.get(9)?,
+                ))
             })
-        })
-        .and_then(Iterator::collect)
-        .map_err(|e| self.err(e))
+            .and_then(Iterator::collect)
+            .map_err(|e| self.err(e))?;
+        rows.into_iter()
+            .map(|(mut e, pk)| {
+                e.enclosures =
+                    super::articles::enclosures_of(&self.conn, pk).map_err(|e| self.err(e))?;
+                Ok(e)
+            })
+            .collect()
     }
 
     fn neighbours(
@@ -203,9 +215,11 @@ impl Reader for SqliteStore {
 
     fn last_change(&self) -> Result<i64> {
         self.conn
-            .query_row("SELECT COALESCE(MAX(seq), 0) FROM article_changes", [], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT COALESCE(MAX(seq), 0) FROM article_changes",
+                [],
+                |r| r.get(0),
+            )
             .map_err(|e| self.err(e))
     }
 
@@ -255,11 +269,7 @@ impl Reader for SqliteStore {
         Ok(())
     }
 
-    fn scan_export(
-        &self,
-        since_ms: i64,
-        f: &mut dyn FnMut(ExportedArticle) -> Flow,
-    ) -> Result<()> {
+    fn scan_export(&self, since_ms: i64, f: &mut dyn FnMut(ExportedArticle) -> Flow) -> Result<()> {
         let mut arts = self
             .conn
             .prepare(

@@ -204,10 +204,7 @@ pub(super) fn check_versions_in(
 ) -> rusqlite::Result<Option<String>> {
     let mut st = tx.prepare_cached("SELECT version FROM sources WHERE slug = ?1")?;
     for (slug, want) in expect {
-        let have: i64 = st
-            .query_row([slug], |r| r.get(0))
-            .optional()?
-            .unwrap_or(0);
+        let have: i64 = st.query_row([slug], |r| r.get(0)).optional()?.unwrap_or(0);
         if have != *want {
             return Ok(Some(format!(
                 "source {slug} was changed by another writer (version {have}, this run read \
@@ -239,7 +236,10 @@ pub(super) fn journal_in(tx: &Transaction<'_>, entries: &[JournalEntry]) -> rusq
     Ok(())
 }
 
-pub(super) fn assets_in(tx: &Transaction<'_>, assets: &[(String, Vec<u8>)]) -> rusqlite::Result<()> {
+pub(super) fn assets_in(
+    tx: &Transaction<'_>,
+    assets: &[(String, Vec<u8>)],
+) -> rusqlite::Result<()> {
     let mut st = tx.prepare_cached("INSERT OR IGNORE INTO assets (name, bytes) VALUES (?1, ?2)")?;
     for (name, bytes) in assets {
         st.execute(params![name, bytes])?;

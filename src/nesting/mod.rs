@@ -1,0 +1,167 @@
+//! Bounded nesting: HTML of any depth made shallow before any tree is built.
+//!
+//! An HTML parser checks scopes by walking its stack of open elements (quadratic in the
+//! depth) and tree walkers recurse (a stack overflow aborts the whole process): a page
+//! nesting 100,000 elements does both. [`cap_depth`] reads the page once, tokenizing as a
+//! browser does and modelling the parser's stack of open elements (implied end tags, scopes,
+//! tables, foreign content, the formatting elements a parser reopens), and drops the tags of
+//! elements that would open deeper than the cap; their text stays where it was. A page within
+//! the cap comes back untouched, byte for byte. Every stage that builds a tree from strangers'
+//! HTML (`extract`, `clean`) calls it first.
+//!
+//! The model errs on the deep side: where it cannot tell what a parser does, it assumes the
+//! element stays open, so that a parser's real depth stays within the cap and a few levels.
+
+mod model;
+mod tokens;
+
+use std::borrow::Cow;
+
+use model::{Model, Start};
+use tokens::{Kind, Tag, raw_text_end};
+
+/// The deepest nesting kept. Articles nest a few dozen levels; Chromium's parser stops at 512.
+pub const MAX_DEPTH: usize = 256;
+
+/// `html` with every element that would open deeper than `max` unwrapped (its start and end
+/// tags dropped, its content kept); borrowed when nothing is that deep.
+pub fn cap_depth(html: &str, max: usize) -> Cow<'_, str> {
+    let mut model = Model::new(max.max(1));
+    let mut out = Output::new(html);
+    let b = html.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let Some(lt) = b[i..].iter().position(|&c| c == b'<').map(|p| i + p) else {
+            model.text(&b[i..]);
+            break;
+        };
+        model.text(&b[i..lt]);
+        let Some(tag) = Tag::read(b, lt) else {
+            // `<` that opens no tag is text; an unfinished tag at the end is dropped by
+            // parsers.
+            i = lt + 1;
+            continue;
+        };
+        i = tag.end;
+        match tag.kind {
+            Kind::Skip => {}
+            Kind::End(name) => {
+                if !model.end(name) {
+                    out.drop(lt, tag.end);
+                }
+            }
+            Kind::Start {
+                name,
+                attrs,
+                self_closing,
+            } => match model.start(name, attrs, self_closing) {
+                Start::Dropped => out.drop(lt, tag.end),
+                Start::Kept => {}
+                Start::RawText => i = raw_text_end(b, i, name),
+                Start::PlainText => break,
+            },
+        }
+    }
+    out.finish()
+}
+
+/// The output, built only once something is dropped.
+struct Output<'a> {
+    src: &'a str,
+    out: Option<String>,
+    copied: usize,
+}
+
+impl<'a> Output<'a> {
+    fn new(src: &'a str) -> Output<'a> {
+        Output {
+            src,
+            out: None,
+            copied: 0,
+        }
+    }
+
+    fn drop(&mut self, from: usize, to: usize) {
+        let out = self
+            .out
+            .get_or_insert_with(|| String::with_capacity(self.src.len()));
+        out.push_str(&self.src[self.copied..from]);
+        self.copied = to;
+    }
+
+    fn finish(self) -> Cow<'a, str> {
+        match self.out {
+            None => Cow::Borrowed(self.src),
+            Some(mut out) => {
+                out.push_str(&self.src[self.copied..]);
+                Cow::Owned(out)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shallow_pages_are_untouched() {
+        for html in [
+            "<p>一<p>二<ul><li>a<li>b</ul><table><tr><td>1<td>2</table>",
+            "<div><b>粗<i>斜</b>体</i></div><!-- <div><div> --><script>if (a<b) {}</script>",
+            "<svg><path d=\"M0\"/><g><rect/></g></svg><br/><img src=x>",
+        ] {
+            assert!(matches!(cap_depth(html, 8), Cow::Borrowed(_)), "{html}");
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_cut_and_text_kept() {
+        let html = format!("{}字{}", "<div>".repeat(1000), "</div>".repeat(1000));
+        let out = cap_depth(&html, 10);
+        assert_eq!(
+            out,
+            format!("{}字{}", "<div>".repeat(10), "</div>".repeat(10))
+        );
+        let bi = format!("{}深{}", "<b><i>".repeat(500), "</i></b>".repeat(500));
+        let out = cap_depth(&bi, 10);
+        assert!(
+            out.contains('深') && out.matches("<b>").count() <= 10,
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn siblings_do_not_add_up() {
+        let html = "<p>x</p>".repeat(1000) + &"<li>y".repeat(1000) + &"<td>z".repeat(1000);
+        assert!(matches!(cap_depth(&html, 10), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn raw_text_and_comments_are_not_markup() {
+        let html = format!(
+            "<script>{}</script><!--{}--><textarea>{}</textarea>",
+            "<div>".repeat(100),
+            "<div>".repeat(100),
+            "<div>".repeat(100)
+        );
+        assert!(matches!(cap_depth(&html, 10), Cow::Borrowed(_)));
+        // A dropped script's text is markup to the parser: read as such.
+        let deep = format!(
+            "{}<script>{}</script>",
+            "<div>".repeat(10),
+            "<div>".repeat(50)
+        );
+        let out = cap_depth(&deep, 10);
+        assert_eq!(out.matches("<div>").count(), 10, "{out}");
+    }
+
+    #[test]
+    fn formatting_elements_reopened_by_text_are_counted() {
+        // Each closed block leaves its `b`s to be reopened by the text that follows.
+        let unit: String = (0..40).map(|k| format!("<b id={k}>")).collect();
+        let html = format!("<div>{unit}</div>x").repeat(50);
+        let out = cap_depth(&html, 64);
+        assert!(out.matches("<b ").count() < 50 * 40, "nothing dropped");
+    }
+}
