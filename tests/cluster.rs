@@ -596,13 +596,15 @@ fn every_reader_index_follows_the_database_by_its_own_cursor() {
     };
     let tmp = tempfile::tempdir().unwrap();
     let feed = tmp.path().join("f.xml");
-    let item = |t: &str, l: &str, c: &str| TestItem {
-        title: t,
-        link: l,
-        guid: Some(l),
-        date: Some("Wed, 19 Jun 2024 12:47:03 GMT"),
-        content: c,
-    };
+    fn item<'a>(t: &'a str, l: &'a str, c: &'a str) -> TestItem<'a> {
+        TestItem {
+            title: t,
+            link: l,
+            guid: Some(l),
+            date: Some("Wed, 19 Jun 2024 12:47:03 GMT"),
+            content: c,
+        }
+    }
     std::fs::write(
         &feed,
         rss(&[item(

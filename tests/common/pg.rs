@@ -1,6 +1,7 @@
 //! PostgreSQL for the tests: the server `NEWSMIRROR_TEST_POSTGRES` names (CI starts a throwaway
-//! one, `.ci/postgres.sh`). Unset: the test prints "SKIP: …" and passes. Set: a server that
-//! cannot be reached is a failure. Each test works in a schema of its own (dropped at the end),
+//! one, `.ci/postgres.sh`). Unset: the test prints "SKIP: …" and passes, unless
+//! `NEWSMIRROR_REQUIRE_POSTGRES=1` (CI) makes it a failure. Set: a server that cannot be reached
+//! is a failure. Each test works in a schema of its own (dropped at the end),
 //! so tests run in parallel.
 
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -17,6 +18,12 @@ pub struct PgSchema {
 pub fn server(test: &str) -> Option<String> {
     match std::env::var("NEWSMIRROR_TEST_POSTGRES") {
         Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var("NEWSMIRROR_REQUIRE_POSTGRES").as_deref() == Ok("1") => {
+            panic!(
+                "{test}: NEWSMIRROR_REQUIRE_POSTGRES=1 but NEWSMIRROR_TEST_POSTGRES is not set \
+                 (source .ci/postgres.sh to start a throwaway PostgreSQL)"
+            )
+        }
         _ => {
             println!(
                 "SKIP: {test}: NEWSMIRROR_TEST_POSTGRES is not set (source .ci/postgres.sh to \

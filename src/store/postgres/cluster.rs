@@ -144,9 +144,15 @@ impl Cluster for PgStore {
     fn try_host_slot(&mut self, host: &str, per_host: usize) -> Result<Option<i32>> {
         let n = per_host.clamp(1, 1 << 20) as i32;
         self.with(|c| {
+            // Session locks are re-entrant: a slot this connection already holds (another
+            // request of the same process) is skipped, not taken twice.
             Ok(c.query_opt(
-                "SELECT s FROM generate_series(0, $2 - 1) s
-                 WHERE pg_try_advisory_lock(hashtext(current_schema() || ':host:' || $1), s)
+                "WITH k AS (SELECT hashtext(current_schema() || ':host:' || $1) AS key)
+                 SELECT s FROM k, generate_series(0, $2 - 1) s
+                 WHERE CASE WHEN EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory'
+                        AND l.pid = pg_backend_pid() AND l.classid = k.key::oid
+                        AND l.objid = s::oid AND l.objsubid = 2)
+                   THEN false ELSE pg_try_advisory_lock(k.key, s) END
                  LIMIT 1",
                 &[&host, &n],
             )?
