@@ -20,6 +20,7 @@ mod run;
 mod schema;
 
 use std::collections::HashMap;
+use std::mem::ManuallyDrop;
 use std::sync::{Mutex, MutexGuard};
 
 use postgres::types::ToSql;
@@ -35,7 +36,8 @@ pub struct PgStore {
 
 /// The connection and its prepared statements.
 pub(super) struct Conn {
-    client: Client,
+    /// Closed by [`close`] (see there), never by a plain drop.
+    client: ManuallyDrop<Client>,
     url: String,
     stmts: HashMap<String, Statement>,
 }
@@ -131,7 +133,7 @@ impl PgStore {
         Ok((
             PgStore {
                 conn: Mutex::new(Conn {
-                    client,
+                    client: ManuallyDrop::new(client),
                     url: url.to_string(),
                     stmts: HashMap::new(),
                 }),
@@ -154,7 +156,10 @@ impl PgStore {
         if c.client.is_closed() {
             tracing::warn!("database {}: connection lost; connecting again", self.at);
             let client = connect(&c.url).map_err(|e| self.err(e))?;
-            c.client = client;
+            close(ManuallyDrop::into_inner(std::mem::replace(
+                &mut c.client,
+                ManuallyDrop::new(client),
+            )));
             c.stmts.clear();
         }
         Ok(c)
@@ -229,7 +234,7 @@ impl Conn {
         sql: &str,
         p: Params<'_>,
     ) -> std::result::Result<Vec<Row>, postgres::Error> {
-        let st = prepared(&mut self.stmts, &mut self.client, sql)?;
+        let st = prepared(&mut self.stmts, &mut *self.client, sql)?;
         self.client.query(&st, p)
     }
 
@@ -238,7 +243,7 @@ impl Conn {
         sql: &str,
         p: Params<'_>,
     ) -> std::result::Result<Option<Row>, postgres::Error> {
-        let st = prepared(&mut self.stmts, &mut self.client, sql)?;
+        let st = prepared(&mut self.stmts, &mut *self.client, sql)?;
         self.client.query_opt(&st, p)
     }
 
@@ -247,7 +252,7 @@ impl Conn {
         sql: &str,
         p: Params<'_>,
     ) -> std::result::Result<Row, postgres::Error> {
-        let st = prepared(&mut self.stmts, &mut self.client, sql)?;
+        let st = prepared(&mut self.stmts, &mut *self.client, sql)?;
         self.client.query_one(&st, p)
     }
 
@@ -256,7 +261,7 @@ impl Conn {
         sql: &str,
         p: Params<'_>,
     ) -> std::result::Result<u64, postgres::Error> {
-        let st = prepared(&mut self.stmts, &mut self.client, sql)?;
+        let st = prepared(&mut self.stmts, &mut *self.client, sql)?;
         self.client.execute(&st, p)
     }
 }
@@ -367,5 +372,24 @@ impl Backend for PgStore {
                 })
                 .collect())
         })
+    }
+}
+
+impl Drop for PgStore {
+    fn drop(&mut self) {
+        let c = self.conn.get_mut().unwrap_or_else(|p| p.into_inner());
+        // SAFETY: the client is taken once, here, and never used after.
+        close(unsafe { ManuallyDrop::take(&mut c.client) });
+    }
+}
+
+/// Closes a client. The client closes through its own small runtime, which panics on a
+/// thread that drives a tokio runtime (a store dropped in async code): there it closes on a
+/// thread of its own.
+fn close(client: Client) {
+    if tokio::runtime::Handle::try_current().is_err() {
+        drop(client);
+    } else {
+        let _ = std::thread::spawn(move || drop(client)).join();
     }
 }
