@@ -7,9 +7,10 @@
 #   3. peak RSS of a worker (/usr/bin/time -v).
 # Needs NEWSMIRROR_TEST_POSTGRES (a postgres:// URL; `source .ci/postgres.sh` starts one) and psql.
 #   bench/cluster.sh [SOURCES] [ITEMS] [CONC] [ROUNDS]   (default 96 10 2 3)
+#   DELAY_MS=0 bench/cluster.sh …   answers at once: what the store itself costs
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SOURCES=${1:-96}; ITEMS=${2:-10}; CONC=${3:-2}; ROUNDS=${4:-3}
+SOURCES=${1:-96}; ITEMS=${2:-10}; CONC=${3:-2}; ROUNDS=${4:-3}; DELAY_MS=${DELAY_MS:-200}
 : "${NEWSMIRROR_TEST_POSTGRES:?set it (source .ci/postgres.sh)}"
 BIN=$PWD/target/release/newsmirror
 [ -x "$BIN" ] || cargo build --release
@@ -18,10 +19,10 @@ SERVER_PID=""
 cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-# The loopback farm: SOURCES ports, each answering /feed.xml after 200 ms (threaded).
+# The loopback farm: SOURCES ports, each answering /feed.xml after DELAY_MS (threaded).
 cat >"$WORK/farm.py" <<'PY'
 import http.server, socketserver, sys, threading, time
-n, items, portfile = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+n, items, portfile, delay = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], int(sys.argv[4]) / 1000
 def feed(i):
     its = "".join(
         f"<item><title>源{i} 第{k}篇：新闻标题 {k}</title><link>https://s{i}.example/a/{k}</link>"
@@ -31,7 +32,7 @@ def feed(i):
     return f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>源{i}</title><link>https://s{i}.example/</link><description>d</description>{its}</channel></rss>'.encode()
 class H(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
-        time.sleep(0.2)
+        time.sleep(delay)
         body = feed(self.server.i)
         self.send_response(200)
         self.send_header("Content-Type", "application/rss+xml")
@@ -48,7 +49,7 @@ for i in range(n):
 open(portfile, "w").write("\n".join(map(str, ports)))
 threading.Event().wait()
 PY
-python3 "$WORK/farm.py" "$SOURCES" "$ITEMS" "$WORK/ports" & SERVER_PID=$!
+python3 "$WORK/farm.py" "$SOURCES" "$ITEMS" "$WORK/ports" "$DELAY_MS" & SERVER_PID=$!
 for _ in $(seq 100); do [ -s "$WORK/ports" ] && break; sleep 0.1; done
 
 # config STORE_LINES → a config in its own folder; prints its path.
@@ -75,7 +76,7 @@ schema() {
 now() { date +%s.%N; }
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "feeds: $SOURCES sources, one port each, $ITEMS items, 200 ms per response; fetch.concurrency = $CONC per worker"
+echo "feeds: $SOURCES sources, one port each, $ITEMS items, $DELAY_MS ms per response; fetch.concurrency = $CONC per worker"
 declare -A BEST
 for r in $(seq "$ROUNDS"); do
   for n in 1 2 4; do
