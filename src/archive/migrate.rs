@@ -105,7 +105,6 @@ pub fn migrate(archive: &Archive, to: &str) -> Result<MigrateReport, ArchiveErro
             }
         }
     }
-    drop(push);
     if let Some(e) = failed.take() {
         return Err(e.into());
     }

@@ -118,6 +118,9 @@ pub(crate) async fn update_claimed(
     Ok(report)
 }
 
+/// What a worker calls with each batch's report.
+pub type BatchHook = Arc<dyn Fn(&UpdateReport) + Send + Sync>;
+
 /// How a worker runs.
 #[derive(Clone, Default)]
 pub struct WorkerOptions {
@@ -126,7 +129,7 @@ pub struct WorkerOptions {
     /// Becomes true when the worker should stop (after the batch in hand).
     pub shutdown: Option<watch::Receiver<bool>>,
     /// Called with each batch's report.
-    pub on_batch: Option<Arc<dyn Fn(&UpdateReport) + Send + Sync>>,
+    pub on_batch: Option<BatchHook>,
 }
 
 /// What a worker did.

@@ -65,10 +65,14 @@ pub fn sqlite_path(archive_dir: &std::path::Path) -> PathBuf {
         .join("newsmirror.sqlite")
 }
 
+/// Reads a duration setting by its name.
+type DurationOf<'a> =
+    dyn Fn(&str, &Option<Spanned<String>>) -> Result<Option<Duration>, String> + 'a;
+
 /// Validates `[store]`; `line` gives a span's line.
 pub(super) fn parse(
     raw: &RawStore,
-    duration: &dyn Fn(&str, &Option<Spanned<String>>) -> Result<Option<Duration>, String>,
+    duration: &DurationOf<'_>,
     line: &dyn Fn(std::ops::Range<usize>) -> usize,
 ) -> Result<StoreSettings, String> {
     let mut s = StoreSettings::default();

@@ -322,6 +322,28 @@ pub(super) fn insert_enclosures_in(
     Ok(())
 }
 
+/// The enclosures of article `pk`, in feed order.
+pub(super) fn enclosures_of(
+    conn: &rusqlite::Connection,
+    pk: i64,
+) -> rusqlite::Result<Vec<EnclosureRow>> {
+    conn.prepare_cached(
+        "SELECT url, mime_type, length, title, description, kind FROM enclosures
+         WHERE article = ?1 ORDER BY n",
+    )?
+    .query_map([pk], |r| {
+        Ok(EnclosureRow {
+            url: r.get(0)?,
+            mime_type: r.get(1)?,
+            length: r.get(2)?,
+            title: r.get(3)?,
+            description: r.get(4)?,
+            kind: r.get(5)?,
+        })
+    })?
+    .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -347,26 +369,4 @@ mod tests {
             "{plan:?}"
         );
     }
-}
-
-/// The enclosures of article `pk`, in feed order.
-pub(super) fn enclosures_of(
-    conn: &rusqlite::Connection,
-    pk: i64,
-) -> rusqlite::Result<Vec<EnclosureRow>> {
-    conn.prepare_cached(
-        "SELECT url, mime_type, length, title, description, kind FROM enclosures
-         WHERE article = ?1 ORDER BY n",
-    )?
-    .query_map([pk], |r| {
-        Ok(EnclosureRow {
-            url: r.get(0)?,
-            mime_type: r.get(1)?,
-            length: r.get(2)?,
-            title: r.get(3)?,
-            description: r.get(4)?,
-            kind: r.get(5)?,
-        })
-    })?
-    .collect()
 }
