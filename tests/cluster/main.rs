@@ -2,171 +2,17 @@
 //! own on `NEWSMIRROR_TEST_POSTGRES` (CI starts a throwaway server); without it they print
 //! "SKIP" and pass.
 
+#[path = "../common/mod.rs"]
 mod common;
+mod support;
 
-use std::collections::HashSet;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Output};
+use std::path::Path;
+use std::process::Child;
 use std::time::{Duration, Instant};
 
-use common::pg::PgSchema;
 use common::server::{Answer, Server};
 use common::*;
-
-fn run(args: &[&str]) -> Output {
-    command(args).output().unwrap()
-}
-
-fn spawn(args: &[&str]) -> Child {
-    command(args)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap()
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-fn ok(out: &Output, what: &str) {
-    assert_eq!(out.status.code(), Some(0), "{what}: {}", text(out));
-}
-
-/// A config in `dir` on the test schema, with `extra` settings (`[store]` keys first).
-fn config(
-    dir: &Path,
-    pg: &PgSchema,
-    store: &str,
-    extra: &str,
-    sources: &[(&str, &str, &[&str])],
-) -> PathBuf {
-    write_config(
-        dir,
-        &format!("[store]\nurl = \"{}\"\n{store}\n{extra}", pg.url),
-        sources,
-    )
-}
-
-/// Makes every source of the config at `cfg` due again `every` after it was fetched.
-fn every(cfg: &Path, every: &str) {
-    let text = std::fs::read_to_string(cfg).unwrap();
-    std::fs::write(
-        cfg,
-        text.replace(
-            "fulltext = \"feed\"",
-            &format!("fulltext = \"feed\"\ninterval = \"{every}\""),
-        ),
-    )
-    .unwrap();
-}
-
-/// Two trees alike; else which files differ, and their first differing line.
-fn same(
-    a: &std::collections::BTreeMap<String, Vec<u8>>,
-    b: &std::collections::BTreeMap<String, Vec<u8>>,
-    what: &str,
-) {
-    let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
-    let diff: Vec<String> = keys
-        .into_iter()
-        .filter(|k| a.get(*k) != b.get(*k))
-        .map(|k| {
-            let la = a
-                .get(k)
-                .map(|v| String::from_utf8_lossy(v).into_owned())
-                .unwrap_or_default();
-            let lb = b
-                .get(k)
-                .map(|v| String::from_utf8_lossy(v).into_owned())
-                .unwrap_or_default();
-            let line = la
-                .lines()
-                .zip(lb.lines())
-                .find(|(x, y)| x != y)
-                .map(|(x, y)| format!("{x:?} vs {y:?}"))
-                .unwrap_or_else(|| format!("{} vs {} bytes", la.len(), lb.len()));
-            format!("{k}: {line}")
-        })
-        .collect();
-    assert!(diff.is_empty(), "{what}: {diff:#?}");
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-/// Every source's feed: `n` items on the loopback server, with an ETag.
-fn serve_feeds(server: &Server, slugs: &[String], n: usize) {
-    for slug in slugs {
-        server.route(
-            &format!("/{slug}.xml"),
-            rss_answer(big_feed(slug, n), &format!("{slug}-{n}")),
-        );
-    }
-}
-
-/// Checks the published files: every item once, ids contiguous from the first; and the
-/// database: one article per item, ids unique.
-fn check_published(archive: &Path, pg: &PgSchema, sources: &[(String, usize)]) {
-    for (slug, n) in sources {
-        let dir = archive.join("articles").join(slug);
-        let names: Vec<String> = std::fs::read_dir(&dir)
-            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-            .map(|e| e.unwrap().file_name().into_string().unwrap())
-            .collect();
-        assert!(
-            names.iter().all(|n| !n.starts_with('.')),
-            "temporary files: {names:?}"
-        );
-        assert_eq!(
-            names.len(),
-            *n,
-            "{slug}: {} files for {n} items",
-            names.len()
-        );
-        let mut titles = HashSet::new();
-        for name in &names {
-            let text = std::fs::read_to_string(dir.join(name)).unwrap();
-            let parsed = newsmirror::mirror::parse_article(&text).expect("well-formed");
-            assert!(
-                titles.insert(parsed.title.clone()),
-                "{slug}: duplicate {}",
-                parsed.title
-            );
-        }
-        let ids: Vec<i64> = names
-            .iter()
-            .map(|n| newsmirror::mirror::id_from_file_name(n).unwrap())
-            .collect();
-        assert_eq!(*ids.iter().max().unwrap(), 1048574);
-        assert_eq!(
-            *ids.iter().min().unwrap(),
-            1048574 - *n as i64 + 1,
-            "contiguous"
-        );
-    }
-    let mut c = pg.client();
-    for (slug, n) in sources {
-        let row = c
-            .query_one(
-                "SELECT COUNT(*), COUNT(DISTINCT id), COUNT(DISTINCT norm_title) FROM articles
-                 WHERE source = $1",
-                &[slug],
-            )
-            .unwrap();
-        let (all, ids, titles): (i64, i64, i64) = (row.get(0), row.get(1), row.get(2));
-        assert_eq!(
-            (all, ids, titles),
-            (*n as i64, *n as i64, *n as i64),
-            "{slug} in the database"
-        );
-    }
-}
+use support::*;
 
 #[test]
 fn compat_feeds_through_two_workers_and_a_publisher_give_the_reference_tree() {
@@ -241,16 +87,6 @@ fn compat_feeds_through_two_workers_and_a_publisher_give_the_reference_tree() {
         &tree(&tmp.path().join("elsewhere")),
         "elsewhere",
     );
-}
-
-/// The number of sources a worker's summary line says it processed.
-fn text_of_batches(out: &Output) -> usize {
-    let t = String::from_utf8_lossy(&out.stdout);
-    t.lines()
-        .find_map(|l| l.strip_prefix("worker: "))
-        .and_then(|l| l.split_whitespace().next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no summary: {t}"))
 }
 
 #[test]
