@@ -78,7 +78,7 @@ pub fn publish(config: &Config, once: bool, quiet: bool) -> anyhow::Result<ExitC
     let _lock = ArchiveLock::acquire(&config.archive_dir, false)?;
     let mut archive =
         Archive::open_cluster(config).context("cannot open the archive's database")?;
-    if !archive.store.try_lock_publisher()? {
+    if !lock_publisher(&archive)? {
         return Err(anyhow::anyhow!(
             "another publisher is rendering this archive (it holds the database's publisher \
              lock); one at a time"
@@ -131,6 +131,25 @@ fn is_unavailable(e: &anyhow::Error) -> bool {
         c.downcast_ref::<crate::store::StoreError>()
             .is_some_and(|s| s.kind() == DbErrorKind::Unavailable)
     })
+}
+
+/// How long a starting publisher waits for the lock: a publisher that just died (a crash, a
+/// restart by systemd) holds it until the server notices its connection closed.
+const LOCK_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Takes the database's publisher lock, waiting up to [`LOCK_GRACE`]; false if another
+/// publisher still holds it.
+fn lock_publisher(archive: &Archive) -> anyhow::Result<bool> {
+    let deadline = std::time::Instant::now() + LOCK_GRACE;
+    loop {
+        if archive.store.try_lock_publisher()? {
+            return Ok(true);
+        }
+        if std::time::Instant::now() >= deadline {
+            return Ok(false);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
 }
 
 /// One render and publication. False when a remote failed.
