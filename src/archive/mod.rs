@@ -7,6 +7,7 @@
 
 pub(crate) mod commit;
 mod enrich;
+pub(crate) mod evidence;
 mod fetching;
 mod health;
 mod identity;
@@ -73,15 +74,19 @@ pub(crate) const FILES_INDEXED: &str = "files_indexed";
 /// Meta key set once every article has its text key.
 const TEXT_KEYS: &str = "text_keys";
 
-/// Loads `.newsmirror/state.json` into a database rebuilt from the files. A source whose
-/// files hold fewer articles than the state counted (files never published, a push that
-/// failed) keeps no validators: its next fetch is unconditional.
+/// Loads `.newsmirror/state.json` into a database rebuilt from the files. A state ahead of the
+/// files (the files that went with it were never published: a push that failed) keeps no
+/// validators, so that the next fetch is unconditional and nothing those files held is
+/// missed: a source whose files hold fewer articles than the state counted, and every source
+/// when the newest journal line the state names is not in the files (an edit, an event or
+/// an article that never reached them).
 fn restore_state(archive: &mut Archive) -> Result<(), ArchiveError> {
-    let Some(state) = commit::load_state(&archive.dir) else {
+    let Some(file) = commit::load_state(&archive.dir) else {
         return Ok(());
     };
+    let state = file.state;
     let counts = archive.store.counts()?;
-    let stale: Vec<String> = state
+    let mut stale: Vec<String> = state
         .articles
         .iter()
         .filter(|(slug, n)| {
@@ -99,6 +104,19 @@ fn restore_state(archive: &mut Archive) -> Result<(), ArchiveError> {
              be fetched without validators",
             stale.join(", ")
         );
+    }
+    if let Some(tip) = &file.journal_tip {
+        if commit::read_journal_lines(&archive.dir).contains(tip) {
+            archive
+                .store
+                .set_meta(commit::JOURNAL_TIP, Some(tip.as_str()))?;
+        } else {
+            tracing::warn!(
+                "the state file is ahead of the files (the last run's archive was not \
+                 published: a push that failed?): every feed will be fetched without validators"
+            );
+            stale = state.feeds.iter().map(|f| f.source.clone()).collect();
+        }
     }
     archive.store.load_operational_state(&state, &stale)?;
     Ok(())

@@ -8,6 +8,7 @@ use tokio::sync::watch;
 
 use super::commit::Commit;
 use super::enrich::{Job, enrich_all, needs_work};
+use super::evidence::Evidence;
 use super::fetching::{FeedResult, fetch_all};
 use super::select::{Edit, SelectError, select_new};
 pub(crate) use super::writing::revision_path;
@@ -250,6 +251,15 @@ fn select(
                     tracing::debug!(source = %source.slug, path = %r.path, title = %r.title, "new article");
                 }
                 sr.known = selection.known;
+                if selection.empty > 0 {
+                    let why = format!(
+                        "{} feed item(s) hold nothing to archive (no title, link, guid, text or \
+                         enclosure): skipped",
+                        selection.empty
+                    );
+                    tracing::warn!("source {}: {why}", source.slug);
+                    sr.warnings.push(why);
+                }
                 sr.new = selection.new.len();
                 sr.edited = selection.edits.len();
                 sp.new = selection.new;
@@ -337,7 +347,18 @@ async fn complete(
                 }
                 Err(i) => {
                     let e = &mut sp.edits[i];
-                    if e.needs_page && !d.from_page {
+                    let degraded = d.from_page && degraded(archive, e.pk, &d.content)?;
+                    if degraded {
+                        let why = format!(
+                            "{}: the page's text is much shorter than the archived full text \
+                             (an error or paywall page?); kept the archived text, the page is \
+                             tried again on a later run",
+                            e.title
+                        );
+                        tracing::warn!("{why}");
+                        sr.warnings.push(why);
+                    }
+                    if degraded || (e.needs_page && !d.from_page) {
                         e.hash.clear(); // dropped below: the page will be tried again
                     } else {
                         e.content = crate::feed::enclosures::carry_block(&e.content, d.content);
@@ -367,6 +388,17 @@ async fn complete(
     Ok(())
 }
 
+/// Whether page text `content` would degrade article `pk`: its readable text is under
+/// `DEGRADED_SHARE` of the archived newest revision's.
+fn degraded(archive: &Archive, pk: i64, content: &str) -> Result<bool, ArchiveError> {
+    use super::enrich::{DEGRADED_SHARE, text_chars};
+    let Some(latest) = archive.store.latest_revision(pk)? else {
+        return Ok(false);
+    };
+    let old = text_chars(&latest.content);
+    Ok((text_chars(content) as f64) < DEGRADED_SHARE * old as f64)
+}
+
 /// Record: what the run learned, for the one database transaction. Feed validators and
 /// health are saved only for sources whose items were all archived.
 fn record(
@@ -393,6 +425,24 @@ fn record(
             ch.feeds.push((url, sp.slug.clone(), state));
         }
         ch.articles.append(&mut sp.new.clone());
+        // Identity evidence for a database rebuilt from the files (`archive::evidence`).
+        let ev = &mut commit.evidence;
+        ev.extend(sp.new.iter().map(|r| Evidence::archived(r, now_ms)));
+        for (pk, hash) in &sp.feed_hashes {
+            if let Some(a) = archive.store.article_by_pk(*pk)? {
+                ev.push(Evidence::seen(&a.path, hash, None, now_ms));
+            }
+        }
+        for e in &sp.edits {
+            if let Some(a) = archive.store.article_by_pk(e.pk)? {
+                ev.push(Evidence::seen(
+                    &a.path,
+                    &e.feed_hash,
+                    Some(e.needs_page),
+                    now_ms,
+                ));
+            }
+        }
         ch.feed_hashes.append(&mut sp.feed_hashes);
         ch.revision_hashes.append(&mut sp.revision_hashes);
         for e in &sp.edits {
