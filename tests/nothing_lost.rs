@@ -537,3 +537,55 @@ fn items_known_by_an_enclosure_only_are_archived_once() {
         assert_eq!(m.articles().len(), 2, "{runner:?}");
     }
 }
+
+/// attack-lost F2 (crash side): a run killed between its files and its commit leaves files
+/// that the next run adopts with their guids (the evidence is written ahead of the files), so
+/// identity after the crash is what it would have been.
+#[test]
+fn articles_adopted_after_a_crash_keep_their_guids() {
+    if !has_failpoints() {
+        println!("SKIP: built without the failpoints feature");
+        return;
+    }
+    for point in [
+        "update::evidence_written",
+        "update::article_file_written",
+        "update::files_written",
+        "commit::flushed",
+    ] {
+        let m = Mirror::new("feed");
+        let items: Vec<It> = (0..3)
+            .map(|i| It {
+                guid: Some(format!("guid-{i}")),
+                link: Some(format!("https://x.example/a/{i}")),
+                title: Some(format!("标题{i}")),
+                date: Some(day(i)),
+                text: Some(body(i as usize, "")),
+                ..Default::default()
+            })
+            .collect();
+        m.serve(&items);
+        let out = command(&["update", "--config", m.cfg.to_str().unwrap()])
+            .env("FAILPOINTS", format!("{point}=return"))
+            .output()
+            .unwrap();
+        assert_ne!(out.status.code(), Some(0), "{point}: the run was killed");
+        m.run(Runner::Persistent);
+        for runner in [Runner::Persistent, Runner::Fresh] {
+            if runner == Runner::Fresh {
+                delete_database(&m.archive());
+            }
+            let out = newsmirror(&["export", "--config", m.cfg.to_str().unwrap()]);
+            let text = String::from_utf8_lossy(&out.stdout);
+            let guids: Vec<serde_json::Value> = text
+                .lines()
+                .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["guid"].clone())
+                .collect();
+            assert_eq!(guids.len(), 3, "{point}: {text}");
+            assert!(
+                guids.iter().all(|g| g.is_string()),
+                "{point}, {runner:?}: {guids:?}"
+            );
+        }
+    }
+}

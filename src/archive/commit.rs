@@ -33,6 +33,8 @@ pub(crate) struct Commit {
     pub journal: Vec<JournalEntry>,
     /// Identity evidence, journal lines too (`archive::evidence`).
     pub evidence: Vec<Evidence>,
+    /// The newest journal line written ahead of the files (`write_ahead`).
+    tip: Option<String>,
 }
 
 impl Commit {
@@ -43,7 +45,29 @@ impl Commit {
             changes: RunChanges::default(),
             journal: Vec::new(),
             evidence: Vec::new(),
+            tip: None,
         }
+    }
+
+    /// Writes evidence to the journal now, ahead of the files it describes: a run that dies
+    /// after writing them leaves files whose adoption finds their evidence. A line naming a
+    /// file never written is harmless: the next article at that path has a later line.
+    pub fn write_ahead(&mut self, evidence: &[Evidence]) -> Result<(), ArchiveError> {
+        let lines: Vec<(i64, String)> = evidence
+            .iter()
+            .map(|e| {
+                (
+                    e.at,
+                    serde_json::to_string(e).expect("plain data serializes"),
+                )
+            })
+            .collect();
+        if let Some((_, tip)) = lines.last() {
+            self.tip = Some(tip.clone());
+            let written = append_journal(&self.dir, &lines)?;
+            self.written.extend(written);
+        }
+        Ok(())
     }
 
     /// Notes files written by [`write_new`] / [`write_replace`] elsewhere (threads).
@@ -74,14 +98,14 @@ impl Commit {
                 serde_json::to_string(e).expect("plain data serializes"),
             )
         }));
-        if let Some((_, tip)) = lines.last() {
-            // The newest line this database wrote: a state file that names a line the files
-            // lack is ahead of them (`restore_state`).
-            self.changes
-                .meta
-                .push((JOURNAL_TIP.to_string(), Some(tip.clone())));
+        if !lines.is_empty() {
             written.extend(append_journal(&self.dir, &lines)?);
             faults::point("commit::journal_written");
+        }
+        // The newest line this database wrote: a state file that names a line the files lack
+        // is ahead of them (`restore_state`).
+        if let Some(tip) = lines.pop().map(|(_, l)| l).or(self.tip) {
+            self.changes.meta.push((JOURNAL_TIP.to_string(), Some(tip)));
         }
         if !written.is_empty() {
             flush(&self.dir, &written).map_err(io_err(&self.dir))?;

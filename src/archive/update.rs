@@ -139,6 +139,13 @@ pub async fn update(
     faults::point("update::completed");
 
     let mut commit = Commit::new(&archive.dir);
+    let ahead: Vec<Evidence> = plan
+        .sources
+        .iter()
+        .flat_map(|sp| sp.new.iter().map(|r| Evidence::archived(r, now_ms)))
+        .collect();
+    commit.write_ahead(&ahead)?;
+    faults::point("update::evidence_written");
     write(archive, &mut plan, &mut commit, now_ms)?;
     tracing::info!(elapsed = ?started.elapsed(), "wrote article files");
     faults::point("update::files_written");
@@ -426,8 +433,8 @@ fn record(
         }
         ch.articles.append(&mut sp.new.clone());
         // Identity evidence for a database rebuilt from the files (`archive::evidence`).
+        // (New articles' evidence was written ahead of their files.)
         let ev = &mut commit.evidence;
-        ev.extend(sp.new.iter().map(|r| Evidence::archived(r, now_ms)));
         for (pk, hash) in &sp.feed_hashes {
             if let Some(a) = archive.store.article_by_pk(*pk)? {
                 ev.push(Evidence::seen(&a.path, hash, None, now_ms));
