@@ -131,7 +131,7 @@ impl Mirror {
         );
     }
 
-    /// One `update`, as `runner` starts it; its standard output.
+    /// One `update`, as `runner` starts it; its output (standard output, then errors).
     fn run(&self, runner: Runner) -> String {
         match runner {
             Runner::Persistent => {}
@@ -142,7 +142,7 @@ impl Mirror {
         }
         let (code, out, err) = update(&self.cfg);
         assert_eq!(code, 0, "{runner:?}: {out}{err}");
-        out
+        out + &err
     }
 
     /// The article files, by name.
@@ -587,5 +587,34 @@ fn articles_adopted_after_a_crash_keep_their_guids() {
                 "{point}, {runner:?}: {guids:?}"
             );
         }
+    }
+}
+
+/// attack-feeds F2: a truncated document never archives its torn last item (a link cut
+/// short); the item is archived once, whole, when the feed is read whole.
+#[test]
+fn a_truncated_feed_never_archives_a_torn_item() {
+    for runner in [Runner::Persistent, Runner::Bare] {
+        let m = Mirror::new("feed");
+        let whole = "<?xml version=\"1.0\"?>\n<rss version=\"2.0\"><channel><title>T</title><item><title>Story one</title><link>http://x.example/s1</link><description>Full text of story one.</description></item><item><title>Story two</title><link>http://x.example/s2</link><description>Full text of story two, complete.</description></item></channel></rss>";
+        for cut in ["http://x.examp", "Full text of sto"] {
+            let at = whole.find(cut).unwrap() + cut.len();
+            m.server
+                .route("/feed", rss_answer(whole[..at].to_string(), "v1"));
+            let out = m.run(runner);
+            assert!(out.contains("truncated"), "{out}");
+        }
+        m.server.route("/feed", rss_answer(whole.to_string(), "v2"));
+        m.run(runner);
+        m.run(runner);
+        let files = m.articles();
+        assert_eq!(files.len(), 2, "{runner:?}: {files:?}");
+        assert!(
+            files
+                .iter()
+                .any(|(_, t)| t.contains("(http://x.example/s2)")
+                    && t.contains("story two, complete"))
+        );
+        assert!(!m.archive().join("revisions").exists(), "no torn revision");
     }
 }

@@ -59,6 +59,8 @@ pub(super) struct Selection {
     pub revision_hashes: Vec<(i64, i64, String)>,
     /// Items skipped because they hold nothing (`holds_nothing`).
     pub empty: usize,
+    /// Items skipped because the document ended inside them.
+    pub cut_off: usize,
 }
 
 /// Why a source's items could not be selected.
@@ -222,6 +224,12 @@ pub(super) fn select_new(
     for (at, item) in items.iter().enumerate() {
         if holds_nothing(item) {
             selection.empty += 1;
+            continue;
+        }
+        // A truncated download: the item's last field may be torn. It is archived whole when
+        // the feed is read whole (its validators are not kept: see `update::select`).
+        if item.cut_off {
+            selection.cut_off += 1;
             continue;
         }
         let cleaned = mirror::clean_line(&item.title);

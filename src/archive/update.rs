@@ -267,6 +267,19 @@ fn select(
                     tracing::warn!("source {}: {why}", source.slug);
                     sr.warnings.push(why);
                 }
+                if selection.cut_off > 0 {
+                    let why = format!(
+                        "a feed ended inside an item (a truncated download?): {} item(s) left \
+                         for a later run, which reads the feed without validators",
+                        selection.cut_off
+                    );
+                    tracing::warn!("source {}: {why}", source.slug);
+                    sr.warnings.push(why);
+                    for (_, state) in &mut sp.feeds {
+                        state.etag = None;
+                        state.last_modified = None;
+                    }
+                }
                 sr.new = selection.new.len();
                 sr.edited = selection.edits.len();
                 sp.new = selection.new;

@@ -93,6 +93,7 @@ fn item(it: &serde_json::Map<String, Value>, base: &Url, opts: Options) -> Item 
         published,
         content,
         enclosures: encl,
+        cut_off: false,
     }
 }
 

@@ -98,6 +98,9 @@ pub struct Item {
     /// Enclosures and media: podcast audio, `media:content`, `media:thumbnail`, JSON Feed
     /// attachments and images. Absolute URLs, each once, in document order.
     pub enclosures: Vec<Enclosure>,
+    /// The document ended inside this item (a truncated download): its last field may be
+    /// torn (a link cut short, half a text).
+    pub cut_off: bool,
 }
 
 impl Item {
@@ -127,6 +130,7 @@ impl Item {
             published,
             content: content::content_of(el),
             enclosures: enclosures::collect(el, base),
+            cut_off: el.attrs.iter().any(|a| a.name == xml::CUT_OFF),
         }
     }
 }

@@ -23,6 +23,10 @@ use super::text::{decode_entities, escape_attr, escape_text};
 /// Elements nested deeper than this are not opened; their text goes to the deepest open one.
 pub const MAX_DEPTH: usize = 200;
 
+/// The attribute marking an item the document ended inside (a truncated download): not a
+/// name any document can hold.
+pub const CUT_OFF: &str = "\u{0}cut-off";
+
 /// Elements that never nest in themselves: an open one is closed by the next.
 const ITEMS: &[&str] = &["item", "atom:item", "entry", "atom:entry"];
 
@@ -313,6 +317,16 @@ impl Builder {
 
     fn finish(mut self) -> Document {
         while self.stack.len() > 1 {
+            // An item still open at the end: the document was cut off inside it.
+            if let Some(top) = self.stack.last_mut()
+                && ITEMS.contains(&top.name.as_str())
+            {
+                top.attrs.push(Attr {
+                    name: CUT_OFF.to_string(),
+                    raw: String::new(),
+                    value: String::new(),
+                });
+            }
             self.close_top();
         }
         Document {
