@@ -93,8 +93,16 @@ fn truncated_document_keeps_what_it_holds() {
     assert_eq!(f.items.len(), 2);
     assert_eq!(f.items[1].title, "B");
     assert_eq!(f.items[1].content, "cut sh");
-    // The item the document ended inside is marked (the archive waits for it whole).
-    assert!(!f.items[0].cut_off && f.items[1].cut_off);
+    // Cut inside its content, the item is kept; cut inside its link, it is marked (the
+    // archive waits for it whole); an item whose end tag alone is missing is whole.
+    assert!(!f.items[0].cut_off && !f.items[1].cut_off);
+    let torn = parse(
+        b"<rss version=\"2.0\"><channel><item><title>A</title></item><item><title>B</title><link>http://x.exa",
+        None,
+        &url(),
+    )
+    .unwrap();
+    assert!(!torn.items[0].cut_off && torn.items[1].cut_off);
     let whole = parse(
         b"<rss version=\"2.0\"><channel><item><title>A</title></channel></rss>",
         None,

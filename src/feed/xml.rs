@@ -23,9 +23,20 @@ use super::text::{decode_entities, escape_attr, escape_text};
 /// Elements nested deeper than this are not opened; their text goes to the deepest open one.
 pub const MAX_DEPTH: usize = 200;
 
-/// The attribute marking an item the document ended inside (a truncated download): not a
-/// name any document can hold.
+/// The attribute marking an item the document ended inside, within its title, link or guid
+/// (a truncated download): not a name any document can hold.
 pub const CUT_OFF: &str = "\u{0}cut-off";
+
+/// The fields an item is known by: one left open at the end of the document is torn.
+const IDENTITY_FIELDS: &[&str] = &[
+    "title",
+    "link",
+    "guid",
+    "id",
+    "atom:title",
+    "atom:link",
+    "atom:id",
+];
 
 /// Elements that never nest in themselves: an open one is closed by the next.
 const ITEMS: &[&str] = &["item", "atom:item", "entry", "atom:entry"];
@@ -316,16 +327,23 @@ impl Builder {
     }
 
     fn finish(mut self) -> Document {
+        // An item still open at the end with one of its identity fields: the document was cut
+        // off inside its title, link or guid (torn). Its content may be cut too, but that is
+        // kept, as feedparser keeps it.
+        let mut torn = false;
         while self.stack.len() > 1 {
-            // An item still open at the end: the document was cut off inside it.
-            if let Some(top) = self.stack.last_mut()
-                && ITEMS.contains(&top.name.as_str())
-            {
-                top.attrs.push(Attr {
-                    name: CUT_OFF.to_string(),
-                    raw: String::new(),
-                    value: String::new(),
-                });
+            if let Some(top) = self.stack.last_mut() {
+                torn |= IDENTITY_FIELDS.contains(&top.name.as_str());
+                if ITEMS.contains(&top.name.as_str()) {
+                    if torn {
+                        top.attrs.push(Attr {
+                            name: CUT_OFF.to_string(),
+                            raw: String::new(),
+                            value: String::new(),
+                        });
+                    }
+                    torn = false;
+                }
             }
             self.close_top();
         }
