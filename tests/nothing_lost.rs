@@ -284,7 +284,7 @@ fn identity_is_the_same_on_a_rebuilt_database() {
 fn market(i: usize) -> String {
     let a = 3000.0 + (i * 37 % 400) as f64 + 0.13 * i as f64;
     let c = 9000.0 + (i * 211 % 2000) as f64 + 0.29 * i as f64;
-    let up = i % 2 == 0;
+    let up = i.is_multiple_of(2);
     format!(
         "<p>2026年11月{}日，沪深股市收盘。上证指数收于{a:.2}点，{}{:.2}%；深证成指收于{c:.2}点，{}{:.2}%。</p>\
          <p>两市成交额合计{}亿元，较前一交易日{}{}亿元。北向资金净{}{:.2}亿元。</p>\
@@ -295,7 +295,11 @@ fn market(i: usize) -> String {
         if up { "下跌" } else { "上涨" },
         0.2 + i as f64 * 0.09,
         7000 + i * 613 % 5000,
-        if i % 3 == 0 { "增加" } else { "减少" },
+        if i.is_multiple_of(3) {
+            "增加"
+        } else {
+            "减少"
+        },
         100 + i * 97 % 800,
         if i % 2 == 1 { "买入" } else { "卖出" },
         1.0 + i as f64 * 7.3,
