@@ -37,6 +37,10 @@ pub struct Evidence {
     pub path: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guid: Option<String>,
+    /// The guid is the article's link as its file writes it (the common case: a line
+    /// shorter by the link's length).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub guid_is_link: bool,
     /// The hash of the feed item (`text::content_hash` of its title and content).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub feed: Option<String>,
@@ -54,6 +58,7 @@ pub struct Evidence {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Known {
     pub guid: Option<String>,
+    pub guid_is_link: bool,
     pub feed: Option<String>,
     pub enclosure: Option<String>,
     pub page: bool,
@@ -64,11 +69,13 @@ impl Evidence {
     /// The evidence of a new article.
     pub fn archived(rec: &ArticleRecord, at: i64) -> Evidence {
         let has_canon = url::Url::parse(&rec.link).is_ok();
+        let guid_is_link = rec.guid.as_deref() == Some(rec.link.as_str());
         Evidence {
             at,
             kind: EvidenceKind::Archived,
             path: rec.path.clone(),
-            guid: rec.guid.clone(),
+            guid: rec.guid.clone().filter(|_| !guid_is_link),
+            guid_is_link,
             feed: rec.feed_hash.clone(),
             enclosure: rec.enclosure.clone(),
             page: rec.from_page.then_some(true),
@@ -83,6 +90,7 @@ impl Evidence {
             kind: EvidenceKind::Seen,
             path: path.to_string(),
             guid: None,
+            guid_is_link: false,
             feed: Some(feed.to_string()),
             enclosure: None,
             page,
@@ -107,6 +115,7 @@ pub fn known_from_lines<'a>(lines: impl IntoIterator<Item = &'a str>) -> HashMap
             EvidenceKind::Archived => {
                 *k = Known {
                     guid: e.guid,
+                    guid_is_link: e.guid_is_link,
                     feed: e.feed,
                     enclosure: e.enclosure,
                     page: e.page.unwrap_or(false),
@@ -128,7 +137,11 @@ pub fn known_from_lines<'a>(lines: impl IntoIterator<Item = &'a str>) -> HashMap
 
 /// Gives a record read from its file the identity keys its evidence holds.
 pub fn apply(rec: &mut ArticleRecord, known: &Known) {
-    rec.guid = known.guid.clone();
+    rec.guid = if known.guid_is_link {
+        Some(rec.link.clone())
+    } else {
+        known.guid.clone()
+    };
     rec.feed_hash = known.feed.clone();
     rec.from_page = known.page;
     if known.enclosure.is_some() {
@@ -160,6 +173,7 @@ mod tests {
             k["a"],
             Known {
                 guid: Some("g".into()),
+                guid_is_link: false,
                 feed: Some("f2".into()),
                 enclosure: None,
                 page: true,
