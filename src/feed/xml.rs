@@ -242,6 +242,76 @@ fn known_prefix(uri: &str) -> Option<&'static str> {
     })
 }
 
+/// The feed vocabulary's element names (local parts), spelled as the readers look for them.
+/// feedparser reads names without case, and old generators write `<Title>`, `<PubDate>`,
+/// `<ITEM>`, `<RSS>`: a name equal to one of these but for case is read as it.
+const ELEMENT_NAMES: &[&str] = &[
+    "rss",
+    "channel",
+    "item",
+    "title",
+    "link",
+    "description",
+    "pubDate",
+    "guid",
+    "author",
+    "category",
+    "comments",
+    "enclosure",
+    "source",
+    "date",
+    "identifier",
+    "issued",
+    "created",
+    "modified",
+    "published",
+    "updated",
+    "lastBuildDate",
+    "encoded",
+    "entry",
+    "feed",
+    "id",
+    "content",
+    "summary",
+    "body",
+    "fullitem",
+    "abstract",
+    "thumbnail",
+    "group",
+    "image",
+];
+
+/// Attribute names read the same way.
+const ATTRIBUTE_NAMES: &[&str] = &[
+    "isPermaLink",
+    "href",
+    "rel",
+    "type",
+    "url",
+    "length",
+    "version",
+    "mode",
+    "medium",
+];
+
+/// `name` with its local part spelled as in `vocabulary` when they differ only by case.
+fn fold_case(name: String, vocabulary: &[&str]) -> String {
+    let (prefix, local) = match name.split_once(':') {
+        Some((p, l)) => (Some(p), l),
+        None => (None, name.as_str()),
+    };
+    match vocabulary
+        .iter()
+        .find(|v| **v != local && v.eq_ignore_ascii_case(local))
+    {
+        Some(v) => match prefix {
+            Some(p) => format!("{p}:{v}"),
+            None => v.to_string(),
+        },
+        None => name,
+    }
+}
+
 /// Namespace declarations in scope: one frame per open element.
 struct Scopes {
     frames: Vec<Vec<(String, String)>>,
@@ -409,7 +479,7 @@ impl Builder {
             })
             .collect();
         self.scopes.frames.push(frame);
-        let name = self.scopes.canonical(raw_name, false);
+        let name = fold_case(self.scopes.canonical(raw_name, false), ELEMENT_NAMES);
         if ITEMS.contains(&name.as_str())
             && let Some(k) = (1..self.stack.len())
                 .rev()
@@ -430,7 +500,7 @@ impl Builder {
         let attrs = raw_attrs
             .into_iter()
             .map(|(n, v)| Attr {
-                name: self.scopes.canonical(n, true),
+                name: fold_case(self.scopes.canonical(n, true), ATTRIBUTE_NAMES),
                 raw: n.to_string(),
                 value: v,
             })
