@@ -391,6 +391,11 @@ impl Builder {
         }
     }
 
+    /// The name (as written) of the innermost open element, if any is open.
+    pub(crate) fn open_name(&self) -> Option<&str> {
+        self.stack[1..].last().map(|e| e.raw.as_str())
+    }
+
     /// Text as written, references not yet decoded.
     pub(crate) fn raw_text(&mut self, raw: &str) {
         let text = decode_entities(raw);
@@ -564,6 +569,25 @@ mod tests {
         assert_eq!(d.text(), "onetwo");
         assert_eq!(d.inner_html(), "<p>one<br>two</p>");
         assert_eq!(items[1].child(&["title"]).unwrap().text(), "cut");
+    }
+
+    #[test]
+    fn an_unfinished_cdata_ends_at_its_element_end() {
+        // attack-feeds F10: `]]>` forgotten; the next item is not swallowed.
+        let r = root(
+            "<rss><channel><item><description><![CDATA[<p>never closed</p></description></item><item><title>second</title></item></channel></rss>",
+        );
+        let items: Vec<_> = r
+            .child(&["channel"])
+            .unwrap()
+            .children_named("item")
+            .collect();
+        assert_eq!(items.len(), 2);
+        assert_eq!(
+            items[0].child(&["description"]).unwrap().text(),
+            "<p>never closed</p>"
+        );
+        assert_eq!(items[1].child(&["title"]).unwrap().text(), "second");
     }
 
     #[test]
