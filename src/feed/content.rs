@@ -160,6 +160,15 @@ const SUMMARY: &[&str] = &[
 
 /// The fullest content of an item or entry, as HTML; empty when it has none.
 pub fn content_of(item: &Element) -> String {
+    content_with_source(item).0
+}
+
+/// The element [`content_of`] takes the content from.
+pub fn content_element(item: &Element) -> Option<&Element> {
+    content_with_source(item).1
+}
+
+fn content_with_source(item: &Element) -> (String, Option<&Element>) {
     for names in [FULL, SUMMARY] {
         for name in names {
             for el in item.children_named(name) {
@@ -173,7 +182,7 @@ pub fn content_of(item: &Element) -> String {
                     html_of(el)
                 };
                 if !html.trim().is_empty() {
-                    return html;
+                    return (html, Some(el));
                 }
             }
         }
@@ -187,11 +196,11 @@ pub fn content_of(item: &Element) -> String {
         if let Some(d) = m.child(&["media:description"]) {
             let html = media_text(d);
             if !html.trim().is_empty() {
-                return html;
+                return (html, Some(d));
             }
         }
     }
-    String::new()
+    (String::new(), None)
 }
 
 /// `media:description` and `itunes:summary` are plain text unless they say `type="html"`.

@@ -264,11 +264,23 @@ const ITEM_NAMES: &[&str] = &["item", "atom:item", "atom:entry", "entry"];
 fn read_items(root: &xml::Element, base: &Url, opts: Options) -> Vec<Item> {
     let mut found = Vec::new();
     links::find_with_base(root, base, ITEM_NAMES, &mut found);
+    let uses_xml_base = root.any_attr("xml:base");
     found
         .into_iter()
-        .map(|(el, base)| match el.name.as_str() {
-            "item" | "atom:item" => rss::item(el, &base, opts),
-            _ => atom::entry(el, &base, opts),
+        .map(|(el, base)| {
+            let mut item = match el.name.as_str() {
+                "item" | "atom:item" => rss::item(el, &base, opts),
+                _ => atom::entry(el, &base, opts),
+            };
+            if uses_xml_base && let Some(source) = content::content_element(el) {
+                // The document says what its relative URLs mean: content is resolved
+                // against the `xml:base` in effect for it. (Without one, content keeps its
+                // URLs as written, as the mirror's files always have; readers resolve them
+                // against the article's link.)
+                let at = links::base_of(source, &links::base_of(el, &base));
+                item.content = links::absolute_urls(&item.content, &at);
+            }
+            item
         })
         .collect()
 }

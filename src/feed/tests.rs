@@ -137,3 +137,26 @@ fn control_characters_never_reach_the_item() {
     assert_eq!(f.items[0].title, "ab");
     assert_eq!(f.items[0].content, "<p>cd\n</p>");
 }
+
+#[test]
+fn relative_urls_in_content_follow_xml_base() {
+    // attack-feeds F7: the content's own xml:base (Atom), and one on the item (RSS).
+    let atom = r##"<feed xmlns="http://www.w3.org/2005/Atom"><title>KA</title>
+<entry><title>based</title><id>urn:ka:x13</id><link href="http://k.example/x13"/>
+<content type="html" xml:base="http://cb.example/d/">&lt;a href="rel"&gt;based&lt;/a&gt; &lt;img src="/i.png"&gt; &lt;a href="#n"&gt;n&lt;/a&gt; &lt;a href="https://o.example/x"&gt;o&lt;/a&gt;</content></entry></feed>"##;
+    let f = parse(atom.as_bytes(), None, &url()).unwrap();
+    assert_eq!(
+        f.items[0].content,
+        r##"<a href="http://cb.example/d/rel">based</a> <img src="http://cb.example/i.png"> <a href="#n">n</a> <a href="https://o.example/x">o</a>"##
+    );
+    let rss = r#"<rss><channel><item xml:base="http://k.example/dir/"><title>t</title><link>a.html</link><description>&lt;img src="p.png"&gt;</description></item></channel></rss>"#;
+    let f = parse(rss.as_bytes(), None, &url()).unwrap();
+    assert_eq!(
+        f.items[0].content,
+        r#"<img src="http://k.example/dir/p.png">"#
+    );
+    // Without xml:base, content keeps its URLs as written (the mirror's file format).
+    let plain = r#"<rss><channel><item><title>t</title><link>http://k.example/dir/a.html</link><description>&lt;img src="/rel/img.png"&gt;</description></item></channel></rss>"#;
+    let f = parse(plain.as_bytes(), None, &url()).unwrap();
+    assert_eq!(f.items[0].content, r#"<img src="/rel/img.png">"#);
+}

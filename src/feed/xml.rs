@@ -173,6 +173,18 @@ impl Element {
         }
     }
 
+    /// Whether this element or any below it has the attribute `name`.
+    pub fn any_attr(&self, name: &str) -> bool {
+        let mut todo: Vec<&Element> = vec![self];
+        while let Some(el) = todo.pop() {
+            if el.attr(name).is_some() {
+                return true;
+            }
+            todo.extend(el.elements());
+        }
+        false
+    }
+
     /// Descendant elements named `name`, in document order, not looking inside a match.
     pub fn find_all<'a>(&'a self, names: &[&str], out: &mut Vec<&'a Element>) {
         for e in self.elements() {
