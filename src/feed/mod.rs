@@ -161,22 +161,22 @@ pub fn parse_with(
 ) -> Result<Feed, FeedError> {
     let mut feed = read_document(bytes, content_type, url, opts)?;
     for item in &mut feed.items {
-        drop_controls(&mut item.title);
-        drop_controls(&mut item.content);
+        if item.title.contains(forbidden) {
+            // As the article file's header line reads them: spaces.
+            item.title = item.title.replace(forbidden, " ");
+        }
+        if item.content.contains(forbidden) {
+            item.content.retain(|c| !forbidden(c));
+        }
     }
     Ok(feed)
 }
 
-/// Removes the control characters XML forbids (NUL, BACKSPACE… all of C0 but tab and line
-/// breaks) and the non-characters U+FFFE, U+FFFF: a NUL in an article file makes git call it
-/// binary. Character references (`&#0;`) and JSON escapes (`\u0000`) bring them in too.
-fn drop_controls(s: &mut String) {
-    let bad = |c: char| {
-        (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{FFFE}' | '\u{FFFF}')
-    };
-    if s.contains(bad) {
-        s.retain(|c| !bad(c));
-    }
+/// The control characters XML forbids (NUL, BACKSPACE… all of C0 but tab and line breaks)
+/// and the non-characters U+FFFE, U+FFFF: a NUL in an article file makes git call it binary.
+/// Character references (`&#0;`) and JSON escapes (`\u0000`) bring them in too.
+fn forbidden(c: char) -> bool {
+    (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{FFFE}' | '\u{FFFF}')
 }
 
 fn read_document(
