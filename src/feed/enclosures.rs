@@ -279,14 +279,15 @@ pub fn with_block(content: &str, enclosures: &[Enclosure]) -> String {
     }
 }
 
-/// The enclosure block at the end of `old` (a feed's content), carried over to `new` (the
-/// text of the article page that replaced it) for the links `new` does not hold.
+/// The enclosure block at the end of `old` (a feed's content), made again for `new` (the
+/// text of the article page that replaced it): links for the enclosures `new` does not point
+/// at (an episode the feed's text linked but the page does not), every one recorded.
 pub fn carry_block(old: &str, new: String) -> String {
-    let kept = crate::text::without_enclosure_block(old);
-    if kept.len() == old.len() || new.contains(crate::text::ENCLOSURE_BLOCK) {
+    let enclosures = from_block(old);
+    if enclosures.is_empty() || new.contains(crate::text::ENCLOSURE_BLOCK) {
         return new;
     }
-    format!("{new}{}", &old[kept.len()..])
+    with_block(&new, &enclosures)
 }
 
 /// The enclosures named by the block at the end of an archived article's content (what a
@@ -435,6 +436,10 @@ mod tests {
         let only_records = block(linked, &e).unwrap();
         assert!(!only_records.contains("<a ") && !only_records.contains("<img"));
         assert_eq!(from_block(&format!("{linked}{only_records}")), e);
+        // The page that replaces the feed's text lacks the links: they are shown again.
+        let carried = carry_block(&format!("{linked}{only_records}"), "<p>page</p>".into());
+        assert_eq!(carried, with_block("<p>page</p>", &e));
+        assert!(carried.contains("<a href=\"http://x.example/ep.mp3\">"));
         assert_eq!(block("<p>x</p>", &[]), None);
         let with = with_block("<p>feed</p>", &e);
         assert_eq!(
