@@ -54,6 +54,8 @@ pub struct Header {
     pub status_at: Option<Stamp>,
     /// How many versions the archive holds.
     pub versions: usize,
+    /// Where the list of versions is (on the article's own page).
+    pub history_href: String,
     pub newer: Option<Near>,
     pub older: Option<Near>,
 }
@@ -109,6 +111,7 @@ fn header(ctx: &Ctx<'_>, v: &ArticleView<'_>, title: &str, content: &str) -> Hea
             .filter(|_| removed)
             .map(|ms| Stamp::at(ms, ctx.tz)),
         versions: v.revisions.len().max(1),
+        history_href: format!("{}#history", ctx.links.article(&info.source, info.id)),
         newer: near(ctx, &info.source, v.newer),
         older: near(ctx, &info.source, v.older),
     }
@@ -183,7 +186,8 @@ pub fn article(ctx: &Ctx<'_>, v: &ArticleView<'_>) -> String {
 pub fn revision(ctx: &Ctx<'_>, v: &ArticleView<'_>, n: i64) -> Option<String> {
     let i = v.revisions.iter().position(|r| r.n == n)?;
     if i + 1 >= v.revisions.len() {
-        return None;
+        // The newest version is the article itself.
+        return (v.revisions.len() > 1).then(|| article(ctx, v));
     }
     let r = &v.revisions[i];
     let links = &ctx.links;

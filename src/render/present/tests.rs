@@ -26,10 +26,23 @@ fn only_web_and_mail_links_are_followed() {
         out.contains("href=\"https://e.example/a%20b%7Cc\""),
         "{out}"
     );
-    assert!(
-        out.contains(">a</a>") && out.contains(">d</a>"),
-        "text stays: {out}"
+    // A link that goes nowhere is plain text, not a link that does nothing (F6).
+    let doc = dom_query::Document::fragment(out.as_str());
+    assert!(doc.select("a:not([href])").is_empty(), "{out}");
+    assert!(out.starts_with("<p>a<a ") && out.contains("</a>d</p>"), "text stays: {out}");
+}
+
+#[test]
+fn a_host_ending_in_stray_spaces_is_repaired() {
+    // Every NYT article's link to its English original (F6).
+    let out = plain(
+        "<p><a href=\"http://www.nytimes.com%20/2020/06/24/world/asia/x.html\">点击查看本文英文版。</a></p>",
     );
+    assert!(
+        out.contains("href=\"http://www.nytimes.com/2020/06/24/world/asia/x.html\""),
+        "{out}"
+    );
+    assert_eq!(safe_href("http://%20/x"), None);
 }
 
 #[test]
@@ -188,6 +201,7 @@ fn deep_nesting_gets_the_streaming_pass_and_stays_inert() {
     );
     let out = plain(&html);
     assert!(!out.contains("javascript"), "{}", &out[out.len() - 300..]);
+    assert!(!out.contains("<a>") && out.contains(">x<img"), "{}", &out[out.len() - 300..]);
     assert!(out.contains("loading=\"lazy\"") && !out.contains("width="));
     assert_eq!(
         depth("<div><p>a<br>b</p><img src=\"x\" alt=\"<div>\"></div>", 10),
