@@ -85,6 +85,7 @@ pub fn feed(data: &[u8]) {
         link: "https://news.example/",
         pages: None,
         sources: &[],
+        images: None,
     };
     for kind in newsmirror::render::feeds::KINDS {
         let _ = newsmirror::render::feeds::render(kind, &meta, &entries);

@@ -456,6 +456,7 @@ impl Archive {
                 link: &link,
                 pages: pages.as_ref(),
                 sources: &config.sources,
+                images: None,
             };
             for kind in KINDS {
                 let text = feed_text(kind, &meta, &entries).unwrap_or_default();
@@ -473,6 +474,7 @@ impl Archive {
                     link: "https://invalid.example/",
                     pages: pages.as_ref(),
                     sources: &config.sources,
+                    images: None,
                 };
                 write("all.atom".into(), atom(&meta, &entries))?;
             }

@@ -10,7 +10,7 @@ use askama::Template;
 use chrono_tz::Tz;
 
 pub use super::links::Links;
-use super::present::{self, Shown, is_traditional, safe_href};
+use super::present::{self, Shown, safe_href};
 use crate::history::Change;
 use crate::search::Hit;
 use crate::store::{ArticleRow, SourceOverview};
@@ -182,7 +182,7 @@ pub fn when(ms: i64) -> String {
 
 /// `lang` of a title shown among others (`None`: the page's).
 fn title_lang(title: &str) -> Option<&'static str> {
-    is_traditional(title).then_some("zh-Hant")
+    present::lang_of(title)
 }
 
 /// An article in a list.

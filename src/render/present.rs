@@ -25,9 +25,9 @@ use crate::config::DisplayRules;
 use deep::{MAX_DEPTH, depth, linear};
 use images::{best_candidate, image, local_assets};
 pub use images::raster_type;
-use media::{embed_label, media};
+use media::{embed_label, embed_target, is_media_file, media, playable_label};
 use structure::{blocks_in_phrasing, captions, cut_trailers, headings};
-pub use text::{is_traditional, xml_chars};
+pub use text::{is_traditional, lang_of, xml_chars};
 
 /// Where an article's images are loaded from.
 pub enum Images<'a> {
@@ -52,7 +52,8 @@ const NO_BASE: &str = "https://invalid.example/";
 /// `../../assets/` paths (the page's own `assets/`).
 pub fn article(content: &str, shown: &Shown<'_>, local_prefix: &str) -> String {
     let base = Url::parse(shown.link).unwrap_or_else(|_| Url::parse(NO_BASE).expect("valid"));
-    let html = hide(content, &shown.rules.hide_selectors);
+    let html = players(content, &base);
+    let html = hide(&html, &shown.rules.hide_selectors);
     let html = before_sanitizing(&html, &base);
     let html = local_assets(&html);
     let clean = crate::clean::sanitize(&html, &base);
@@ -63,6 +64,45 @@ pub fn article(content: &str, shown: &Shown<'_>, local_prefix: &str) -> String {
 /// The text of `content` as readers are shown it (hidden elements left out), for diffs.
 pub fn shown_text(content: &str, rules: &DisplayRules) -> String {
     crate::history::text_of_html(&hide(content, &rules.hide_selectors))
+}
+
+/// The language of an article's text when it is not the pages' own (see [`lang_of`]): its
+/// title and its own words, quotations left out (a simplified article quoting a traditional
+/// statement stays simplified).
+pub fn article_lang(title: &str, content: &str, rules: &DisplayRules) -> Option<&'static str> {
+    let mut hidden = rules.hide_selectors.clone();
+    hidden.extend(["blockquote".to_string(), "q".to_string()]);
+    let text: String = crate::history::text_of_html(&hide(content, &hidden))
+        .chars()
+        .take(4000)
+        .collect();
+    lang_of(&format!("{title}\n{text}"))
+}
+
+/// Players that only a script fills (BBC's `data-playable`) become a link saying what they
+/// hold, before the outlet's rules hide the empty player.
+fn players(html: &str, base: &Url) -> String {
+    if !html.contains("data-playable") {
+        return html.to_string();
+    }
+    let settings = RewriteStrSettings::new().append_element_content_handler(element!(
+        "[data-playable]",
+        |el| {
+            let json = el.get_attribute("data-playable").unwrap_or_default();
+            if let Some((url, label)) = playable_label(&json, base) {
+                el.replace(
+                    &format!(
+                        "<p class=\"media-link\"><a href=\"{}\">{}</a></p>",
+                        attr_escape(url.as_str()),
+                        text_escape(&label)
+                    ),
+                    lol_html::html_content::ContentType::Html,
+                );
+            }
+            Ok(())
+        }
+    ));
+    rewrite_str(html, settings).unwrap_or_else(|_| html.to_string())
 }
 
 /// Removes the elements matching `selectors` (a selector lol_html cannot use is skipped: the
@@ -107,8 +147,17 @@ fn before_sanitizing(html: &str, base: &Url) -> String {
                 el.remove();
                 return Ok(());
             };
+            // A media file embedded: the player the display pass makes of `video`/`audio`.
+            if let Some(tag) = is_media_file(&url) {
+                el.replace(
+                    &format!("<{tag} src=\"{}\"></{tag}>", attr_escape(url.as_str())),
+                    lol_html::html_content::ContentType::Html,
+                );
+                return Ok(());
+            }
             let title = el.get_attribute("title").unwrap_or_default();
             let label = embed_label(&url, &title);
+            let url = embed_target(&url);
             el.replace(
                 &format!(
                     "<p><a href=\"{}\">{}</a></p>",

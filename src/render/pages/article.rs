@@ -2,7 +2,8 @@
 
 use askama::Template;
 
-use super::{Ctx, Nav, Stamp, diff_html, is_traditional, rendered, safe_href};
+use super::{Ctx, Nav, Stamp, diff_html, rendered, safe_href};
+use crate::render::present::lang_of;
 use crate::config::DisplayRules;
 use crate::store::{ArticleInfo, EventRow, Neighbour, RevisionRow};
 
@@ -38,8 +39,11 @@ pub struct RevisionView {
 
 /// What the top and the bottom of an article's pages share.
 pub struct Header {
-    /// `zh-Hant` for an article in traditional characters (the page's own text is `zh-CN`).
+    /// `zh-Hant` (or `ja`) for an article's text in traditional characters (or Japanese):
+    /// the page's own text is `zh-CN`.
     pub lang: Option<&'static str>,
+    /// The same, of its title alone (as lists tag it).
+    pub title_lang: Option<&'static str>,
     pub title: String,
     pub source_name: String,
     pub source_href: String,
@@ -87,16 +91,16 @@ fn near(ctx: &Ctx<'_>, source: &str, n: Option<&Neighbour>) -> Option<Near> {
     n.map(|n| Near {
         href: ctx.links.article(source, n.id),
         title: n.title.clone(),
-        lang: is_traditional(&n.title).then_some("zh-Hant"),
+        lang: lang_of(&n.title),
     })
 }
 
 fn header(ctx: &Ctx<'_>, v: &ArticleView<'_>, title: &str, content: &str) -> Header {
     let info = v.info;
     let removed = info.status == "removed";
-    let sample: String = content.chars().take(4000).collect();
     Header {
-        lang: is_traditional(&format!("{title}{sample}")).then_some("zh-Hant"),
+        lang: super::present::article_lang(title, content, v.rules),
+        title_lang: lang_of(title),
         title: title.to_string(),
         source_name: v.source_name.to_string(),
         source_href: ctx.links.list(&info.source, 1),

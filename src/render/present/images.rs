@@ -67,9 +67,26 @@ pub(super) fn image_url(src: &str, shown: &Shown<'_>, local_prefix: &str) -> Opt
     }
     let url = Url::parse(src).ok().filter(is_web)?;
     Some(match &shown.images {
-        Images::AsIs => url.to_string(),
+        // The proxy applies the address rules of fetching itself (with the keeper's
+        // exemptions); as they are, images on private addresses go.
+        Images::AsIs => Some(url).filter(is_public)?.to_string(),
         Images::Proxy(proxy) => proxy(&unwrap_proxy(&url)),
     })
+}
+
+/// Whether an image's host may be public: not an address of the reader's own machine or
+/// network (`127.0.0.1`, `10.x`, `localhost`…), which every reader's browser would be made to
+/// request (the address rules of fetching; a name is judged by what it says, not resolved).
+fn is_public(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => crate::fetch::not_public(ip.into()).is_none(),
+        Some(url::Host::Ipv6(ip)) => crate::fetch::not_public(ip.into()).is_none(),
+        Some(url::Host::Domain(d)) => {
+            let d = d.trim_end_matches('.').to_ascii_lowercase();
+            !(d == "localhost" || d.ends_with(".localhost") || d.ends_with(".internal"))
+        }
+        None => false,
+    }
 }
 
 /// Image proxies the mirrors use (`images.weserv.nl/?url=host/path`): the image's own URL,

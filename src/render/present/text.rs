@@ -16,41 +16,42 @@ pub fn xml_chars(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// The MIME type of a raster image, by its bytes (`clean::raster_extension`: JPEG, PNG, GIF,
-/// WebP, AVIF, BMP); `None` for anything else (SVG, HTML, …): nothing that can hold script is
-/// shown as an image from the reader's own origin.
-pub fn raster_type(b: &[u8]) -> Option<&'static str> {
-    Some(match crate::clean::raster_extension(b)? {
-        "jpg" => "image/jpeg",
-        "png" => "image/png",
-        "gif" => "image/gif",
-        "webp" => "image/webp",
-        "avif" => "image/avif",
-        _ => "image/bmp",
-    })
-}
-
-/// Whether a text is written in traditional characters: enough of its Chinese characters
-/// differ from their simplified forms.
-pub fn is_traditional(text: &str) -> bool {
-    let mut han = 0usize;
-    let mut trad = 0usize;
+/// The language of a text when it is not the pages' own simplified Chinese: `ja` for Japanese
+/// (kana among the characters), `zh-Hant` for traditional characters, `None` for simplified
+/// Chinese and for text mostly in Latin letters (a few Chinese words do not make it Chinese).
+pub fn lang_of(text: &str) -> Option<&'static str> {
+    let (mut han, mut trad, mut kana, mut letters) = (0usize, 0usize, 0usize, 0usize);
     let mut buf = [0u8; 4];
-    for c in text
-        .chars()
-        .filter(|c| ('\u{4E00}'..='\u{9FFF}').contains(c))
-    {
-        han += 1;
-        let mut s = c.encode_utf8(&mut buf).to_string();
-        fast2s::replace(&mut s);
-        if !s.starts_with(c) {
-            trad += 1;
+    for c in text.chars() {
+        match c {
+            '\u{3041}'..='\u{309F}' | '\u{30A1}'..='\u{30FA}' => kana += 1,
+            'a'..='z' | 'A'..='Z' => letters += 1,
+            '\u{4E00}'..='\u{9FFF}' => {
+                han += 1;
+                let mut s = c.encode_utf8(&mut buf).to_string();
+                fast2s::replace(&mut s);
+                if !s.starts_with(c) {
+                    trad += 1;
+                }
+            }
+            _ => {}
         }
-        if han >= 2000 {
+        if han + kana >= 2000 {
             break;
         }
     }
-    // Simplified text quoting a traditional name stays simplified; about one character in
-    // four differs in running traditional text.
-    trad >= 3 && trad * 100 >= han * 6
+    if kana >= 2 && kana * 10 >= han {
+        return Some("ja");
+    }
+    if han == 0 || letters > han * 2 {
+        return None;
+    }
+    // About one character in four differs in running traditional text; a title of four
+    // characters may have two.
+    (trad >= 2 && trad * 100 >= han * 15).then_some("zh-Hant")
+}
+
+/// Whether a text is written in traditional characters (see [`lang_of`]).
+pub fn is_traditional(text: &str) -> bool {
+    lang_of(text) == Some("zh-Hant")
 }
