@@ -382,3 +382,69 @@ fn article_pages_keep_media_links_and_languages() {
         .unwrap_or_else(|| panic!("{css}"));
     assert!(rule.contains("cite") && rule.contains("KaiTi") && rule.contains("serif"), "{rule}");
 }
+
+/// F8: the static search ranks a title match above articles that only mention the word in
+/// their text (as `serve`'s search does), and shows each result's lead with the words marked.
+#[test]
+fn the_static_search_ranks_title_matches_first_and_shows_a_lead() {
+    let node = std::process::Command::new("node").arg("--version").output();
+    if !node.is_ok_and(|o| o.status.success()) {
+        println!("SKIP: the static search's script needs node to run in a test");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start();
+    let many = "<p>台湾的经济、台湾的选举、台湾的外交与台湾的未来，都是台湾人关心的台湾问题。</p>".repeat(3);
+    let dates: Vec<String> = (0..5)
+        .map(|h| format!("Tue, 21 Jul 2020 {h:02}:00:00 GMT"))
+        .collect();
+    let mut items = vec![item(
+        "臺灣選舉後的兩岸關係：學者這樣說",
+        "https://h.example/0",
+        Some(&dates[0]),
+        "<p>選舉結束後，學者們討論了兩岸關係的走向。</p>",
+    )];
+    let titles: Vec<String> = (1..5).map(|i| format!("经济观察第{i}期")).collect();
+    let links: Vec<String> = (1..5).map(|i| format!("https://h.example/{i}")).collect();
+    for i in 0..4 {
+        items.push(item(&titles[i], &links[i], Some(&dates[i + 1]), &many));
+    }
+    server.route("/news", Answer::ok("application/rss+xml", rss(&items)));
+    let url = server.url("/news");
+    let cfg = write_config(
+        tmp.path(),
+        "[fetch]\ntimeout = \"2s\"\nretries = 0",
+        &[("news", "新闻台", &[url.as_str()])],
+    );
+    let (code, out, err) = update(&cfg);
+    assert_eq!(code, 0, "{out}{err}");
+    let out = tmp.path().join("out");
+    site(&cfg, &out);
+    let harness = format!(
+        r#"
+const fs = require('fs');
+const {{ Searcher }} = require({js:?});
+const s = new Searcher((p) => Promise.resolve(JSON.parse(fs.readFileSync({dir:?} + p, 'utf8'))));
+(async () => {{
+  const r = await s.search(process.argv[1], '');
+  console.log(JSON.stringify({{ titles: r.hits.map((h) => h.title), leads: r.hits.map((h) => h.lead) }}));
+}})();
+"#,
+        js = out.join("static/search.js").to_str().unwrap(),
+        dir = format!("{}/", out.join("search").display()),
+    );
+    for q in ["臺灣", "台湾"] {
+        let o = std::process::Command::new("node")
+            .args(["-e", &harness, q])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(r["titles"][0], "臺灣選舉後的兩岸關係：學者這樣說", "{q}: {r}");
+        assert_eq!(r["titles"].as_array().unwrap().len(), 5, "{r}");
+        assert_eq!(r["leads"][0], "選舉結束後，學者們討論了兩岸關係的走向。", "{r}");
+    }
+    // The page marks the words in the lead too, and tags a traditional title.
+    let js = std::fs::read_to_string(out.join("static/search.js")).unwrap();
+    assert!(js.contains("p.className = 'snippet'") && js.contains("a.lang = 'zh-Hant'"));
+}

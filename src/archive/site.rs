@@ -489,7 +489,8 @@ fn articles(
             enclosures: &enclosures,
         };
         out.write(&rel, pages::article(&actx, &view).as_bytes())?;
-        for r in &revisions {
+        // Earlier versions (the newest is the article's own page).
+        for r in &revisions[..revisions.len().saturating_sub(1)] {
             if let Some(html) = pages::revision(&actx, &view, r.n) {
                 out.write(
                     &format!("s/{}/{}-v{}.html", k.source, k.id, r.n),

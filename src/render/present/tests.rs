@@ -77,7 +77,7 @@ fn media_becomes_a_player_or_a_link_never_nothing() {
     let out =
         plain("<video src=\"https://tv.example/v/a.mp4\" controls style=\"width:100%\"></video>");
     assert!(
-        out.contains("<video controls=\"\" preload=\"none\" src=\"https://tv.example/v/a.mp4\""),
+        out.contains("<video controls=\"\" preload=\"none\"><source src=\"https://tv.example/v/a.mp4\" type=\"video/mp4\">"),
         "{out}"
     );
     assert!(out.contains("视频文件"), "{out}");
@@ -92,7 +92,7 @@ fn media_becomes_a_player_or_a_link_never_nothing() {
     let out =
         plain("<p><iframe src=\"https://www.youtube.com/embed/xyz\" title=\"访谈\"></iframe></p>");
     assert!(
-        out.contains("href=\"https://www.youtube.com/embed/xyz\"") && out.contains("视频：访谈"),
+        out.contains("href=\"https://www.youtube.com/watch?v=xyz\"") && out.contains("视频：访谈"),
         "{out}"
     );
     let out = plain("<iframe src=\"javascript:alert(1)\"></iframe><p>x</p>");
