@@ -86,6 +86,7 @@ pub fn feed(data: &[u8]) {
         pages: None,
         sources: &[],
         images: None,
+        assets: None,
     };
     for kind in newsmirror::render::feeds::KINDS {
         let _ = newsmirror::render::feeds::render(kind, &meta, &entries);

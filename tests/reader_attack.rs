@@ -20,7 +20,12 @@ const PNG: &[u8] = &[
     0x42, 0x60, 0x82,
 ];
 
-fn item<'a>(title: &'a str, link: &'a str, date: Option<&'a str>, content: &'a str) -> TestItem<'a> {
+fn item<'a>(
+    title: &'a str,
+    link: &'a str,
+    date: Option<&'a str>,
+    content: &'a str,
+) -> TestItem<'a> {
     TestItem {
         title,
         link,
@@ -43,7 +48,12 @@ fn id_of(dir: &Path, name: &str, title: &str) -> i64 {
 }
 
 fn site(cfg: &Path, out: &Path) -> (String, String) {
-    let o = newsmirror(&["site", "--config", cfg.to_str().unwrap(), out.to_str().unwrap()]);
+    let o = newsmirror(&[
+        "site",
+        "--config",
+        cfg.to_str().unwrap(),
+        out.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     (
         String::from_utf8_lossy(&o.stdout).into_owned(),
@@ -85,8 +95,18 @@ fn feeds_change_with_each_new_article_name_their_outlet_and_proxy_images() {
             Some("Thu, 20 Jun 2024 08:00:00 GMT"),
             &body1,
         ),
-        item("無日期之一", "https://outlet.example/a/2", None, "<p>沒有日期的報導之一。</p>"),
-        item("無日期之二", "https://outlet.example/a/3", None, "<p>沒有日期的報導之二。</p>"),
+        item(
+            "無日期之一",
+            "https://outlet.example/a/2",
+            None,
+            "<p>沒有日期的報導之一。</p>",
+        ),
+        item(
+            "無日期之二",
+            "https://outlet.example/a/3",
+            None,
+            "<p>沒有日期的報導之二。</p>",
+        ),
     ];
     server.route("/news", Answer::ok("application/rss+xml", rss(&items)));
     let feed = server.url("/news");
@@ -134,7 +154,10 @@ fn feeds_change_with_each_new_article_name_their_outlet_and_proxy_images() {
     );
     assert!(!b.contains("src=&quot;http://127.0.0.1"), "{b}");
     let rss_out = get(&s, "/feeds/news.rss").body;
-    assert!(rss_out.contains("https://mirror.example/news/img/"), "{rss_out}");
+    assert!(
+        rss_out.contains("https://mirror.example/news/img/"),
+        "{rss_out}"
+    );
 
     // F1: an article archived now that says it was published years ago changes the feed.
     let lm = atom.header("last-modified").to_string();
@@ -150,14 +173,21 @@ fn feeds_change_with_each_new_article_name_their_outlet_and_proxy_images() {
     let (code, out, err) = update(&cfg);
     assert_eq!(code, 0, "{out}{err}");
     let again = get_with(&s, "/feeds/news.atom", &[("If-Modified-Since", &lm)]);
-    assert_eq!(again.status, 200, "a client that asks by date misses the new article");
+    assert_eq!(
+        again.status, 200,
+        "a client that asks by date misses the new article"
+    );
     assert!(again.body.contains("新增的舊聞"));
     assert_ne!(again.header("last-modified"), lm);
     let feed_updated = |b: &str| {
         let at = b.find("<updated>").unwrap() + 9;
         b[at..at + 19].to_string()
     };
-    assert_ne!(feed_updated(&again.body), feed_updated(b), "feed-level updated");
+    assert_ne!(
+        feed_updated(&again.body),
+        feed_updated(b),
+        "feed-level updated"
+    );
 }
 
 /// F11 (images on private addresses left out of the static site), F12 (a removed source's
@@ -185,7 +215,10 @@ fn the_static_site_forgets_a_removed_source_and_leaves_private_images_out() {
     let cfg = write_config(
         tmp.path(),
         fetch,
-        &[("news", "新闻台", &[n.as_str()]), ("gone", "将移除", &[g.as_str()])],
+        &[
+            ("news", "新闻台", &[n.as_str()]),
+            ("gone", "将移除", &[g.as_str()]),
+        ],
     );
     let (code, out, err) = update(&cfg);
     assert_eq!(code, 0, "{out}{err}");
@@ -248,7 +281,12 @@ fn article_pages_keep_media_links_and_languages() {
             "<p>纽约时报文章。</p><p><a href=\"http://www.nytimes.com%20/2020/06/24/world/x.html\">点击查看本文英文版。</a><a href=\"javascript:void(0)\">死链接</a></p>"
         };
         rss(&[
-            item("BBC视频", "https://bbc.example/1", Some(&dates[0]), BBC_PLAYER),
+            item(
+                "BBC视频",
+                "https://bbc.example/1",
+                Some(&dates[0]),
+                BBC_PLAYER,
+            ),
             item("纽约时报", "https://nyt.example/2", Some(&dates[1]), nyt),
             item("媒体测试", "https://m.example/3", Some(&dates[2]), MEDIA),
             item(
@@ -285,8 +323,8 @@ fn article_pages_keep_media_links_and_languages() {
         &[("news", "新闻台", &[url.as_str()])],
     );
     // BBC's rules as examples/outlets.toml ships them (they hide the empty player).
-    let text = std::fs::read_to_string(&cfg).unwrap() +
-        "hide_selectors = [\".off-screen\", \".player-with-placeholder__caption\", \".media-player\"]\n";
+    let text = std::fs::read_to_string(&cfg).unwrap()
+        + "hide_selectors = [\".off-screen\", \".player-with-placeholder__caption\", \".media-player\"]\n";
     std::fs::write(&cfg, text).unwrap();
     let (code, out, err) = update(&cfg);
     assert_eq!(code, 0, "{out}{err}");
@@ -323,7 +361,9 @@ fn article_pages_keep_media_links_and_languages() {
     let v1 = get(&s, &format!("/s/news/{n}-v1"));
     assert_eq!(v1.status, 200);
     assert!(
-        v1.body.contains(&format!("class=\"badge edited\" href=\"/s/news/{n}#history\"")),
+        v1.body.contains(&format!(
+            "class=\"badge edited\" href=\"/s/news/{n}#history\""
+        )),
         "{}",
         v1.body
     );
@@ -344,21 +384,35 @@ fn article_pages_keep_media_links_and_languages() {
             && sources.contains(&"https://cdn.example/v.mp4".to_string()),
         "{media}"
     );
-    assert!(media.contains("<a href=\"https://cdn.example/v.mp4\">视频文件</a>"), "{media}");
     assert!(
-        doc.select("video source[src=\"https://cdn.example/clip.mp4\"]").length() == 1
-            || doc.select("video[src=\"https://cdn.example/clip.mp4\"]").length() == 1,
+        media.contains("<a href=\"https://cdn.example/v.mp4\">视频文件</a>"),
+        "{media}"
+    );
+    assert!(
+        doc.select("video source[src=\"https://cdn.example/clip.mp4\"]")
+            .length()
+            == 1
+            || doc
+                .select("video[src=\"https://cdn.example/clip.mp4\"]")
+                .length()
+                == 1,
         "embedded file not a player: {media}"
     );
     assert!(
-        media.contains("href=\"https://www.youtube.com/watch?v=abc123\"") && media.contains("视频：示威现场"),
+        media.contains("href=\"https://www.youtube.com/watch?v=abc123\"")
+            && media.contains("视频：示威现场"),
         "{media}"
     );
-    assert!(media.contains("href=\"https://www.facebook.com/x/videos/1/\""), "{media}");
+    assert!(
+        media.contains("href=\"https://www.facebook.com/x/videos/1/\""),
+        "{media}"
+    );
     // F10: lists and articles agree on titles; the text's own language on the content.
     let list = get(&s, "/s/news/").body;
     let tagged = |html: &str, text: &str, lang: &str| {
-        let at = html.find(text).unwrap_or_else(|| panic!("{text} not in {html}"));
+        let at = html
+            .find(text)
+            .unwrap_or_else(|| panic!("{text} not in {html}"));
         let open = html[..at].rfind('<').unwrap();
         html[open..at].contains(&format!("lang=\"{lang}\""))
     };
@@ -367,12 +421,18 @@ fn article_pages_keep_media_links_and_languages() {
     assert!(!tagged(&list, "学者评论台湾局势", "zh-Hant"), "{list}");
     let hk = page("港聞速遞");
     assert!(hk.contains("<h1 lang=\"zh-Hant\">港聞速遞</h1>"), "{hk}");
-    assert!(hk.contains("<div class=\"content\" lang=\"zh-Hant\">"), "{hk}");
+    assert!(
+        hk.contains("<div class=\"content\" lang=\"zh-Hant\">"),
+        "{hk}"
+    );
     let ja = page("東京都知事選挙");
     assert!(ja.contains("<div class=\"content\" lang=\"ja\">"), "{ja}");
     for t in ["学者评论台湾局势", "English body"] {
         let p = page(t);
-        assert!(!p.contains("<div class=\"content\" lang=\"zh-Hant\">"), "{t}: {p}");
+        assert!(
+            !p.contains("<div class=\"content\" lang=\"zh-Hant\">"),
+            "{t}: {p}"
+        );
     }
     // F13: `i` and `cite` get a face of their own (Kai, or a serif with a real italic).
     let css = get(&s, "/static/style.css").body;
@@ -380,7 +440,10 @@ fn article_pages_keep_media_links_and_languages() {
         .lines()
         .find(|l| l.starts_with(".content i,"))
         .unwrap_or_else(|| panic!("{css}"));
-    assert!(rule.contains("cite") && rule.contains("KaiTi") && rule.contains("serif"), "{rule}");
+    assert!(
+        rule.contains("cite") && rule.contains("KaiTi") && rule.contains("serif"),
+        "{rule}"
+    );
 }
 
 /// F8: the static search ranks a title match above articles that only mention the word in
@@ -394,7 +457,8 @@ fn the_static_search_ranks_title_matches_first_and_shows_a_lead() {
     }
     let tmp = tempfile::tempdir().unwrap();
     let server = Server::start();
-    let many = "<p>台湾的经济、台湾的选举、台湾的外交与台湾的未来，都是台湾人关心的台湾问题。</p>".repeat(3);
+    let many = "<p>台湾的经济、台湾的选举、台湾的外交与台湾的未来，都是台湾人关心的台湾问题。</p>"
+        .repeat(3);
     let dates: Vec<String> = (0..5)
         .map(|h| format!("Tue, 21 Jul 2020 {h:02}:00:00 GMT"))
         .collect();
@@ -440,11 +504,81 @@ const s = new Searcher((p) => Promise.resolve(JSON.parse(fs.readFileSync({dir:?}
             .unwrap();
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-        assert_eq!(r["titles"][0], "臺灣選舉後的兩岸關係：學者這樣說", "{q}: {r}");
+        assert_eq!(
+            r["titles"][0], "臺灣選舉後的兩岸關係：學者這樣說",
+            "{q}: {r}"
+        );
         assert_eq!(r["titles"].as_array().unwrap().len(), 5, "{r}");
-        assert_eq!(r["leads"][0], "選舉結束後，學者們討論了兩岸關係的走向。", "{r}");
+        assert_eq!(
+            r["leads"][0], "選舉結束後，學者們討論了兩岸關係的走向。",
+            "{r}"
+        );
     }
     // The page marks the words in the lead too, and tags a traditional title.
     let js = std::fs::read_to_string(out.join("static/search.js")).unwrap();
     assert!(js.contains("p.className = 'snippet'") && js.contains("a.lang = 'zh-Hant'"));
+}
+
+/// F14: `images = "local"` keeps the image's URL in the committed file (the copy lives in the
+/// git-ignored `assets/`); readers get the copy where it is, the URL where it is not (a fresh
+/// clone).
+#[test]
+fn local_images_keep_their_url_in_the_committed_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start();
+    server.route("/ok.png", Answer::ok("image/png", PNG));
+    let img = server.url("/ok.png");
+    let content = format!("<p>本地图片测试。</p><img src=\"{img}\" alt=\"红色\"><p>结束。</p>");
+    let feed = rss(&[item(
+        "本地图片",
+        "https://outlet.example/l/1",
+        Some("Mon, 20 Jul 2020 08:00:00 GMT"),
+        &content,
+    )]);
+    server.route("/feed", Answer::ok("application/rss+xml", feed));
+    let url = server.url("/feed");
+    let cfg = write_config(
+        tmp.path(),
+        "[fetch]\ntimeout = \"2s\"\nretries = 0\n[publish]\ngit = true\nremotes = []",
+        &[("img", "图片", &[url.as_str()])],
+    );
+    let text = std::fs::read_to_string(&cfg).unwrap() + "images = \"local\"\n";
+    std::fs::write(&cfg, text).unwrap();
+    let (code, out, err) = update(&cfg);
+    assert_eq!(code, 0, "{out}{err}");
+    let archive = tmp.path().join("archive");
+    let id = id_of(tmp.path(), "图片", "本地图片");
+    let committed = git(&archive, &["show", &format!("HEAD:articles/img/{id}.md")]);
+    assert!(
+        committed.contains(&format!("src=\"{img}\"")),
+        "URL lost: {committed}"
+    );
+    assert!(
+        committed.contains("data-local=\"../../assets/"),
+        "{committed}"
+    );
+    assert!(!git(&archive, &["ls-files"]).contains("assets/"));
+    // The archive's own site shows the copy.
+    let out_dir = tmp.path().join("out");
+    site(&cfg, &out_dir);
+    let page = std::fs::read_to_string(out_dir.join(format!("s/img/{id}.html"))).unwrap();
+    let at = page
+        .find("src=\"../../assets/")
+        .unwrap_or_else(|| panic!("{page}"));
+    let name = &page[at + 18..at + 18 + page[at + 18..].find('"').unwrap()];
+    assert!(out_dir.join("assets").join(name).is_file(), "{name}");
+    // A fresh clone has no copy: serve shows the image by its URL (through its proxy).
+    git(
+        tmp.path(),
+        &["clone", "-q", archive.to_str().unwrap(), "clone"],
+    );
+    let clone_cfg = tmp.path().join("clone.toml");
+    let text = std::fs::read_to_string(&cfg)
+        .unwrap()
+        .replace("dir = \"archive\"", "dir = \"clone\"");
+    std::fs::write(&clone_cfg, text).unwrap();
+    let s = serve(&clone_cfg);
+    let p = get(&s, &format!("/s/img/{id}")).body;
+    assert!(!p.contains("/assets/"), "{p}");
+    assert!(p.contains("<img src=\"/img/"), "{p}");
 }

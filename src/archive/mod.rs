@@ -457,6 +457,7 @@ impl Archive {
                 pages: pages.as_ref(),
                 sources: &config.sources,
                 images: None,
+                assets: None,
             };
             for kind in KINDS {
                 let text = feed_text(kind, &meta, &entries).unwrap_or_default();
@@ -475,6 +476,7 @@ impl Archive {
                     pages: pages.as_ref(),
                     sources: &config.sources,
                     images: None,
+                    assets: None,
                 };
                 write("all.atom".into(), atom(&meta, &entries))?;
             }

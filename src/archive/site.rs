@@ -57,6 +57,7 @@ fn ctx(config: &Config, links: Links) -> Ctx<'static> {
         site_name: SITE_NAME,
         tz: config.web.timezone,
         proxy: None,
+        assets: Some(config.archive_dir.join("assets")),
     }
 }
 
@@ -135,6 +136,7 @@ pub fn build_site(
     )?;
 
     // Lists and feeds.
+    let assets = config.archive_dir.join("assets");
     let feed_pages = config.web.base_url.as_ref().map(Links::files_at);
     let mut keys: Vec<Key> = Vec::new();
     for o in &order {
@@ -182,6 +184,7 @@ pub fn build_site(
             pages: feed_pages.as_ref(),
             sources: &config.sources,
             images: None,
+            assets: Some(&assets),
         };
         for kind in feeds::KINDS {
             let text = feeds::render(kind, &meta, &entries).unwrap_or_default();
@@ -202,6 +205,7 @@ pub fn build_site(
         pages: feed_pages.as_ref(),
         sources: &config.sources,
         images: None,
+        assets: Some(&assets),
     };
     out.write("feeds/all.atom", feeds::atom(&meta, &entries).as_bytes())?;
 
@@ -257,7 +261,8 @@ pub fn build_site(
     for k in &keys {
         out.made.insert(format!("s/{}/{}.html", k.source, k.id));
         for n in 1..k.revisions {
-            out.made.insert(format!("s/{}/{}-v{n}.html", k.source, k.id));
+            out.made
+                .insert(format!("s/{}/{}-v{n}.html", k.source, k.id));
         }
     }
     // What an earlier build made that this one has not: a removed source's pages and feeds,
@@ -404,7 +409,11 @@ fn read_files(path: &Path, manifest: &HashMap<String, String>) -> BTreeSet<Strin
             && f.split('/').all(|c| !c.is_empty() && c != "." && c != "..")
     };
     if let Ok(text) = std::fs::read_to_string(path) {
-        return text.lines().filter(|l| safe(l)).map(str::to_string).collect();
+        return text
+            .lines()
+            .filter(|l| safe(l))
+            .map(str::to_string)
+            .collect();
     }
     let mut files = BTreeSet::new();
     for key in manifest.keys() {
@@ -415,13 +424,20 @@ fn read_files(path: &Path, manifest: &HashMap<String, String>) -> BTreeSet<Strin
             continue;
         }
         files.insert(format!("s/{source}/{id}.html"));
-        let dir = path.parent().unwrap_or(Path::new(".")).join("s").join(source);
+        let dir = path
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join("s")
+            .join(source);
         for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
             let stem = name.strip_suffix(".html").unwrap_or_default();
             let stem = stem.strip_prefix("page-").unwrap_or(stem);
             let ours = stem == "index"
-                || (!stem.is_empty() && stem.bytes().all(|b| b.is_ascii_digit() || b == b'-' || b == b'v'));
+                || (!stem.is_empty()
+                    && stem
+                        .bytes()
+                        .all(|b| b.is_ascii_digit() || b == b'-' || b == b'v'));
             if ours {
                 files.insert(format!("s/{source}/{name}"));
             }

@@ -50,6 +50,8 @@ pub struct FeedMeta<'a> {
     /// The full URL of an image through the reader's own proxy (`serve` with a known public
     /// address); `None`: images as the content has them.
     pub images: Option<&'a (dyn Fn(&Url) -> String + Sync)>,
+    /// The archive's `assets/` (local copies of images), when readers can load them.
+    pub assets: Option<&'a std::path::Path>,
 }
 
 /// The identity of a source's feed (`None`: the feed of every source).
@@ -118,7 +120,11 @@ fn stamps(entries: &[FeedEntry]) -> Vec<(i64, i64)> {
         while !used.insert(u) {
             u += 1;
         }
-        let p = if e.published_ms == was { u } else { e.published_ms };
+        let p = if e.published_ms == was {
+            u
+        } else {
+            e.published_ms
+        };
         out[i] = (p, u);
     }
     out
@@ -199,6 +205,7 @@ fn content(meta: &FeedMeta<'_>, e: &FeedEntry, rules: &DisplayRules) -> String {
             Some(proxy) => Images::Proxy(proxy),
             None => Images::AsIs,
         },
+        assets: meta.assets,
     };
     const NOWHERE: &str = "https://newsmirror.invalid/assets/";
     let assets = meta
@@ -236,9 +243,7 @@ fn home(meta: &FeedMeta<'_>, entries: &[FeedEntry]) -> String {
     match (meta.pages, meta.slug) {
         (Some(l), Some(slug)) => l.list(slug, 1),
         (Some(l), None) => l.home(),
-        (None, Some(slug)) => {
-            site_of(meta, slug, entries).unwrap_or_else(|| meta.link.to_string())
-        }
+        (None, Some(slug)) => site_of(meta, slug, entries).unwrap_or_else(|| meta.link.to_string()),
         (None, None) => meta.link.to_string(),
     }
 }

@@ -90,6 +90,8 @@ pub struct Ctx<'a> {
     pub tz: Tz,
     /// `serve` shows images through its proxy (a function giving the proxied URL).
     pub proxy: Option<&'a (dyn Fn(&url::Url) -> String + Sync)>,
+    /// The archive's `assets/` folder (local copies of images shown when there).
+    pub assets: Option<std::path::PathBuf>,
 }
 
 impl Ctx<'_> {
@@ -102,6 +104,7 @@ impl Ctx<'_> {
                 Some(p) => present::Images::Proxy(p),
                 None => present::Images::AsIs,
             },
+            assets: self.assets.as_deref(),
         }
     }
 }
@@ -542,6 +545,7 @@ mod tests {
             site_name: "镜像",
             tz: chrono_tz::Asia::Shanghai,
             proxy: None,
+            assets: None,
         };
         let unq = |s: String| s.replace("&#39;", "'");
         let e = unq(error(&ctx, 404, "找不到"));

@@ -10,7 +10,6 @@
 //! links, headings that follow the page's, captions where HTML allows them, and no character
 //! XML forbids.
 
-
 mod deep;
 mod images;
 mod media;
@@ -23,8 +22,8 @@ use url::Url;
 
 use crate::config::DisplayRules;
 use deep::{MAX_DEPTH, depth, linear};
-use images::{best_candidate, image, local_assets};
 pub use images::raster_type;
+use images::{best_candidate, image, local_assets};
 use media::{embed_label, embed_target, is_media_file, media, playable_label};
 use structure::{blocks_in_phrasing, captions, cut_trailers, headings};
 pub use text::{is_traditional, lang_of, xml_chars};
@@ -43,6 +42,9 @@ pub struct Shown<'a> {
     pub link: &'a str,
     pub rules: &'a DisplayRules,
     pub images: Images<'a>,
+    /// The archive's `assets/` folder: an image's local copy (`data-local`) is shown when it
+    /// is there (a fresh clone may not have it: then the image's URL).
+    pub assets: Option<&'a std::path::Path>,
 }
 
 /// A placeholder base for articles whose link is not a URL.
@@ -54,6 +56,7 @@ pub fn article(content: &str, shown: &Shown<'_>, local_prefix: &str) -> String {
     let base = Url::parse(shown.link).unwrap_or_else(|_| Url::parse(NO_BASE).expect("valid"));
     let html = players(content, &base);
     let html = hide(&html, &shown.rules.hide_selectors);
+    let html = local_copies(&html, shown.assets);
     let html = before_sanitizing(&html, &base);
     let html = local_assets(&html);
     let clean = crate::clean::sanitize(&html, &base);
@@ -77,6 +80,31 @@ pub fn article_lang(title: &str, content: &str, rules: &DisplayRules) -> Option<
         .take(4000)
         .collect();
     lang_of(&format!("{title}\n{text}"))
+}
+
+/// Images whose local copy (`data-local="../../assets/NAME"`) is in `assets`: shown from the
+/// copy; the others keep their URL.
+fn local_copies(html: &str, assets: Option<&std::path::Path>) -> String {
+    if !html.contains("data-local") {
+        return html.to_string();
+    }
+    let settings = RewriteStrSettings::new().append_element_content_handler(element!(
+        "img[data-local]",
+        |el| {
+            let local = el.get_attribute("data-local").unwrap_or_default();
+            el.remove_attribute("data-local");
+            let name = local.rsplit('/').next().unwrap_or_default();
+            let named = !name.is_empty()
+                && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.')
+                && local.ends_with(&format!("assets/{name}"));
+            if named && assets.is_some_and(|a| a.join(name).is_file()) {
+                el.set_attribute("src", &format!("../../assets/{name}"))?;
+                el.remove_attribute("srcset");
+            }
+            Ok(())
+        }
+    ));
+    rewrite_str(html, settings).unwrap_or_else(|_| html.to_string())
 }
 
 /// Players that only a script fills (BBC's `data-playable`) become a link saying what they
@@ -194,7 +222,6 @@ fn before_sanitizing(html: &str, base: &Url) -> String {
     rewrite_str(html, settings).unwrap_or_else(|_| html.to_string())
 }
 
-
 pub(crate) fn is_web(u: &Url) -> bool {
     matches!(u.scheme(), "http" | "https")
 }
@@ -258,7 +285,6 @@ fn repaired(href: &str) -> Option<Url> {
 pub(crate) use crate::text::escape_html as attr_escape;
 use crate::text::escape_html as text_escape;
 
-
 /// After the sanitizer: a pass over its tree that removes and renames only (or, for nesting
 /// past [`MAX_DEPTH`], a streaming pass that does what safety needs: links and images).
 fn after_sanitizing(html: &str, shown: &Shown<'_>, local_prefix: &str) -> String {
@@ -293,7 +319,6 @@ fn after_sanitizing(html: &str, shown: &Shown<'_>, local_prefix: &str) -> String
     }
     root.inner_html().to_string()
 }
-
 
 #[cfg(test)]
 mod tests;

@@ -442,6 +442,7 @@ async fn feed(State(app): AppState, Path(file): Path<String>, headers: HeaderMap
             .find(|s| s.slug == name)
             .map_or_else(|| "https://invalid.example/".to_string(), |s| s.site_link());
         let pages = base.as_ref().map(Links::files_at);
+        let assets = app.archive_dir.join("assets");
         // Images through this server's proxy, as full URLs under its public address.
         let proxied = |u: &Url| match (&app.images, &base) {
             (Some(p), Some(b)) => b
@@ -457,6 +458,7 @@ async fn feed(State(app): AppState, Path(file): Path<String>, headers: HeaderMap
             pages: pages.as_ref(),
             sources: &app.config_sources,
             images: (app.images.is_some() && base.is_some()).then_some(&proxied),
+            assets: Some(&assets),
         };
         let body = feeds::render(ext, &meta, &entries).ok_or_else(|| nf(app))?;
         // Never later than now (an outlet may date an article ahead).

@@ -3,8 +3,8 @@
 use askama::Template;
 
 use super::{Ctx, Nav, Stamp, diff_html, rendered, safe_href};
-use crate::render::present::lang_of;
 use crate::config::DisplayRules;
+use crate::render::present::lang_of;
 use crate::store::{ArticleInfo, EventRow, Neighbour, RevisionRow};
 
 /// What an article's pages are made from.

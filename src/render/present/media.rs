@@ -61,7 +61,10 @@ fn mime_of(url: &Url) -> Option<&'static str> {
 /// Where an embedded player's content lives for a reader who follows a link: a YouTube or
 /// Vimeo video's own page, the post a Facebook plugin shows, else the player itself.
 pub(super) fn embed_target(url: &Url) -> Url {
-    let host = url.host_str().unwrap_or_default().trim_start_matches("www.");
+    let host = url
+        .host_str()
+        .unwrap_or_default()
+        .trim_start_matches("www.");
     let segs: Vec<&str> = url.path_segments().map(|s| s.collect()).unwrap_or_default();
     let page = match (host, segs.as_slice()) {
         ("youtube.com" | "youtube-nocookie.com", ["embed", id, ..]) if !id.is_empty() => {
@@ -151,7 +154,9 @@ pub(super) fn media(m: &NodeRef<'_>, shown: &Shown<'_>, local_prefix: &str) {
         let sources: String = files
             .iter()
             .map(|u| {
-                let ty = mime_of(u).map(|t| format!(" type=\"{t}\"")).unwrap_or_default();
+                let ty = mime_of(u)
+                    .map(|t| format!(" type=\"{t}\""))
+                    .unwrap_or_default();
                 format!("<source src=\"{}\"{ty}>", attr_escape(u.as_str()))
             })
             .collect();

@@ -5,6 +5,7 @@ fn show(html: &str, rules: &DisplayRules) -> String {
         link: "https://news.example/a/1.html",
         rules,
         images: Images::AsIs,
+        assets: None,
     };
     article(html, &shown, "../../assets/")
 }
@@ -29,7 +30,10 @@ fn only_web_and_mail_links_are_followed() {
     // A link that goes nowhere is plain text, not a link that does nothing (F6).
     let doc = dom_query::Document::fragment(out.as_str());
     assert!(doc.select("a:not([href])").is_empty(), "{out}");
-    assert!(out.starts_with("<p>a<a ") && out.contains("</a>d</p>"), "text stays: {out}");
+    assert!(
+        out.starts_with("<p>a<a ") && out.contains("</a>d</p>"),
+        "text stays: {out}"
+    );
 }
 
 #[test]
@@ -132,6 +136,7 @@ fn proxied_images_skip_third_party_proxies() {
         link: "https://news.example/a/1.html",
         rules: &rules,
         images: Images::Proxy(&proxy),
+        assets: None,
     };
     let out = article(
         "<img src=\"https://images.weserv.nl/?url=ichef.bbci.co.uk/news/640/a.jpg\">",
@@ -201,7 +206,11 @@ fn deep_nesting_gets_the_streaming_pass_and_stays_inert() {
     );
     let out = plain(&html);
     assert!(!out.contains("javascript"), "{}", &out[out.len() - 300..]);
-    assert!(!out.contains("<a>") && out.contains(">x<img"), "{}", &out[out.len() - 300..]);
+    assert!(
+        !out.contains("<a>") && out.contains(">x<img"),
+        "{}",
+        &out[out.len() - 300..]
+    );
     assert!(out.contains("loading=\"lazy\"") && !out.contains("width="));
     assert_eq!(
         depth("<div><p>a<br>b</p><img src=\"x\" alt=\"<div>\"></div>", 10),
