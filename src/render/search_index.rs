@@ -55,7 +55,7 @@ fn weight(title_tf: u32, body_tf: u32) -> u32 {
 }
 
 /// The start of an article's text the results show under its title (characters).
-const LEAD: usize = 90;
+const LEAD: usize = 60;
 
 /// The shard key of a word: its first character as hex, or its first two for words in
 /// ASCII letters or digits and for shards split by two.
