@@ -474,6 +474,8 @@ impl Archive {
                 link: &link,
                 pages: pages.as_ref(),
                 sources: &config.sources,
+                images: None,
+                assets: None,
             };
             for kind in KINDS {
                 let text = feed_text(kind, &meta, &entries).unwrap_or_default();
@@ -491,6 +493,8 @@ impl Archive {
                     link: "https://invalid.example/",
                     pages: pages.as_ref(),
                     sources: &config.sources,
+                    images: None,
+                    assets: None,
                 };
                 write("all.atom".into(), atom(&meta, &entries))?;
             }

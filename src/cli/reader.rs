@@ -140,9 +140,10 @@ pub fn site(config: &Config, out: &Path, quiet: bool) -> anyhow::Result<ExitCode
         .with_context(|| format!("cannot write the site into {}", out.display()))?;
     if !quiet {
         println!(
-            "site: {} files written, {} unchanged, in {}",
+            "site: {} files written, {} unchanged, {} removed, in {}",
             report.written,
             report.unchanged,
+            report.removed,
             out.display()
         );
     }
