@@ -538,7 +538,7 @@ fn every_overrides_the_stored_schedule_and_run_says_when_next() {
     let out = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(got, "run --every 1s waited for the stored schedule: {err}");
-    assert!(err.contains("next fetch: s in "), "{err}");
+    assert!(err.contains("next fetch: s "), "{err}");
     assert!(err.contains("1 source,"), "{err}");
 }
 

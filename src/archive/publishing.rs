@@ -14,6 +14,9 @@ pub struct PublishReport {
     pub pushed: Vec<String>,
     /// Remotes that failed, with the reason.
     pub failed: Vec<(String, String)>,
+    /// Remote names the repository does not define yet (`origin` before `git remote add`):
+    /// not pushed, and not a failure.
+    pub undefined: Vec<String>,
 }
 
 /// The paths publishing commits: the archive's own ([`crate::mirror::MANAGED_PATHS`]), and
@@ -74,11 +77,15 @@ pub fn publish(
         if publish::interrupted() {
             break; // a signal: the next run pushes
         }
+        if publish::remote_undefined(&archive.dir, remote) {
+            report.undefined.push(remote.clone());
+            continue;
+        }
         let key = format!("pushed:{remote}");
         if archive.store.meta(&key)?.as_deref() == Some(head.as_str()) {
             continue;
         }
-        match publish::push(&archive.dir, remote) {
+        match publish::push(&archive.dir, remote, &config.publish.author) {
             Ok(()) => {
                 archive.store.set_meta(&key, Some(&head))?;
                 report.pushed.push(remote.clone());

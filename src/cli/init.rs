@@ -34,19 +34,19 @@ const WORKFLOW_PATH: &str = ".github/workflows/newsmirror.yml";
 pub fn outlets(json: bool) -> anyhow::Result<ExitCode> {
     let all = catalog::outlets();
     if json {
-        println!("{}", serde_json::to_string_pretty(&all)?);
+        say!("{}", serde_json::to_string_pretty(&all)?);
         return Ok(ExitCode::SUCCESS);
     }
     let ws = output::column(all.iter().map(|o| &o.slug), 4);
     let wn = output::column(all.iter().map(|o| &o.name), 4);
-    println!(
+    say!(
         "{} {} {:<9} feed",
         output::pad("slug", ws),
         output::pad("name", wn),
         "full text"
     );
     for o in &all {
-        println!(
+        say!(
             "{} {} {:<9} {}",
             output::pad(&o.slug, ws),
             output::pad(&o.name, wn),
@@ -54,7 +54,7 @@ pub fn outlets(json: bool) -> anyhow::Result<ExitCode> {
             o.feeds.join(" ")
         );
     }
-    println!("\nnewsmirror init DIR --outlets {}", {
+    say!("\nnewsmirror init DIR --outlets {}", {
         let slugs: Vec<&str> = all.iter().take(3).map(|o| o.slug.as_str()).collect();
         slugs.join(",")
     });
@@ -134,19 +134,19 @@ pub fn init(dir: &Path, outlets: &[String], commit: bool, quiet: bool) -> anyhow
         )?;
     }
     if !quiet {
-        println!(
+        say!(
             "init: a mirror of {} in {}",
             names.join(", "),
             dir.display()
         );
         if !wrote.is_empty() {
-            println!("init: wrote {}", wrote.join(", "));
+            say!("init: wrote {}", wrote.join(", "));
         }
         if let Some(c) = &committed {
-            println!("init: committed {}", &c[..c.len().min(12)]);
+            say!("init: committed {}", &c[..c.len().min(12)]);
         }
         let d = shell_word(&dir);
-        println!(
+        say!(
             "\nNext:\n  1. Make an empty repository on your git host (GitHub: no README, no licence), then\n       git -C {d} remote add origin git@github.com:YOU/REPOSITORY.git\n  2. git -C {d} push -u origin HEAD\n\nThen GitHub Actions updates the mirror every hour (the push starts a first run;\nActions tab → newsmirror → Run workflow starts one any time). To fetch here first:\n  newsmirror update --config {d}/{CONFIG}"
         );
     }

@@ -48,7 +48,7 @@ pub fn serve(config: &Config, addr: SocketAddr, quiet: bool) -> anyhow::Result<E
     let rt = super::runtime()?;
     rt.block_on(crate::web::serve(app, addr, limits, |bound| {
         if !quiet {
-            println!("newsmirror: serving http://{bound}/");
+            say!("newsmirror: serving http://{bound}/");
             let _ = std::io::stdout().flush();
         }
     }))?;
@@ -129,7 +129,7 @@ pub fn reindex(_config: &Config, archive: &mut Archive, quiet: bool) -> anyhow::
         .context("cannot rebuild the search index")?;
     crate::faults::point("reindex::indexed");
     if !quiet {
-        println!("reindex: {n} articles indexed");
+        say!("reindex: {n} articles indexed");
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -139,7 +139,7 @@ pub fn site(config: &Config, out: &Path, quiet: bool) -> anyhow::Result<ExitCode
     let report = archive::build_site(config, &archive, out)
         .with_context(|| format!("cannot write the site into {}", out.display()))?;
     if !quiet {
-        println!(
+        say!(
             "site: {} files written, {} unchanged, in {}",
             report.written,
             report.unchanged,

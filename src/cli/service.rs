@@ -48,14 +48,18 @@ fn schedule_line(due: &[(String, Option<i64>)], now: i64) -> String {
     let shown: Vec<String> = due
         .iter()
         .take(8)
-        .map(|(s, t)| format!("{s} in {}", short(t - now)))
+        .map(|&(s, t)| match t - now {
+            ..1000 => format!("{s} now"),
+            wait => format!("{s} in {}", short(wait)),
+        })
         .collect();
     let mut line = format!("newsmirror run: next fetch: {}", shown.join(", "));
     if due.len() > 8 {
         line.push_str(&format!(", and {} more", due.len() - 8));
     }
     if let Some((_, t)) = due.first() {
-        line.push_str(&format!(" (at {} UTC+8)", archive::format_time(*t)));
+        let at = chrono::DateTime::from_timestamp_millis(*t).unwrap_or_default();
+        line.push_str(&format!(" (at {})", at.format("%Y-%m-%d %H:%M UTC")));
     }
     line
 }
@@ -70,7 +74,7 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let (stop_tx, stop) = watch::channel(false);
     tokio::spawn(async move {
-        wait_for_signal().await;
+        let _ = wait_for_signal().await;
         // A push that hangs stops too; its commit is pushed by the next run.
         crate::publish::interrupt();
         let _ = stop_tx.send(true);
@@ -114,13 +118,30 @@ pub async fn run(
                 break;
             }
         }
-        // Pages of recent articles, on their own schedule (recheck_every).
-        let rechecked = archive::recheck(config, archive, false).await?;
-        if rechecked.removed + rechecked.restored > 0 {
-            let msg = format!(
-                "recheck: {} removed, {} restored",
-                rechecked.removed, rechecked.restored
-            );
+        // Pages of recent articles, on their own schedule (recheck_every), while no feed is
+        // due: a recheck of pages that hang must not hold back the feeds, nor a stop.
+        // Dropping the recheck while it waits for pages writes nothing (it writes only once
+        // every page has answered); the pages stay due.
+        let budget = recheck_budget(archive, config, every)?;
+        let mut stop_rx = stop.clone();
+        let rechecked = tokio::select! {
+            r = archive::recheck(config, archive, false) => Some(r?),
+            _ = stop_rx.wait_for(|s| *s) => break,
+            _ = tokio::time::sleep(budget) => None,
+        };
+        match &rechecked {
+            None if !quiet => eprintln!(
+                "newsmirror run: page recheck put off after {}: feeds are due (the pages stay due)",
+                short(budget.as_millis() as i64)
+            ),
+            None => {}
+            Some(r) if r.checked > 0 && !quiet => {
+                eprintln!("newsmirror run: {}", super::output::recheck_line(r))
+            }
+            Some(_) => {}
+        }
+        if let Some(r) = rechecked.filter(|r| r.removed + r.restored > 0) {
+            let msg = format!("recheck: {} removed, {} restored", r.removed, r.restored);
             let published = archive::publish(config, archive, &msg)?;
             super::output::print_publish(&published, quiet);
         }
@@ -161,20 +182,43 @@ pub async fn run(
     Ok(())
 }
 
-async fn wait_for_signal() {
+/// How long a page recheck may hold the loop: until the next feed is due, but at least
+/// [`MIN_RECHECK`] (so that a recheck of slow pages can finish between frequent fetches).
+fn recheck_budget(
+    archive: &Archive,
+    config: &Config,
+    every: Option<Duration>,
+) -> anyhow::Result<Duration> {
+    let now = chrono::Utc::now().timestamp_millis();
+    let health = archive::health(&archive.store, &config.sources)?;
+    let next = health
+        .iter()
+        .map(|h| next_due(h, every).unwrap_or(now))
+        .min()
+        .unwrap_or(now);
+    Ok(Duration::from_millis((next - now).max(0) as u64).max(MIN_RECHECK))
+}
+
+/// The least time a page recheck gets when feeds are due.
+const MIN_RECHECK: Duration = Duration::from_secs(5);
+
+/// Waits for SIGTERM or SIGINT (Ctrl-C); the exit code a shell gives a process it ended
+/// (128 + the signal's number).
+pub(super) async fn wait_for_signal() -> u8 {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
         let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
         let mut int = signal(SignalKind::interrupt()).expect("SIGINT handler");
         tokio::select! {
-            _ = term.recv() => {}
-            _ = int.recv() => {}
+            _ = term.recv() => 143,
+            _ = int.recv() => 130,
         }
     }
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
+        130
     }
 }
 

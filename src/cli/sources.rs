@@ -22,7 +22,7 @@ pub fn import(
         .map_err(|e| anyhow::Error::new(e).context(Exit(2)))?;
     if !quiet {
         for (slug, name, url) in &report.added {
-            println!("added {slug} ({name}): {url}");
+            say!("added {slug} ({name}): {url}");
         }
     }
     for (url, why) in &report.refused {
@@ -40,7 +40,7 @@ pub fn import(
         if !report.refused.is_empty() {
             line.push_str(&format!(", {} refused", report.refused.len()));
         }
-        println!("{line}");
+        say!("{line}");
     }
     Ok(if report.refused.is_empty() {
         ExitCode::SUCCESS
@@ -131,15 +131,15 @@ pub fn remove(config: &Config, slug: &str, purge: bool, quiet: bool) -> anyhow::
         if had_list {
             line.push_str(&format!("; lists/{} deleted", source.list_file()));
         }
-        println!("{line}");
+        say!("{line}");
         if purge {
-            println!(
+            say!(
                 "sources remove: {} deleted from articles/{}/ and the database",
                 output::count(articles as usize, "article", "articles"),
                 source.folder
             );
         } else if articles > 0 {
-            println!(
+            say!(
                 "sources remove: its {} stay in articles/{}/ (and in git's history), unseen by readers; --purge deletes them",
                 output::count(articles as usize, "article", "articles"),
                 source.folder

@@ -199,7 +199,8 @@ impl Config {
         let archive_dir = if dir.is_absolute() {
             dir.to_path_buf()
         } else {
-            ctx.base.join(dir)
+            // `dir = "."` is the config's folder itself, not `folder/.` in messages.
+            ctx.base.join(dir).components().collect()
         };
         let author = match &raw.publish.author {
             None => "newsmirror <newsmirror@localhost>".to_string(),
