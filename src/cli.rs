@@ -168,6 +168,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let path = config_path(&cli);
     let quiet = cli.quiet;
     match cli.command {
+        Command::Init { .. } if cli.config.is_some() => Err(anyhow::anyhow!(
+            "init writes DIR/newsmirror.toml: --config does not apply (the mirror's later commands take --config DIR/newsmirror.toml)"
+        )
+        .context(Exit(2))),
         Command::Init {
             dir,
             outlets,

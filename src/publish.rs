@@ -335,6 +335,14 @@ pub fn remote_undefined(dir: &Path, remote: &str) -> bool {
     a_name && git(dir, &["remote", "get-url", remote], LOCAL).is_err()
 }
 
+/// The branch `HEAD` is on in `dir` (also before its first commit), if it is on one.
+pub fn current_branch(dir: &Path) -> Option<String> {
+    git(dir, &["symbolic-ref", "--short", "HEAD"], LOCAL)
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
 /// `Name <email>` → (`Name`, `email`).
 fn split_author(author: &str) -> (&str, &str) {
     match author.split_once('<') {

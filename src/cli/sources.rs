@@ -114,13 +114,16 @@ pub fn remove(config: &Config, slug: &str, purge: bool, quiet: bool) -> anyhow::
     crate::render::write_atomic(&config.path, new_text.as_bytes())
         .with_context(|| format!("cannot write {}", config.path.display()))?;
     archive.render_indexes(&new_config)?;
-    let published = archive::publish(
+    // The config's edit goes in the same commit when the config is in the mirror's folder
+    // (else every other checkout, GitHub Actions say, would bring the source back).
+    let published = archive::publish_with(
         &new_config,
         &archive,
         &format!(
             "sources: remove {slug}{}",
             if purge { " and its articles" } else { "" }
         ),
+        &[&config.path],
     )?;
     if !quiet {
         let mut line = format!(
