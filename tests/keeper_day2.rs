@@ -337,3 +337,191 @@ fn ctrl_c_stops_recheck() {
     let (code, _, err) = run_in(tmp.path(), &["status", "--config", c]);
     assert_eq!(code, 0, "{err}");
 }
+
+/// A mirror folder (dir = ".", git, no remote) of source `s` named `name`, on `feed.xml`.
+fn local_mirror(m: &Path, name: &str) {
+    std::fs::create_dir_all(m).unwrap();
+    std::fs::write(
+        m.join("newsmirror.toml"),
+        format!(
+            "[archive]\ndir = \".\"\n[publish]\ngit = true\n\n[[sources]]\nslug = \"s\"\n\
+             name = \"{name}\"\nfulltext = \"feed\"\nfeeds = [\"feed.xml\"]\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        m.join("feed.xml"),
+        rss(&[item("一", "https://example.org/1")]),
+    )
+    .unwrap();
+}
+
+/// K5: `sources remove` commits the config it edited with the lists and README.
+#[test]
+fn sources_remove_commits_its_config_edit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let m = tmp.path().join("m");
+    local_mirror(&m, "S");
+    std::fs::write(m.join("t.xml"), rss(&[item("二", "https://example.org/2")])).unwrap();
+    let cfg = m.join("newsmirror.toml");
+    let text = std::fs::read_to_string(&cfg).unwrap()
+        + "\n[[sources]]\nslug = \"t\"\nname = \"T\"\nfulltext = \"feed\"\nfeeds = [\"t.xml\"]\n";
+    std::fs::write(&cfg, text).unwrap();
+    std::fs::write(m.join(".gitignore"), "/*.xml\n").unwrap();
+    let (code, _, err) = run_in(&m, &["update"]);
+    assert_eq!(code, 0, "{err}");
+    commit_all(&m, "keeper: config");
+    let (code, out, err) = run_in(&m, &["sources", "remove", "t"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let files = git(&m, &["show", "--name-only", "--format=", "HEAD"]);
+    assert!(
+        files.contains("newsmirror.toml") && files.contains("lists/T.md"),
+        "{files}"
+    );
+    let status = git(&m, &["status", "--porcelain"]);
+    assert!(status.trim().is_empty(), "{status}");
+}
+
+/// K6: an OPML outline the config would refuse is refused alone, named by its feed; names
+/// with dots inside are fine.
+#[test]
+fn one_bad_outline_does_not_refuse_the_whole_opml() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let cfg = write_config(d, "", &[]);
+    std::fs::write(
+        d.join("in.opml"),
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<opml version="2.0"><head><title>t</title></head><body>
+  <outline text="BBC" type="rss" xmlUrl="https://feeds.example.org/bbc.xml"/>
+  <outline text="dots..." type="rss" xmlUrl="https://feeds.example.org/dots.xml"/>
+  <outline text="法广...新闻" type="rss" xmlUrl="https://feeds.example.org/rfi.xml"/>
+  <outline text="typo" type="rss" xmlUrl="https//feeds.example.org/typo.xml"/>
+</body></opml>"#,
+    )
+    .unwrap();
+    let c = cfg.to_str().unwrap();
+    let (code, out, err) = run_in(
+        d,
+        &[
+            "sources",
+            "import",
+            "--allow-local",
+            "--config",
+            c,
+            "in.opml",
+        ],
+    );
+    assert_eq!(code, 1, "one refused: {out}{err}");
+    assert!(out.contains("3 sources added"), "{out}");
+    assert!(err.contains("https//feeds.example.org/typo.xml"), "{err}");
+    assert!(
+        !err.contains("line "),
+        "no line of a config never written: {err}"
+    );
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    assert!(
+        text.contains("法广...新闻") && text.contains("dots..."),
+        "{text}"
+    );
+    // A hand-written name with dots inside is a valid config too.
+    let (code, _, err) = run_in(d, &["status", "--config", c]);
+    assert_eq!(code, 0, "{err}");
+}
+
+/// K7: renaming a source replaces its list; the old one goes.
+#[test]
+fn a_renamed_source_leaves_no_old_list() {
+    let tmp = tempfile::tempdir().unwrap();
+    let m = tmp.path().join("m");
+    local_mirror(&m, "法广…");
+    assert_eq!(run_in(&m, &["-q", "update"]).0, 0);
+    assert!(m.join("lists/法广….md").is_file());
+    let cfg = m.join("newsmirror.toml");
+    let text = std::fs::read_to_string(&cfg)
+        .unwrap()
+        .replace("name = \"法广…\"", "name = \"法广新闻\"");
+    std::fs::write(&cfg, text).unwrap();
+    let (code, _, err) = run_in(&m, &["-q", "update"]);
+    assert_eq!(code, 0, "{err}");
+    let lists: Vec<String> = std::fs::read_dir(m.join("lists"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(lists, vec!["法广新闻.md".to_string()]);
+    let tracked = git(&m, &["ls-files", "lists"]);
+    assert!(
+        !tracked.contains('…'),
+        "the old list is gone from git too: {tracked}"
+    );
+}
+
+/// K8: the public README says what kind of error a source has, never a local file's first
+/// bytes or the server's paths.
+#[test]
+fn the_public_readme_leaks_no_file_contents_or_paths() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    std::fs::write(d.join("secret.txt"), "root:x:0:0:secret-marker\n").unwrap();
+    let cfg = write_config(
+        d,
+        "",
+        &[("a", "A", &["secret.txt"]), ("b", "B", &["missing.xml"])],
+    );
+    let (code, _, _) = update(&cfg);
+    assert_eq!(code, 1);
+    let readme = std::fs::read_to_string(d.join("archive/README.md")).unwrap();
+    assert!(
+        !readme.contains("secret-marker") && !readme.contains("root:x"),
+        "{readme}"
+    );
+    assert!(!readme.contains(d.to_str().unwrap()), "{readme}");
+    assert!(
+        readme.contains("not a feed") && readme.contains("cannot be read"),
+        "{readme}"
+    );
+    // The keeper still sees the details.
+    let (_, status, _) = run_in(d, &["status", "--config", cfg.to_str().unwrap()]);
+    assert!(status.contains("missing.xml"), "{status}");
+}
+
+/// K10, K11, K12: an adopted `master` repository gets a workflow for `master`; `--no-commit`
+/// says to commit; `init` names where Actions gets newsmirror and the pin; `--config` with
+/// init is refused rather than ignored.
+#[test]
+fn init_follows_the_adopted_branch_and_says_what_is_left() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ex = tmp.path().join("ex");
+    std::fs::create_dir(&ex).unwrap();
+    git(&ex, &["init", "-q", "-b", "master"]);
+    std::fs::write(ex.join("notes.md"), "# my stuff\n").unwrap();
+    commit_all(&ex, "first");
+    let (code, out, err) = run_in(tmp.path(), &["init", "ex", "--outlets", "rfi"]);
+    assert_eq!(code, 0, "{err}");
+    let wf = std::fs::read_to_string(ex.join(".github/workflows/newsmirror.yml")).unwrap();
+    assert!(wf.contains("branches: [master]"), "{wf}");
+    assert!(
+        out.contains("NEWSMIRROR_REPO") && out.contains("NEWSMIRROR_SHA256"),
+        "{out}"
+    );
+    assert!(wf.contains("NEWSMIRROR_SHA256: \"\""), "{wf}");
+
+    let (code, out, _) = run_in(
+        tmp.path(),
+        &["init", "nc", "--outlets", "rfi", "--no-commit"],
+    );
+    assert_eq!(code, 0);
+    let commit_step = out.find("git -C ").and_then(|_| out.find(" commit -m"));
+    let push_step = out.find("push -u origin");
+    assert!(
+        commit_step.is_some() && push_step.is_some() && commit_step < push_step,
+        "commit before push: {out}"
+    );
+
+    let (code, _, err) = run_in(
+        tmp.path(),
+        &["--config", "other.toml", "init", "x", "--outlets", "rfi"],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(!tmp.path().join("x").exists());
+}
