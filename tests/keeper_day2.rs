@@ -525,3 +525,61 @@ fn init_follows_the_adopted_branch_and_says_what_is_left() {
     assert_eq!(code, 2, "{err}");
     assert!(!tmp.path().join("x").exists());
 }
+
+/// K13: through a pipe, `search` prints titles as they are and each snippet on one line;
+/// `--page 0` is refused; the footer says which page of how many.
+#[test]
+fn search_output_is_plain_through_a_pipe() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let links: Vec<String> = (0..25)
+        .map(|i| format!("https://example.org/{i}"))
+        .collect();
+    let texts: Vec<(String, String)> = (0..25)
+        .map(|i| {
+            (
+                format!("香港新闻 {i}"),
+                format!("<p>异闻观止 第{i}段</p>\n<p>订阅\nNYT简报 香港 {i}</p>"),
+            )
+        })
+        .collect();
+    let mut items: Vec<TestItem<'_>> = links
+        .iter()
+        .zip(&texts)
+        .map(|(l, (t, b))| TestItem {
+            title: t,
+            link: l,
+            guid: None,
+            date: Some(DATE),
+            content: b,
+        })
+        .collect();
+    items[0].title = "【异闻观止】汕尾陆丰一男子被拘留";
+    std::fs::write(d.join("feed.xml"), rss(&items)).unwrap();
+    let cfg = write_config(d, "", &[("s", "S", &["feed.xml"])]);
+    assert_eq!(update(&cfg).0, 0);
+    let c = cfg.to_str().unwrap();
+    let (code, out, err) = run_in(d, &["search", "--config", c, "异闻观止"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.lines().any(|l| l == "【异闻观止】汕尾陆丰一男子被拘留"),
+        "the title as it is: {out}"
+    );
+    assert!(
+        !out.contains('\x1b'),
+        "no terminal codes in a pipe: {out:?}"
+    );
+    // Each result is four lines: title, where, snippet, blank.
+    let (_, out, _) = run_in(d, &["search", "--config", c, "香港"]);
+    let results: Vec<&str> = out.split("\n\n").collect();
+    for r in &results[..results.len() - 1] {
+        assert_eq!(r.lines().count(), 3, "one-line snippet: {r:?}");
+    }
+    assert!(
+        out.trim_end()
+            .ends_with("25 found; page 1 of 2 (--page 2 for more)"),
+        "{out}"
+    );
+    let (code, _, err) = run_in(d, &["search", "--config", c, "--page", "0", "香港"]);
+    assert_eq!(code, 2, "{err}");
+}
