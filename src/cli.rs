@@ -216,7 +216,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let (_lock, mut archive) = open(&config, wait, quiet)?;
             let rt = runtime()?;
-            let done = rt.block_on(service::run(&config, &mut archive, every, quiet));
+            let done = rt.block_on(service::run(config, &mut archive, every, quiet));
             // Requests abandoned at a stop end with the runtime, without waiting for them.
             rt.shutdown_timeout(std::time::Duration::from_secs(1));
             done?;

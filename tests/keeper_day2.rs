@@ -583,3 +583,33 @@ fn search_output_is_plain_through_a_pipe() {
     let (code, _, err) = run_in(d, &["search", "--config", c, "--page", "0", "香港"]);
     assert_eq!(code, 2, "{err}");
 }
+
+/// K2 (end): a running `run` takes a changed config on its next pass, without a restart.
+#[test]
+fn run_reads_a_changed_config() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    std::fs::write(d.join("a.xml"), rss(&[item("一", "https://example.org/1")])).unwrap();
+    std::fs::write(d.join("b.xml"), rss(&[item("二", "https://example.org/2")])).unwrap();
+    let cfg = write_config(d, "", &[("a", "A", &["a.xml"])]);
+    let child = command(&["run", "--every", "1s", "--config", cfg.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let wait_for = |p: &Path| {
+        let t = Instant::now();
+        while !p.exists() && t.elapsed() < Duration::from_secs(20) {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        p.exists()
+    };
+    let first = wait_for(&d.join("archive/articles/a"));
+    write_config(d, "", &[("a", "A", &["a.xml"]), ("b", "B", &["b.xml"])]);
+    let second = wait_for(&d.join("archive/articles/b"));
+    signal(&child, libc::SIGTERM);
+    let (code, _, err) = ends_within(child, Duration::from_secs(30));
+    assert!(first && second, "the new source was never fetched: {err}");
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("read again: 2 sources"), "{err}");
+}

@@ -67,11 +67,13 @@ fn schedule_line(due: &[(String, Option<i64>)], now: i64) -> String {
 /// Fetches each source when it is due, until SIGTERM or SIGINT; then finishes what it is
 /// writing and returns. `every` overrides every source's interval and stored schedule.
 pub async fn run(
-    config: &Config,
+    config: Config,
     archive: &mut Archive,
     every: Option<Duration>,
     quiet: bool,
 ) -> anyhow::Result<()> {
+    let mut config = config;
+    let mut watched = Watched::of(&config.path);
     let (stop_tx, stop) = watch::channel(false);
     tokio::spawn(async move {
         let _ = wait_for_signal().await;
@@ -94,6 +96,11 @@ pub async fn run(
         if *stop.borrow() {
             break;
         }
+        // A config changed since (by the keeper, or by a merge of their pushed commit).
+        if let Some(new) = watched.reload(&config, every, quiet) {
+            config = new;
+        }
+        let config = &config;
         let now = chrono::Utc::now().timestamp_millis();
         let health = archive::health(&archive.store, &config.sources)?;
         let due: Vec<String> = health
@@ -180,6 +187,71 @@ pub async fn run(
         eprintln!("newsmirror run: stopped");
     }
     Ok(())
+}
+
+/// The config file as `run` last read it, to notice a change.
+struct Watched {
+    path: std::path::PathBuf,
+    stamp: Option<(std::time::SystemTime, u64)>,
+}
+
+impl Watched {
+    fn stamp(path: &std::path::Path) -> Option<(std::time::SystemTime, u64)> {
+        let m = std::fs::metadata(path).ok()?;
+        Some((m.modified().ok()?, m.len()))
+    }
+
+    fn of(path: &std::path::Path) -> Watched {
+        Watched {
+            path: path.to_path_buf(),
+            stamp: Watched::stamp(path),
+        }
+    }
+
+    /// The config read again when its file changed and it is valid (with `every` applied);
+    /// an invalid one is reported once and the running config kept. The archive's folder
+    /// cannot change under a running service.
+    fn reload(&mut self, running: &Config, every: Option<Duration>, quiet: bool) -> Option<Config> {
+        let stamp = Watched::stamp(&self.path);
+        if stamp == self.stamp {
+            return None;
+        }
+        self.stamp = stamp;
+        let mut new = match Config::load(&self.path) {
+            Ok(c) if c.archive_dir != running.archive_dir => {
+                eprintln!(
+                    "newsmirror run: {} now names another archive folder; restart to use it (the running config stays)",
+                    self.path.display()
+                );
+                return None;
+            }
+            Ok(c) if c.sources.is_empty() => {
+                eprintln!(
+                    "newsmirror run: {} has no [[sources]] now; the running config stays",
+                    self.path.display()
+                );
+                return None;
+            }
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("newsmirror run: {e}; the running config stays");
+                return None;
+            }
+        };
+        if let Some(every) = every {
+            for s in &mut new.sources {
+                s.interval = every;
+            }
+        }
+        if !quiet {
+            eprintln!(
+                "newsmirror run: {} read again: {}",
+                self.path.display(),
+                super::output::count(new.sources.len(), "source", "sources")
+            );
+        }
+        Some(new)
+    }
 }
 
 /// How long a page recheck may hold the loop: until the next feed is due, but at least
