@@ -53,17 +53,19 @@ pub fn outlets(json: bool) -> anyhow::Result<ExitCode> {
     let ws = output::column(all.iter().map(|o| &o.slug), 4);
     let wn = output::column(all.iter().map(|o| &o.name), 4);
     say!(
-        "{} {} {:<9} feed",
+        "{} {} {:<9} {:<5} feed",
         output::pad("slug", ws),
         output::pad("name", wn),
-        "full text"
+        "full text",
+        "rules"
     );
     for o in &all {
         say!(
-            "{} {} {:<9} {}",
+            "{} {} {:<9} {:<5} {}",
             output::pad(&o.slug, ws),
             output::pad(&o.name, wn),
             o.fulltext,
+            if o.rules { "yes" } else { "-" },
             o.feeds.join(" ")
         );
     }

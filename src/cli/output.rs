@@ -155,7 +155,12 @@ pub fn print_status(health: &[SourceHealth], json: bool) -> anyhow::Result<()> {
         say!("{}", serde_json::to_string_pretty(health)?);
         return Ok(());
     }
-    let t = |ms: Option<i64>| ms.map(archive::format_time).unwrap_or_else(|| "-".into());
+    // UTC, as `run` and `search` say it (the header names the zone).
+    let t = |ms: Option<i64>| {
+        ms.and_then(chrono::DateTime::from_timestamp_millis)
+            .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_else(|| "-".into())
+    };
     let w = column(health.iter().map(|h| &h.slug), 14);
     say!(
         "{} {:>8} {:<8} {:>5}  {:<16}  {:<16}  last error",
@@ -163,8 +168,8 @@ pub fn print_status(health: &[SourceHealth], json: bool) -> anyhow::Result<()> {
         "articles",
         "state",
         "fails",
-        "last success",
-        "next attempt"
+        "last success UTC",
+        "next attempt UTC"
     );
     for h in health {
         say!(
