@@ -310,7 +310,10 @@ fn init_refuses_unknown_outlets_and_keeps_existing_files() {
     let m = tmp.path().join("m");
     let (code, _, err) = run(&["init", m.to_str().unwrap(), "--outlets", "dw,nope"]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("\"nope\"") && err.contains("dw"), "{err}");
+    assert!(
+        err.contains("'nope'") && err.contains("dw") && err.contains("cdt"),
+        "{err}"
+    );
     assert!(!err.contains("exit 2"), "{err}");
     // An existing repository is adopted; files there are kept.
     std::fs::create_dir_all(&m).unwrap();
@@ -363,6 +366,12 @@ fn outlets_completions_and_manual() {
             "{shell}"
         );
     }
+    // `init --outlets <TAB>` offers the catalogue's slugs, not file names.
+    let (_, bash, _) = run(&["completions", "bash"]);
+    assert!(
+        bash.contains("dw bbc voa rfi nyt rfa cdt"),
+        "outlets completed"
+    );
     let (code, man, _) = run(&["manual"]);
     assert_eq!(code, 0);
     assert!(

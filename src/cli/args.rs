@@ -28,6 +28,21 @@ const AFTER_HELP: &str = concat!(
     "\n\nStart a mirror:  newsmirror init DIR --outlets dw,bbc   (newsmirror outlets lists them)"
 );
 
+/// The catalogue's slugs, as the values `init --outlets` takes (and completions offer).
+fn outlet_slugs() -> clap::builder::PossibleValuesParser {
+    // Made once per process, when the command line is parsed: the names live as long.
+    let slugs: &'static [String] = crate::catalog::outlets()
+        .into_iter()
+        .map(|o| o.slug)
+        .collect::<Vec<_>>()
+        .leak();
+    clap::builder::PossibleValuesParser::new(
+        slugs
+            .iter()
+            .map(|s| clap::builder::PossibleValue::new(s.as_str())),
+    )
+}
+
 #[derive(Parser)]
 #[command(
     name = "newsmirror",
@@ -62,7 +77,8 @@ pub enum Command {
             long,
             value_delimiter = ',',
             value_name = "SLUG,...",
-            default_value = "dw,bbc"
+            default_value = "dw,bbc",
+            value_parser = outlet_slugs()
         )]
         outlets: Vec<String>,
         /// Do not make the first commit.
