@@ -434,21 +434,6 @@ fn search_takes_several_words_and_keeps_whole_titles() {
     assert!(out.contains("2 found"), "{out}");
 }
 
-/// `cmd | head -1`: the reader goes away; the command ends quietly with 0.
-fn closed_pipe(args: &[&str]) -> (i32, String) {
-    let mut child = command(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    drop(child.stdout.take());
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 #[test]
 fn a_closed_pipe_ends_quietly() {
     let tmp = tempfile::tempdir().unwrap();
@@ -469,7 +454,7 @@ fn a_closed_pipe_ends_quietly() {
         vec!["sources", "export", "--config", c],
         vec!["outlets"],
     ] {
-        let (code, err) = closed_pipe(&args);
+        let (code, err) = closed_stdout(command(&args));
         assert_eq!(code, 0, "{args:?}: {err}");
         assert!(
             !err.contains("Broken pipe") && !err.contains("panicked"),

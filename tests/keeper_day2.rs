@@ -32,22 +32,6 @@ fn item<'a>(title: &'a str, link: &'a str) -> TestItem<'a> {
     }
 }
 
-/// `args` with stdout a pipe nobody reads (`cmd | true`): (exit code, stderr).
-fn closed_stdout(dir: &Path, args: &[&str]) -> (i32, String) {
-    let mut child = command(args)
-        .current_dir(dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    drop(child.stdout.take());
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 /// K1: a reader that went away does not turn a failure into success, nor hide its message.
 #[test]
 fn a_closed_stdout_keeps_the_failure_and_its_message() {
@@ -67,12 +51,12 @@ fn a_closed_stdout_keeps_the_failure_and_its_message() {
         ],
     );
     let c = cfg.to_str().unwrap();
-    let (code, err) = closed_stdout(d, &["update", "--config", c]);
+    let (code, err) = closed_stdout(command(&["update", "--config", c]));
     assert_eq!(code, 1, "a failed source stays a failure: {err}");
     assert!(err.contains("error: source bad (Bad)"), "{err}");
     // Nothing failed: a closed stdout is still a quiet success.
     let cfg = write_config(d, "", &[("good", "Good", &["good.xml"])]);
-    let (code, err) = closed_stdout(d, &["update", "--config", cfg.to_str().unwrap()]);
+    let (code, err) = closed_stdout(command(&["update", "--config", cfg.to_str().unwrap()]));
     assert_eq!(code, 0, "{err}");
     assert!(!err.contains("Broken pipe"), "{err}");
 
@@ -90,7 +74,7 @@ fn a_closed_stdout_keeps_the_failure_and_its_message() {
     )
     .unwrap();
     assert_eq!(update(&cfg).0, 0);
-    let (code, err) = closed_stdout(d, &["recheck", "--now", "--config", c]);
+    let (code, err) = closed_stdout(command(&["recheck", "--now", "--config", c]));
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("could be reached"), "{err}");
 }
@@ -397,6 +381,7 @@ fn one_bad_outline_does_not_refuse_the_whole_opml() {
   <outline text="dots..." type="rss" xmlUrl="https://feeds.example.org/dots.xml"/>
   <outline text="法广...新闻" type="rss" xmlUrl="https://feeds.example.org/rfi.xml"/>
   <outline text="typo" type="rss" xmlUrl="https//feeds.example.org/typo.xml"/>
+  <outline text="local" type="rss" xmlUrl="nothere.xml"/>
 </body></opml>"#,
     )
     .unwrap();
@@ -413,7 +398,11 @@ fn one_bad_outline_does_not_refuse_the_whole_opml() {
         ],
     );
     assert_eq!(code, 1, "one refused: {out}{err}");
-    assert!(out.contains("3 sources added"), "{out}");
+    assert!(out.contains("4 sources added"), "{out}");
+    assert!(
+        err.contains("nothere.xml does not exist"),
+        "a local feed that is not there: {err}"
+    );
     assert!(err.contains("https//feeds.example.org/typo.xml"), "{err}");
     assert!(
         !err.contains("line "),

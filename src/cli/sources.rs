@@ -28,6 +28,22 @@ pub fn import(
     for (url, why) in &report.refused {
         eprintln!("refused: {url}: {why}");
     }
+    // A local feed is read relative to the config's folder, as in the config itself.
+    let base = config.path.parent().unwrap_or(Path::new("/"));
+    for (slug, _, feed) in &report.added {
+        let path = match url::Url::parse(feed) {
+            Ok(u) if u.scheme() == "file" => u.to_file_path().ok(),
+            Ok(_) => None,
+            Err(_) => Some(base.join(feed)),
+        };
+        if let Some(path) = path.filter(|p| !p.exists()) {
+            eprintln!(
+                "warning: source {slug}: the feed file {} does not exist (a path in an OPML file is read relative to the config's folder {}, as in the config)",
+                path.display(),
+                base.display()
+            );
+        }
+    }
     if !quiet {
         let mut line = format!(
             "sources import: {} added to {}",
