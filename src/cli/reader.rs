@@ -114,6 +114,8 @@ pub fn search(
                     "published": crate::render::pages::when(h.published_ms),
                     "published_ms": h.published_ms,
                     "snippet": plain(&h.snippet_html, false),
+                    // The matches, unambiguous: <mark>…</mark> in escaped HTML.
+                    "snippet_html": h.snippet_html,
                     "status": h.status,
                 })
             })
