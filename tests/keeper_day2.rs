@@ -79,6 +79,25 @@ fn a_closed_stdout_keeps_the_failure_and_its_message() {
     assert!(err.contains("could be reached"), "{err}");
 }
 
+/// A mirror folder (dir = ".", git, `remotes`) of source `s` named `name`, on `feed.xml`.
+fn local_mirror(m: &Path, name: &str, remotes: &str) {
+    std::fs::create_dir_all(m).unwrap();
+    std::fs::write(
+        m.join("newsmirror.toml"),
+        format!(
+            "[archive]\ndir = \".\"\n[publish]\ngit = true\nremotes = [{remotes}]\n\n\
+             [[sources]]\nslug = \"s\"\nname = \"{name}\"\nfulltext = \"feed\"\n\
+             feeds = [\"feed.xml\"]\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        m.join("feed.xml"),
+        rss(&[item("一", "https://example.org/1")]),
+    )
+    .unwrap();
+}
+
 /// A mirror repository `dir` whose config (dir = ".") mirrors `feed.xml` beside it, committed,
 /// with `origin` a bare repository it was pushed to. Returns the bare repository.
 fn mirror_with_remote(root: &Path, dir: &Path) -> PathBuf {
@@ -87,19 +106,8 @@ fn mirror_with_remote(root: &Path, dir: &Path) -> PathBuf {
         root,
         &["init", "-q", "--bare", "-b", "main", bare.to_str().unwrap()],
     );
-    std::fs::create_dir_all(dir).unwrap();
-    git(dir, &["init", "-q", "-b", "main"]);
-    std::fs::write(
-        dir.join("newsmirror.toml"),
-        "[archive]\ndir = \".\"\n[publish]\ngit = true\nremotes = [\"origin\"]\n\n\
-         [[sources]]\nslug = \"s\"\nname = \"S\"\nfulltext = \"feed\"\nfeeds = [\"feed.xml\"]\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("feed.xml"),
-        rss(&[item("一", "https://example.org/1")]),
-    )
-    .unwrap();
+    git(root, &["init", "-q", "-b", "main", dir.to_str().unwrap()]);
+    local_mirror(dir, "S", "\"origin\"");
     std::fs::write(dir.join(".gitignore"), "/feed.xml\n").unwrap();
     commit_all(dir, "keeper: start");
     git(dir, &["remote", "add", "origin", bare.to_str().unwrap()]);
@@ -208,18 +216,7 @@ fn publishing_merges_the_keepers_pushed_commits() {
 fn no_remote_yet_is_a_note_not_an_error() {
     let tmp = tempfile::tempdir().unwrap();
     let m = tmp.path().join("m");
-    std::fs::create_dir(&m).unwrap();
-    std::fs::write(
-        m.join("newsmirror.toml"),
-        "[archive]\ndir = \".\"\n[publish]\ngit = true\nremotes = [\"origin\"]\n\n\
-         [[sources]]\nslug = \"s\"\nname = \"S\"\nfulltext = \"feed\"\nfeeds = [\"feed.xml\"]\n",
-    )
-    .unwrap();
-    std::fs::write(
-        m.join("feed.xml"),
-        rss(&[item("一", "https://example.org/1")]),
-    )
-    .unwrap();
+    local_mirror(&m, "S", "\"origin\"");
     let (code, out, err) = run_in(&m, &["update"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("publish: committed"), "{out}");
@@ -322,30 +319,12 @@ fn ctrl_c_stops_recheck() {
     assert_eq!(code, 0, "{err}");
 }
 
-/// A mirror folder (dir = ".", git, no remote) of source `s` named `name`, on `feed.xml`.
-fn local_mirror(m: &Path, name: &str) {
-    std::fs::create_dir_all(m).unwrap();
-    std::fs::write(
-        m.join("newsmirror.toml"),
-        format!(
-            "[archive]\ndir = \".\"\n[publish]\ngit = true\n\n[[sources]]\nslug = \"s\"\n\
-             name = \"{name}\"\nfulltext = \"feed\"\nfeeds = [\"feed.xml\"]\n"
-        ),
-    )
-    .unwrap();
-    std::fs::write(
-        m.join("feed.xml"),
-        rss(&[item("一", "https://example.org/1")]),
-    )
-    .unwrap();
-}
-
 /// K5: `sources remove` commits the config it edited with the lists and README.
 #[test]
 fn sources_remove_commits_its_config_edit() {
     let tmp = tempfile::tempdir().unwrap();
     let m = tmp.path().join("m");
-    local_mirror(&m, "S");
+    local_mirror(&m, "S", "");
     std::fs::write(m.join("t.xml"), rss(&[item("二", "https://example.org/2")])).unwrap();
     let cfg = m.join("newsmirror.toml");
     let text = std::fs::read_to_string(&cfg).unwrap()
@@ -423,7 +402,7 @@ fn one_bad_outline_does_not_refuse_the_whole_opml() {
 fn a_renamed_source_leaves_no_old_list() {
     let tmp = tempfile::tempdir().unwrap();
     let m = tmp.path().join("m");
-    local_mirror(&m, "法广…");
+    local_mirror(&m, "法广…", "");
     assert_eq!(run_in(&m, &["-q", "update"]).0, 0);
     assert!(m.join("lists/法广….md").is_file());
     let cfg = m.join("newsmirror.toml");
