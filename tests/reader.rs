@@ -452,13 +452,17 @@ fn search_understands_chinese() {
         ["台灣總統大選結果揭曉"],
         "simplified finds traditional"
     );
-    // The snippet highlights the words as written.
+    // The snippet highlights the words as written (in snippet_html; snippet is plain text).
     let v = search_json(&f.cfg, &["总统"]);
     assert!(
-        v["hits"][0]["snippet"]
+        v["hits"][0]["snippet_html"]
             .as_str()
             .unwrap()
-            .contains("【總統】"),
+            .contains("<mark>總統</mark>"),
+        "{v}"
+    );
+    assert!(
+        !v["hits"][0]["snippet"].as_str().unwrap().contains('【'),
         "{v}"
     );
     // A source filter.

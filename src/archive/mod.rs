@@ -30,7 +30,7 @@ pub use health::{FeedHealth, SourceHealth, format_day, format_time, health};
 pub use identity::{Keys, Rule, decide};
 pub use import::{ImportReport, import};
 pub use lock::{ArchiveLock, LockError};
-pub use publishing::{PublishReport, commit_message, publish};
+pub use publishing::{PublishReport, commit_message, publish, publish_with};
 pub use recheck::{RecheckReport, recheck};
 pub use reconcile::ReconcileReport;
 pub use site::{SiteReport, build_site};
@@ -525,6 +525,7 @@ impl Archive {
             if commit::write_replace(&path, text.as_bytes()).map_err(io_err(&path))? {
                 changed += 1;
             }
+            changed += self.forget_old_list(s, sources)?;
         }
         let health = health::health(&self.store, sources)?;
         let rows: Vec<render::ReadmeSource<'_>> = health
@@ -545,5 +546,35 @@ impl Archive {
             changed += 1;
         }
         Ok(changed)
+    }
+
+    /// A renamed source's list under its old name goes (its entries are in the new list);
+    /// a file another source now uses stays. Returns how many files were deleted.
+    fn forget_old_list(
+        &self,
+        s: &crate::config::Source,
+        sources: &[crate::config::Source],
+    ) -> Result<usize, ArchiveError> {
+        let key = format!("list_file:{}", s.slug);
+        let file = s.list_file();
+        let old = self.store.meta(&key)?;
+        if old.as_deref() == Some(file.as_str()) {
+            return Ok(0);
+        }
+        let mut deleted = 0;
+        if let Some(old) = old.filter(|o| {
+            !o.contains(['/', '\\'])
+                && o.ends_with(".md")
+                && sources.iter().all(|x| x.list_file() != *o)
+        }) {
+            let path = self.dir.join("lists").join(&old);
+            match std::fs::remove_file(&path) {
+                Ok(()) => deleted = 1,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(io_err(&path)(e)),
+            }
+        }
+        self.store.set_meta(&key, Some(&file))?;
+        Ok(deleted)
     }
 }
