@@ -85,6 +85,8 @@ pub fn feed(data: &[u8]) {
         link: "https://news.example/",
         pages: None,
         sources: &[],
+        images: None,
+        assets: None,
     };
     for kind in newsmirror::render::feeds::KINDS {
         let _ = newsmirror::render::feeds::render(kind, &meta, &entries);

@@ -25,9 +25,19 @@ pub struct Outlet {
     /// `feed`, `page` or `auto`.
     pub fulltext: String,
     /// Whether the catalogue carries cleaning rules for it (`content_selector`,
-    /// `remove_selectors`).
+    /// `remove_selectors`, `hide_selectors`, `cut_from_text`).
     pub rules: bool,
+    /// The time zone of its dates without one, when the catalogue sets it.
+    pub timezone: Option<String>,
 }
+
+/// The keys of a source that are cleaning rules.
+const RULE_KEYS: [&str; 4] = [
+    "content_selector",
+    "remove_selectors",
+    "hide_selectors",
+    "cut_from_text",
+];
 
 fn document() -> DocumentMut {
     OUTLETS_TOML
@@ -70,7 +80,11 @@ pub fn outlets() -> Vec<Outlet> {
                 .and_then(|i| i.as_str())
                 .unwrap_or("auto")
                 .to_string(),
-            rules: t.contains_key("content_selector") || t.contains_key("remove_selectors"),
+            rules: RULE_KEYS.iter().any(|k| t.contains_key(k)),
+            timezone: t
+                .get("timezone")
+                .and_then(|i| i.as_str())
+                .map(str::to_string),
         })
         .collect()
 }
@@ -210,5 +224,12 @@ mod tests {
         let none = without_source(&out, "b").unwrap();
         assert!(!none.contains("[[sources]]"), "{none}");
         assert!(without_source(text, "zz").is_none());
+    }
+
+    #[test]
+    fn outlets_with_display_rules_say_so() {
+        let all = outlets();
+        let rules = |slug: &str| all.iter().find(|o| o.slug == slug).unwrap().rules;
+        assert!(rules("bbc") && rules("cdt") && !rules("dw"));
     }
 }

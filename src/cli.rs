@@ -3,6 +3,18 @@
 //! Exit codes: 0 every source succeeded; 1 some sources failed (the others were archived);
 //! 2 a bad command line or config; 3 the archive is locked by another run.
 
+/// `println!` for the command line's output: a reader that went away (`| head`, `| grep -q`)
+/// is not an error and does not stop the command, whose exit code and stderr stay what the
+/// work made them (a `println!` to a closed pipe would panic).
+macro_rules! say {
+    () => {
+        $crate::cli::say_line(format_args!(""))
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::say_line(format_args!($($arg)*))
+    };
+}
+
 mod args;
 mod cluster;
 mod docs;
@@ -40,7 +52,6 @@ pub fn main() -> ExitCode {
         }
     };
     output::init_logging(cli.quiet, cli.verbose);
-    quiet_on_closed_pipe();
     match run(cli) {
         Ok(code) => code,
         // Whoever read the output stopped reading (`| head`): not an error.
@@ -68,22 +79,10 @@ fn is_closed_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
-/// `println!` to a closed pipe panics; such a panic ends the process quietly with exit 0 (the
-/// reader, `head` say, has all it wanted). Every other panic is reported as before.
-fn quiet_on_closed_pipe() {
-    let default = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let text = info
-            .payload()
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| info.payload().downcast_ref::<&str>().copied())
-            .unwrap_or("");
-        if text.contains("failed printing to stdout") && text.contains("Broken pipe") {
-            std::process::exit(0);
-        }
-        default(info);
-    }));
+/// Writes one line to stdout; a failed write (the reader went away) is ignored.
+pub(crate) fn say_line(args: std::fmt::Arguments) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{args}").and_then(|()| out.flush());
 }
 
 /// The error's chain as one line: the exit-code marker left out, and a cause left out when the
@@ -170,6 +169,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let path = config_path(&cli);
     let quiet = cli.quiet;
     match cli.command {
+        Command::Init { .. } if cli.config.is_some() => Err(anyhow::anyhow!(
+            "init writes DIR/newsmirror.toml: --config does not apply (the mirror's later commands take --config DIR/newsmirror.toml)"
+        )
+        .context(Exit(2))),
         Command::Init {
             dir,
             outlets,
@@ -214,7 +217,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
             let (_lock, mut archive) = open(&config, wait, quiet)?;
-            runtime()?.block_on(service::run(&config, &mut archive, every, quiet))?;
+            let rt = runtime()?;
+            let done = rt.block_on(service::run(config, &mut archive, every, quiet));
+            // Requests abandoned at a stop end with the runtime, without waiting for them.
+            rt.shutdown_timeout(std::time::Duration::from_secs(1));
+            done?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Worker { once } => {
@@ -244,7 +251,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 + archive.render_indexes(&config)?
                 + archive.render_feeds(&config, None)?;
             if !quiet {
-                println!(
+                say!(
                     "render: {}",
                     output::count(changed, "file", "files") + " rewritten"
                 );
@@ -304,16 +311,34 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Recheck { now, json } => {
             let config = load(&path)?;
             let (_lock, mut archive) = open(&config, false, quiet)?;
-            let report = runtime()?.block_on(archive::recheck(&config, &mut archive, now))?;
+            // Ctrl-C or SIGTERM abandons the pages still awaited: nothing is written until
+            // every page has answered, and the pages stay due.
+            let rt = runtime()?;
+            let report = rt.block_on(async {
+                tokio::select! {
+                    r = archive::recheck(&config, &mut archive, now) => Ok(r),
+                    code = service::wait_for_signal() => Err(code),
+                }
+            });
+            rt.shutdown_timeout(std::time::Duration::from_secs(1));
+            let report = match report {
+                Ok(r) => r?,
+                Err(code) => {
+                    eprintln!(
+                        "recheck: stopped by a signal before every page answered; nothing was written"
+                    );
+                    return Ok(ExitCode::from(code));
+                }
+            };
             let msg = format!(
                 "recheck: {} removed, {} restored",
                 report.removed, report.restored
             );
             let published = archive::render_and_publish(&config, &archive, &msg)?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
+                say!("{}", serde_json::to_string_pretty(&report)?);
             } else if !quiet {
-                println!("{}", output::recheck_line(&report));
+                say!("{}", output::recheck_line(&report));
             }
             output::print_publish(&published, quiet || json);
             let none_reached = report.checked > 0 && report.unreachable == report.checked;

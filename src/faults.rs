@@ -18,6 +18,7 @@ pub const POINTS: &[&str] = &[
     "update::fetched",
     "update::selected",
     "update::completed",
+    "update::evidence_written",
     "update::revision_file_written",
     "update::article_file_written",
     "update::files_written",

@@ -45,6 +45,17 @@ pub enum PublishError {
     },
     #[error("git {what} in {dir} was stopped by a signal; it is tried again on the next run")]
     Interrupted { what: String, dir: PathBuf },
+    #[error(
+        "the branch {branch} of {remote} has commits that cannot be merged with this mirror's \
+         ({message}); newsmirror never force-pushes: merge them by hand (git -C {dir} pull \
+         {remote} {branch}), and the next run pushes"
+    )]
+    Diverged {
+        remote: String,
+        branch: String,
+        dir: PathBuf,
+        message: String,
+    },
 }
 
 /// How long one push may take.
@@ -121,7 +132,7 @@ fn git(dir: &Path, args: &[&str], timeout: Duration) -> Result<String, PublishEr
     } else {
         let message = stderr
             .lines()
-            .filter(|l| !l.trim().is_empty())
+            .filter(|l| !l.trim().is_empty() && !l.starts_with("hint:"))
             .collect::<Vec<_>>()
             .join("; ");
         Err(PublishError::Git {
@@ -234,15 +245,19 @@ pub fn head(dir: &Path) -> Result<String, PublishError> {
 }
 
 /// Pushes the current branch to `remote` (a remote's name or a URL), trying up to three
-/// times with a growing pause.
-pub fn push(dir: &Path, remote: &str) -> Result<(), PublishError> {
+/// times with a growing pause. When the remote's branch has commits this one lacks (the
+/// keeper pushed a config change, say), they are fetched and merged first: newsmirror's own
+/// commits touch only the files it writes, so the merge is clean unless someone else wrote
+/// those too ([`PublishError::Diverged`]). Never a force-push.
+pub fn push(dir: &Path, remote: &str, author: &str) -> Result<(), PublishError> {
     let branch = git(dir, &["symbolic-ref", "--short", "HEAD"], LOCAL)?
         .trim()
         .to_string();
     let refspec = format!("HEAD:refs/heads/{branch}");
     let mut last = None;
+    let mut merged = false;
     for attempt in 0..3u32 {
-        if attempt > 0 {
+        if attempt > 0 && !merged {
             let pause = Instant::now() + Duration::from_secs(u64::from(attempt));
             while Instant::now() < pause && !interrupted() {
                 std::thread::sleep(Duration::from_millis(20));
@@ -256,10 +271,76 @@ pub fn push(dir: &Path, remote: &str) -> Result<(), PublishError> {
         }
         match git(dir, &["push", "-q", "--", remote, &refspec], PUSH_TIMEOUT) {
             Ok(_) => return Ok(()),
-            Err(e) => last = Some(e),
+            Err(PublishError::Git { message, .. }) if !merged && behind_remote(&message) => {
+                merge_remote(dir, remote, &branch, author)?;
+                merged = true;
+            }
+            Err(e) => {
+                merged = false;
+                last = Some(e);
+            }
         }
     }
     Err(last.expect("at least one attempt"))
+}
+
+/// Whether git refused a push because the remote's branch has commits this one lacks.
+fn behind_remote(message: &str) -> bool {
+    message.contains("[rejected]")
+        && (message.contains("fetch first") || message.contains("non-fast-forward"))
+}
+
+/// Fetches the remote's `branch` and merges it into the current branch; on a conflict (or
+/// unrelated histories, or local edits in the way) the merge is undone.
+fn merge_remote(dir: &Path, remote: &str, branch: &str, author: &str) -> Result<(), PublishError> {
+    let diverged = |message: String| PublishError::Diverged {
+        remote: remote.to_string(),
+        branch: branch.to_string(),
+        dir: dir.to_path_buf(),
+        message,
+    };
+    let from = format!("refs/heads/{branch}");
+    git(dir, &["fetch", "-q", "--", remote, &from], PUSH_TIMEOUT)?;
+    let (name, email) = split_author(author);
+    let user = format!("user.name={name}");
+    let mail = format!("user.email={email}");
+    let message = format!("publish: merge {branch} of {remote}");
+    let merge = [
+        "-c",
+        &user,
+        "-c",
+        &mail,
+        "merge",
+        "-q",
+        "--no-edit",
+        "--no-verify",
+        "-m",
+        &message,
+        "FETCH_HEAD",
+    ];
+    match git(dir, &merge, LOCAL) {
+        Ok(_) => Ok(()),
+        Err(PublishError::Git { message, .. }) => {
+            let _ = git(dir, &["merge", "--abort"], LOCAL);
+            Err(diverged(message))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether `remote` is a plain name (`origin`) that the repository in `dir` does not define
+/// yet: a mirror tried out before its remote was added has nothing to push to.
+pub fn remote_undefined(dir: &Path, remote: &str) -> bool {
+    let a_name = !remote.contains([':', '/', '\\']);
+    a_name && git(dir, &["remote", "get-url", remote], LOCAL).is_err()
+}
+
+/// The branch `HEAD` is on in `dir` (also before its first commit), if it is on one.
+pub fn current_branch(dir: &Path) -> Option<String> {
+    git(dir, &["symbolic-ref", "--short", "HEAD"], LOCAL)
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
 }
 
 /// `Name <email>` → (`Name`, `email`).

@@ -234,6 +234,28 @@ pub fn similarity(a: &str, b: &str) -> f64 {
     shared as f64 / nx.min(ny) as f64
 }
 
+/// The numbers a text holds (runs of digits, full-width digits read as ASCII): bulletins
+/// written from one template differ in little else.
+pub fn numbers(text: &str) -> std::collections::HashSet<String> {
+    let mut out = std::collections::HashSet::new();
+    let mut run = String::new();
+    for c in text.chars().chain(std::iter::once(' ')) {
+        let d = match c {
+            '0'..='9' => Some(c),
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32),
+            _ => None,
+        };
+        match d {
+            Some(d) => run.push(d),
+            None if !run.is_empty() => {
+                out.insert(std::mem::take(&mut run));
+            }
+            None => {}
+        }
+    }
+    out
+}
+
 /// Text made safe for HTML, in element content and in quoted attributes alike (`&`, `<`, `>`,
 /// `"`, `'`): the one escape of the reader's surfaces (pages, search snippets, enclosures).
 pub fn escape_html(s: &str) -> std::borrow::Cow<'_, str> {

@@ -114,7 +114,7 @@
     return words;
   };
 
-  // Searches: {total, hits: [{source, slug, id, title, date, iso}], words}.
+  // Searches: {total, hits: [{source, slug, id, title, date, iso, lead}], words}.
   Searcher.prototype.search = async function (query, source) {
     var meta = await this.json('meta.json');
     var folded = await this.fold(query.trim());
@@ -132,12 +132,17 @@
     lists.sort(function (a, b) { return a.length - b.length; });
     var scores = new Map();
     var idf = function (df) { return Math.log(1 + meta.docs / Math.max(df, 1)); };
-    lists[0].forEach(function (p) { scores.set(p[0], idf(lists[0].length) * Math.log(1 + p[1])); });
+    // A weight of 100 and more: the word is in the title, which ranks the document above
+    // those that have it only in their text (as the server's search does).
+    var part = function (w) {
+      return w >= 100 ? 1000 + Math.log(1 + w - 100) : Math.log(1 + w);
+    };
+    lists[0].forEach(function (p) { scores.set(p[0], idf(lists[0].length) * part(p[1])); });
     for (var k = 1; k < lists.length && scores.size; k++) {
       var next = new Map();
       var w = idf(lists[k].length);
       lists[k].forEach(function (p) {
-        if (scores.has(p[0])) next.set(p[0], scores.get(p[0]) + w * Math.log(1 + p[1]));
+        if (scores.has(p[0])) next.set(p[0], scores.get(p[0]) + w * part(p[1]));
       });
       scores = next;
     }
@@ -163,7 +168,7 @@
     return docs.map(function (d) {
       var row = blocks[Math.floor(d / meta.block)][d % meta.block];
       var src = typeof row[0] === 'number' ? meta.sources[row[0]] : [row[0], row[0]];
-      return { slug: src[0], source: src[1], id: row[1], title: row[2], date: row[3], iso: row[4] };
+      return { slug: src[0], source: src[1], id: row[1], title: row[2], date: row[3], iso: row[4], lead: row[5] || '' };
     });
   };
 
@@ -199,6 +204,21 @@
     return frag;
   }
 
+  // Whether a text is in traditional characters (as the pages decide: about one Chinese
+  // character in seven or more differs from its simplified form).
+  function traditional(text, folded) {
+    var a = Array.from(text);
+    var f = Array.from(folded);
+    var han = 0;
+    var trad = 0;
+    for (var i = 0; i < a.length; i++) {
+      if (!HAN.test(a[i])) continue;
+      han++;
+      if (f[i] !== a[i]) trad++;
+    }
+    return trad >= 2 && trad * 100 >= han * 15;
+  }
+
   async function run(doc, win) {
     var form = doc.getElementById('search');
     if (!form) return;
@@ -222,10 +242,12 @@
     var more = doc.getElementById('more');
     var show = async function (hits, words) {
       var folds = await Promise.all(hits.map(function (h) { return s.fold(h.title); }));
+      var leads = await Promise.all(hits.map(function (h) { return s.fold(h.lead); }));
       hits.forEach(function (h, i) {
         var li = doc.createElement('li');
         var a = doc.createElement('a');
         a.href = 's/' + encodeURIComponent(h.slug) + '/' + h.id + '.html';
+        if (traditional(h.title, folds[i])) a.lang = 'zh-Hant';
         a.appendChild(marked(doc, h.title, folds[i], words));
         var meta = doc.createElement('span');
         meta.className = 'meta';
@@ -236,6 +258,13 @@
         meta.appendChild(t);
         li.appendChild(a);
         li.appendChild(meta);
+        if (h.lead) {
+          var p = doc.createElement('p');
+          p.className = 'snippet';
+          if (traditional(h.lead, leads[i])) p.lang = 'zh-Hant';
+          p.appendChild(marked(doc, h.lead, leads[i], words));
+          li.appendChild(p);
+        }
         list.appendChild(li);
       });
     };

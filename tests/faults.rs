@@ -394,9 +394,15 @@ fn every_fault_beside_good_sources() {
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
     assert!(
-        top.iter().all(
-            |n| ["articles", "lists", "feeds", "README.md", ".newsmirror"].contains(&n.as_str())
-        ),
+        top.iter().all(|n| [
+            "articles",
+            "lists",
+            "feeds",
+            "changes",
+            "README.md",
+            ".newsmirror"
+        ]
+        .contains(&n.as_str())),
         "{top:?}"
     );
     assert!(!tmp.path().join("etc").exists());

@@ -267,7 +267,7 @@ fn local_images_are_downloaded_once_capped_and_checked() {
     assert!(name.ends_with(".png"));
     let text = article(tmp.path());
     assert_eq!(
-        text.matches(&format!("src=\"../../assets/{name}\""))
+        text.matches(&format!("data-local=\"../../assets/{name}\""))
             .count(),
         2,
         "{text}"

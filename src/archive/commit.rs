@@ -16,6 +16,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use super::evidence::Evidence;
 use super::{Archive, ArchiveError, STATE_DIR, io_err};
 use crate::faults;
 use crate::store::{JournalEntry, OperationalState, RunChanges};
@@ -30,6 +31,10 @@ pub(crate) struct Commit {
     written: Vec<PathBuf>,
     pub changes: RunChanges,
     pub journal: Vec<JournalEntry>,
+    /// Identity evidence, journal lines too (`archive::evidence`).
+    pub evidence: Vec<Evidence>,
+    /// The newest journal line written ahead of the files (`write_ahead`).
+    tip: Option<String>,
 }
 
 impl Commit {
@@ -39,7 +44,30 @@ impl Commit {
             written: Vec::new(),
             changes: RunChanges::default(),
             journal: Vec::new(),
+            evidence: Vec::new(),
+            tip: None,
         }
+    }
+
+    /// Writes evidence to the journal now, ahead of the files it describes: a run that dies
+    /// after writing them leaves files whose adoption finds their evidence. A line naming a
+    /// file never written is harmless: the next article at that path has a later line.
+    pub fn write_ahead(&mut self, evidence: &[Evidence]) -> Result<(), ArchiveError> {
+        let lines: Vec<(i64, String)> = evidence
+            .iter()
+            .map(|e| {
+                (
+                    e.at,
+                    serde_json::to_string(e).expect("plain data serializes"),
+                )
+            })
+            .collect();
+        if let Some((_, tip)) = lines.last() {
+            self.tip = Some(tip.clone());
+            let written = append_journal(&self.dir, &lines)?;
+            self.written.extend(written);
+        }
+        Ok(())
     }
 
     /// Notes files written by [`write_new`] / [`write_replace`] elsewhere (threads).
@@ -48,7 +76,11 @@ impl Commit {
     }
 
     /// Steps 2–5 of the protocol. `state_since_ms`: the recheck window kept in the state file.
-    pub fn finish(self, archive: &mut Archive, state_since_ms: i64) -> Result<(), ArchiveError> {
+    pub fn finish(
+        mut self,
+        archive: &mut Archive,
+        state_since_ms: i64,
+    ) -> Result<(), ArchiveError> {
         if archive.cluster {
             // The database is the truth: the journal goes into the one transaction, and the
             // publisher writes it out with the rest.
@@ -59,9 +91,30 @@ impl Commit {
             return Ok(());
         }
         let mut written = self.written;
-        if !self.journal.is_empty() {
-            written.extend(append_journal(&self.dir, &self.journal)?);
+        let mut lines: Vec<(i64, String)> = self
+            .journal
+            .iter()
+            .map(|e| {
+                (
+                    e.at,
+                    serde_json::to_string(e).expect("plain data serializes"),
+                )
+            })
+            .collect();
+        lines.extend(self.evidence.iter().map(|e| {
+            (
+                e.at,
+                serde_json::to_string(e).expect("plain data serializes"),
+            )
+        }));
+        if !lines.is_empty() {
+            written.extend(append_journal(&self.dir, &lines)?);
             faults::point("commit::journal_written");
+        }
+        // The newest line this database wrote: a state file that names a line the files lack
+        // is ahead of them (`restore_state`).
+        if let Some(tip) = lines.pop().map(|(_, l)| l).or(self.tip) {
+            self.changes.meta.push((JOURNAL_TIP.to_string(), Some(tip)));
         }
         if !written.is_empty() {
             flush(&self.dir, &written).map_err(io_err(&self.dir))?;
@@ -138,12 +191,15 @@ pub fn journal_path(at_ms: i64) -> String {
     format!("changes/{}.jsonl", super::month_of(at_ms))
 }
 
-/// Appends entries to their months' journal files (each rewritten whole, atomically).
-/// Returns the files written.
-fn append_journal(dir: &Path, entries: &[JournalEntry]) -> Result<Vec<PathBuf>, ArchiveError> {
-    let mut by_file: BTreeMap<String, Vec<&JournalEntry>> = BTreeMap::new();
-    for e in entries {
-        by_file.entry(journal_path(e.at)).or_default().push(e);
+/// Meta key: the newest journal line this database wrote (kept in the state file).
+pub(crate) const JOURNAL_TIP: &str = "journal_tip";
+
+/// Appends lines (each with its time) to their months' journal files (each rewritten whole,
+/// atomically). Returns the files written.
+fn append_journal(dir: &Path, lines: &[(i64, String)]) -> Result<Vec<PathBuf>, ArchiveError> {
+    let mut by_file: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for (at, line) in lines {
+        by_file.entry(journal_path(*at)).or_default().push(line);
     }
     let mut out = Vec::new();
     for (rel, entries) in by_file {
@@ -156,12 +212,8 @@ fn append_journal(dir: &Path, entries: &[JournalEntry]) -> Result<Vec<PathBuf>, 
         if !text.is_empty() && !text.ends_with(b"\n") {
             text.push(b'\n');
         }
-        for e in entries {
-            text.extend(
-                serde_json::to_string(e)
-                    .expect("plain data serializes")
-                    .bytes(),
-            );
+        for line in entries {
+            text.extend(line.bytes());
             text.push(b'\n');
         }
         write_replace(&path, &text).map_err(io_err(&path))?;
@@ -171,8 +223,16 @@ fn append_journal(dir: &Path, entries: &[JournalEntry]) -> Result<Vec<PathBuf>, 
 }
 
 /// Every journal entry under `changes/`, oldest file first, in file order. Lines that do
-/// not parse (none are written so) are skipped.
+/// not parse (evidence lines, and lines of later versions) are skipped.
 pub fn read_journal(dir: &Path) -> Vec<JournalEntry> {
+    read_journal_lines(dir)
+        .iter()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
+
+/// Every line of the journal files under `changes/`, oldest file first, in file order.
+pub fn read_journal_lines(dir: &Path) -> Vec<String> {
     let folder = dir.join("changes");
     let Ok(entries) = std::fs::read_dir(&folder) else {
         return Vec::new();
@@ -189,14 +249,29 @@ pub fn read_journal(dir: &Path) -> Vec<JournalEntry> {
         let Ok(text) = std::fs::read_to_string(&f) else {
             continue;
         };
-        out.extend(text.lines().filter_map(|l| serde_json::from_str(l).ok()));
+        out.extend(text.lines().map(str::to_string));
     }
     out
 }
 
+/// The state file: the operational state, and the newest journal line written with it.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct StateFile {
+    #[serde(flatten)]
+    pub state: OperationalState,
+    /// The newest line of `changes/*.jsonl` the database had written when the state was saved:
+    /// when the files lack it, the run that wrote it was never published (a push that failed),
+    /// and the state's validators would hide what that run archived.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub journal_tip: Option<String>,
+}
+
 /// Writes `.newsmirror/state.json` from the database, when its bytes change.
 fn save_state(archive: &Archive, since_ms: i64) -> Result<(), ArchiveError> {
-    let state = archive.store.operational_state(since_ms)?;
+    let state = StateFile {
+        state: archive.store.operational_state(since_ms)?,
+        journal_tip: archive.store.meta(JOURNAL_TIP)?,
+    };
     let mut text = serde_json::to_string(&state).expect("plain data serializes");
     text.push('\n');
     let path = archive.dir.join(STATE_DIR).join(STATE_FILE);
@@ -205,7 +280,7 @@ fn save_state(archive: &Archive, since_ms: i64) -> Result<(), ArchiveError> {
 }
 
 /// Reads `.newsmirror/state.json`, if there is a readable one.
-pub fn load_state(dir: &Path) -> Option<OperationalState> {
+pub fn load_state(dir: &Path) -> Option<StateFile> {
     let path = dir.join(STATE_DIR).join(STATE_FILE);
     let text = std::fs::read_to_string(&path).ok()?;
     match serde_json::from_str(&text) {

@@ -50,6 +50,16 @@ pub fn looks_like_summary(content: &str) -> bool {
         .any(|m| tail.trim_end().ends_with(m))
 }
 
+/// The number of characters of readable text in HTML.
+pub(super) fn text_chars(html: &str) -> usize {
+    crate::text::normalized_text(html).chars().count()
+}
+
+/// A page text shorter than this share of the archived full text does not replace it: the
+/// page is an error page ("page not found" answered with 200), a paywall or a stub, not a new
+/// version of the article (`update::complete` keeps the article and tries again later).
+pub(super) const DEGRADED_SHARE: f64 = 0.4;
+
 /// Whether content from `source`'s feed needs any work: its page fetched, or its images
 /// rewritten. Most items of full-content feeds need none and never become jobs.
 pub fn needs_work(source: &Source, content: &str) -> bool {
@@ -130,6 +140,14 @@ async fn enrich(fetcher: &Polite, dir: &Path, job: Job) -> Done {
         };
     if let (true, Some(url)) = (wants_page, &link) {
         match page_content(fetcher, &job.source, url).await {
+            Ok(html) if text_chars(&html) < text_chars(&job.content) => {
+                done.warnings.push(format!(
+                    "full text of {url}: the page's text ({} characters) is shorter than the \
+                     feed's ({}): an error or paywall page? kept the feed's content",
+                    text_chars(&html),
+                    text_chars(&job.content)
+                ));
+            }
             Ok(html) => {
                 done.content = html;
                 done.from_page = true;

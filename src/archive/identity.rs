@@ -18,6 +18,8 @@ pub struct Keys<'a> {
     /// The key of the normalized text (`text::text_key`).
     pub text_key: Option<&'a str>,
     pub enclosure: Option<&'a str>,
+    /// The date the item or article gives itself (ms), when it gave one.
+    pub published: Option<i64>,
     /// The link is shared by other, distinct items of the feed or articles of the archive
     /// (a podcast's home page): alone, it identifies nothing.
     pub canon_shared: bool,
@@ -30,9 +32,10 @@ pub enum Rule {
     DistinctEnclosures,
     /// 2. Same guid and same link: the same article.
     GuidAndLink,
-    /// 3. Same guid, links differ, same text: the same article under a new link.
+    /// 3. Same guid, links differ, the same text (or the same text lightly edited: see
+    ///    [`near_same`]): the same article under a new link.
     GuidNewLinkSameText,
-    /// 4. Same guid, links differ, text differs: the guid is not an identity (a constant guid).
+    /// 4. Same guid, links differ, other text: the guid is not an identity (a constant guid).
     GuidSharedByDistinctLinks,
     /// 5. Same guid, a link missing on one side: the same article.
     GuidOnly,
@@ -48,13 +51,19 @@ pub enum Rule {
     /// 10. Same link, nothing else agrees, the link belongs to this article alone: the same
     ///     article, title and text rewritten.
     LinkOnly,
-    /// 11. Same title and the same (or a contained, or a similar) text: the same article
-    ///     under a new link or guid.
+    /// 11. The same enclosure, no guid or link that differs: the same article (podcast items
+    ///     known by their audio file only).
+    SameEnclosure,
+    /// 12. Same title and the same text, or nearly (see [`near_same`]): the same article under
+    ///     a new link or guid.
     TitleAndText,
-    /// 12. Same text, and neither guid nor link to tell them apart: the same article (items
+    /// 13. Same text, and neither guid nor link to tell them apart: the same article (items
     ///     with only a description).
     TextOnly,
-    /// 13. Anything else, one title alone included (daily bulletins): distinct.
+    /// 14. Same title, and nothing else on either side (no guid, link, text or enclosure):
+    ///     the same article (items with only a title).
+    TitleOnly,
+    /// 15. Anything else, one title alone included (daily bulletins): distinct.
     Nothing,
 }
 
@@ -69,14 +78,49 @@ impl Rule {
                 | Rule::LinkAndText
                 | Rule::LinkAndTitle
                 | Rule::LinkOnly
+                | Rule::SameEnclosure
                 | Rule::TitleAndText
                 | Rule::TextOnly
+                | Rule::TitleOnly
         )
     }
 }
 
 /// Texts at least this alike (`text::similarity`) are one text edited.
 pub const SIMILAR: f64 = 0.5;
+
+/// Texts at least this alike may be one text nearly unchanged (see [`near_same`]).
+pub const NEARLY: f64 = 0.9;
+
+/// Two dates further apart than this are two publications, not one article seen twice.
+pub const NEAR_DAYS_MS: i64 = 7 * 86_400_000;
+
+/// Whether two different texts are one text nearly unchanged, where neither the guid nor the
+/// link says so: the shorter is (almost) contained in the longer (a teaser of its article, a
+/// line added), every number of the shorter is in the longer (bulletins written from one
+/// template differ in their numbers), and the dates, when both are known, are within a week
+/// (a column that reuses a title and its introduction a month later is a new article).
+pub fn near_same(a: &str, b: &str, a_date: Option<i64>, b_date: Option<i64>) -> bool {
+    if a.is_empty() || b.is_empty() {
+        return false;
+    }
+    if a == b {
+        return true;
+    }
+    if let (Some(x), Some(y)) = (a_date, b_date)
+        && (x - y).abs() > NEAR_DAYS_MS
+    {
+        return false;
+    }
+    let (short, long) = if a.chars().count() <= b.chars().count() {
+        (a, b)
+    } else {
+        (b, a)
+    };
+    let numbers = crate::text::numbers(long);
+    crate::text::numbers(short).is_subset(&numbers)
+        && crate::text::similarity(short, long) >= NEARLY
+}
 
 /// How two present values compare.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -95,12 +139,13 @@ fn cmp(a: Option<&str>, b: Option<&str>) -> Cmp {
     }
 }
 
-/// Whether a verdict could change once the texts are known (rows 6 and 11 compare similar
-/// texts): when `decide` ran without a text, and the links or titles agree.
+/// Whether a verdict could change once the texts are known (rows 3, 6 and 12 compare similar
+/// texts): when `decide` ran without a text, and the guids, links or titles agree.
 pub fn needs_text(item: &Keys<'_>, known: &Keys<'_>, verdict: Rule) -> bool {
     !verdict.same()
         && (known.text.is_empty() || item.text.is_empty())
-        && (cmp(item.canon, known.canon) == Cmp::Equal
+        && (cmp(item.guid, known.guid) == Cmp::Equal
+            || cmp(item.canon, known.canon) == Cmp::Equal
             || cmp(Some(item.title), Some(known.title)) == Cmp::Equal)
 }
 
@@ -120,13 +165,19 @@ pub fn decide(item: &Keys<'_>, known: &Keys<'_>) -> Rule {
                 && !known.text.is_empty()
                 && crate::text::similarity(item.text, known.text) >= SIMILAR)
     };
-    if cmp(item.enclosure, known.enclosure) == Cmp::Differ {
+    let nearly = || {
+        text == Cmp::Equal
+            || (text == Cmp::Differ
+                && near_same(item.text, known.text, item.published, known.published))
+    };
+    let enclosure = cmp(item.enclosure, known.enclosure);
+    if enclosure == Cmp::Differ {
         return Rule::DistinctEnclosures;
     }
     if guid == Cmp::Equal {
         return match link {
             Cmp::Equal => Rule::GuidAndLink,
-            Cmp::Differ if text == Cmp::Equal => Rule::GuidNewLinkSameText,
+            Cmp::Differ if nearly() => Rule::GuidNewLinkSameText,
             Cmp::Differ => Rule::GuidSharedByDistinctLinks,
             Cmp::Unknown => Rule::GuidOnly,
         };
@@ -147,11 +198,18 @@ pub fn decide(item: &Keys<'_>, known: &Keys<'_>) -> Rule {
             Rule::LinkOnly
         };
     }
-    if title == Cmp::Equal && similar() {
+    if enclosure == Cmp::Equal && guid != Cmp::Differ && link != Cmp::Differ {
+        return Rule::SameEnclosure;
+    }
+    if title == Cmp::Equal && nearly() {
         return Rule::TitleAndText;
     }
-    if text == Cmp::Equal && guid == Cmp::Unknown && link == Cmp::Unknown {
+    let neither = guid == Cmp::Unknown && link == Cmp::Unknown;
+    if text == Cmp::Equal && neither {
         return Rule::TextOnly;
+    }
+    if title == Cmp::Equal && neither && text == Cmp::Unknown && enclosure == Cmp::Unknown {
+        return Rule::TitleOnly;
     }
     Rule::Nothing
 }
@@ -174,9 +232,23 @@ mod tests {
             text,
             text_key: None,
             enclosure,
+            published: None,
             canon_shared: false,
         }
     }
+
+    fn dated(keys: Keys<'_>, day: i64) -> Keys<'_> {
+        Keys {
+            published: Some(1_718_000_000_000 + day * 86_400_000),
+            ..keys
+        }
+    }
+
+    /// Bulletins from one template: the same words, other numbers.
+    const M1: &str = "2026年11月1日，沪深股市收盘。上证指数收于3123.45点，上涨1.20%；深证成指收于9876.54点。两市成交额合计8123亿元。";
+    const M2: &str = "2026年11月2日，沪深股市收盘。上证指数收于3098.76点，下跌0.79%；深证成指收于9712.33点。两市成交额合计7456亿元。";
+    /// An edit: a line added to every paragraph, no number changed.
+    const A_EDITED: &str = "更新：今天上午，市政府宣布新的交通管制措施，地铁将延长运营时间。";
 
     const A: &str = "今天上午，市政府宣布新的交通管制措施，地铁将延长运营时间。";
     const A2: &str = "今天上午，市政府宣布新的交通管制措施，地铁将延长运营时间两小时。";
@@ -298,6 +370,59 @@ mod tests {
                 k(Some("d1"), Some("https://x/d1"), "每日新闻简报", A, None),
                 Rule::Nothing,
             ),
+            // Daily bulletins from one template: only the numbers differ.
+            (
+                k(Some("m2"), Some("https://x/m2"), "沪深股市收盘", M2, None),
+                k(Some("m1"), Some("https://x/m1"), "沪深股市收盘", M1, None),
+                Rule::Nothing,
+            ),
+            // The same guid at a new link, the text lightly edited: moved and edited.
+            (
+                k(Some("g"), Some("https://x/new"), "标题", A_EDITED, None),
+                k(Some("g"), Some("https://x/old"), "标题", A, None),
+                Rule::GuidNewLinkSameText,
+            ),
+            // A constant guid over bulletins from one template.
+            (
+                k(Some("g"), Some("https://x/m2"), "沪深股市收盘", M2, None),
+                k(Some("g"), Some("https://x/m1"), "沪深股市收盘", M1, None),
+                Rule::GuidSharedByDistinctLinks,
+            ),
+            // One title, a year apart, the newer holding the older's text and more.
+            (
+                dated(
+                    k(Some("g2"), Some("https://x/2017"), "奖学金", A_EDITED, None),
+                    365,
+                ),
+                dated(k(Some("g1"), Some("https://x/2016"), "奖学金", A, None), 0),
+                Rule::Nothing,
+            ),
+            // The same within days: the same article under a new slug.
+            (
+                dated(
+                    k(Some("g2"), Some("https://x/2"), "奖学金", A_EDITED, None),
+                    1,
+                ),
+                dated(k(Some("g1"), Some("https://x/1"), "奖学金", A, None), 0),
+                Rule::TitleAndText,
+            ),
+            // Podcast items known by their audio file only.
+            (
+                k(None, None, "", "", Some("https://p/1.mp3")),
+                k(None, None, "", "", Some("https://p/1.mp3")),
+                Rule::SameEnclosure,
+            ),
+            // Items with only a title.
+            (
+                k(None, None, "只有标题", "", None),
+                k(None, None, "只有标题", "", None),
+                Rule::TitleOnly,
+            ),
+            (
+                k(None, None, "只有标题一", "", None),
+                k(None, None, "只有标题二", "", None),
+                Rule::Nothing,
+            ),
         ];
         for (i, (item, known, want)) in rows.iter().enumerate() {
             assert_eq!(decide(item, known), *want, "row {i}: {item:?} vs {known:?}");
@@ -307,7 +432,7 @@ mod tests {
             same,
             [
                 false, true, true, false, true, true, true, false, true, false, true, true, true,
-                true, false, false
+                true, false, false, false, true, false, false, true, true, true, false
             ]
         );
     }

@@ -7,6 +7,7 @@
 
 pub(crate) mod commit;
 mod enrich;
+pub(crate) mod evidence;
 mod fetching;
 mod health;
 mod identity;
@@ -35,7 +36,7 @@ pub use identity::{Keys, Rule, decide};
 pub use import::{ImportReport, import};
 pub use lock::{ArchiveLock, LockError};
 pub use publisher::{RenderReport, render_and_publish, render_from_database};
-pub use publishing::{PublishReport, commit_message, publish};
+pub use publishing::{PublishReport, commit_message, publish, publish_with};
 pub use recheck::{RecheckReport, recheck};
 pub use reconcile::ReconcileReport;
 pub use site::{SiteReport, build_site};
@@ -79,15 +80,19 @@ pub(crate) const FILES_INDEXED: &str = "files_indexed";
 /// Meta key set once every article has its text key.
 const TEXT_KEYS: &str = "text_keys";
 
-/// Loads `.newsmirror/state.json` into a database rebuilt from the files. A source whose
-/// files hold fewer articles than the state counted (files never published, a push that
-/// failed) keeps no validators: its next fetch is unconditional.
+/// Loads `.newsmirror/state.json` into a database rebuilt from the files. A state ahead of the
+/// files (the files that went with it were never published: a push that failed) keeps no
+/// validators, so that the next fetch is unconditional and nothing those files held is
+/// missed: a source whose files hold fewer articles than the state counted, and every source
+/// when the newest journal line the state names is not in the files (an edit, an event or
+/// an article that never reached them).
 fn restore_state(archive: &mut Archive) -> Result<(), ArchiveError> {
-    let Some(state) = commit::load_state(&archive.dir) else {
+    let Some(file) = commit::load_state(&archive.dir) else {
         return Ok(());
     };
+    let state = file.state;
     let counts = archive.store.counts()?;
-    let stale: Vec<String> = state
+    let mut stale: Vec<String> = state
         .articles
         .iter()
         .filter(|(slug, n)| {
@@ -105,6 +110,19 @@ fn restore_state(archive: &mut Archive) -> Result<(), ArchiveError> {
              be fetched without validators",
             stale.join(", ")
         );
+    }
+    if let Some(tip) = &file.journal_tip {
+        if commit::read_journal_lines(&archive.dir).contains(tip) {
+            archive
+                .store
+                .set_meta(commit::JOURNAL_TIP, Some(tip.as_str()))?;
+        } else {
+            tracing::warn!(
+                "the state file is ahead of the files (the last run's archive was not \
+                 published: a push that failed?): every feed will be fetched without validators"
+            );
+            stale = state.feeds.iter().map(|f| f.source.clone()).collect();
+        }
     }
     archive.store.load_operational_state(&state, &stale)?;
     Ok(())
@@ -478,6 +496,8 @@ impl Archive {
                 link: &link,
                 pages: pages.as_ref(),
                 sources: &config.sources,
+                images: None,
+                assets: None,
             };
             for kind in KINDS {
                 let text = feed_text(kind, &meta, &entries).unwrap_or_default();
@@ -495,6 +515,8 @@ impl Archive {
                     link: "https://invalid.example/",
                     pages: pages.as_ref(),
                     sources: &config.sources,
+                    images: None,
+                    assets: None,
                 };
                 write("all.atom".into(), atom(&meta, &entries))?;
             }
@@ -525,6 +547,7 @@ impl Archive {
             if commit::write_replace(&path, text.as_bytes()).map_err(io_err(&path))? {
                 changed += 1;
             }
+            changed += self.forget_old_list(s, sources)?;
         }
         let health = health::health(&self.store, sources)?;
         let rows: Vec<render::ReadmeSource<'_>> = health
@@ -545,5 +568,35 @@ impl Archive {
             changed += 1;
         }
         Ok(changed)
+    }
+
+    /// A renamed source's list under its old name goes (its entries are in the new list);
+    /// a file another source now uses stays. Returns how many files were deleted.
+    fn forget_old_list(
+        &self,
+        s: &crate::config::Source,
+        sources: &[crate::config::Source],
+    ) -> Result<usize, ArchiveError> {
+        let key = format!("list_file:{}", s.slug);
+        let file = s.list_file();
+        let old = self.store.meta(&key)?;
+        if old.as_deref() == Some(file.as_str()) {
+            return Ok(0);
+        }
+        let mut deleted = 0;
+        if let Some(old) = old.filter(|o| {
+            !o.contains(['/', '\\'])
+                && o.ends_with(".md")
+                && sources.iter().all(|x| x.list_file() != *o)
+        }) {
+            let path = self.dir.join("lists").join(&old);
+            match std::fs::remove_file(&path) {
+                Ok(()) => deleted = 1,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(io_err(&path)(e)),
+            }
+        }
+        self.store.set_meta(&key, Some(&file))?;
+        Ok(deleted)
     }
 }

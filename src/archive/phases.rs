@@ -97,6 +97,28 @@ pub(super) fn select(
                     tracing::debug!(source = %source.slug, path = %r.path, title = %r.title, "new article");
                 }
                 sr.known = selection.known;
+                if selection.empty > 0 {
+                    let why = format!(
+                        "{} feed item(s) hold nothing to archive (no title, link, guid, text or \
+                         enclosure): skipped",
+                        selection.empty
+                    );
+                    tracing::warn!("source {}: {why}", source.slug);
+                    sr.warnings.push(why);
+                }
+                if selection.cut_off > 0 {
+                    let why = format!(
+                        "a feed ended inside an item (a truncated download?): {} item(s) left \
+                         for a later run, which reads the feed without validators",
+                        selection.cut_off
+                    );
+                    tracing::warn!("source {}: {why}", source.slug);
+                    sr.warnings.push(why);
+                    for (_, state) in &mut sp.feeds {
+                        state.etag = None;
+                        state.last_modified = None;
+                    }
+                }
                 sr.new = selection.new.len();
                 sr.edited = selection.edits.len();
                 sp.new = selection.new;
@@ -152,7 +174,18 @@ pub(super) async fn complete(
                 }
                 Err(i) => {
                     let e = &mut sp.edits[i];
-                    if e.needs_page && !d.from_page {
+                    let degraded = d.from_page && blocking(|| degraded(archive, e.pk, &d.content))?;
+                    if degraded {
+                        let why = format!(
+                            "{}: the page's text is much shorter than the archived full text \
+                             (an error or paywall page?); kept the archived text, the page is \
+                             tried again on a later run",
+                            e.title
+                        );
+                        tracing::warn!("{why}");
+                        sr.warnings.push(why);
+                    }
+                    if degraded || (e.needs_page && !d.from_page) {
                         e.hash.clear(); // dropped below: the page will be tried again
                     } else {
                         e.content = crate::feed::enclosures::carry_block(&e.content, d.content);
@@ -180,6 +213,17 @@ pub(super) async fn complete(
         sp.edits = kept;
     }
     Ok(())
+}
+
+/// Whether page text `content` would degrade article `pk`: its readable text is under
+/// `DEGRADED_SHARE` of the archived newest revision's.
+fn degraded(archive: &Archive, pk: i64, content: &str) -> Result<bool, ArchiveError> {
+    use super::enrich::{DEGRADED_SHARE, text_chars};
+    let Some(latest) = archive.store.latest_revision(pk)? else {
+        return Ok(false);
+    };
+    let old = text_chars(&latest.content);
+    Ok((text_chars(content) as f64) < DEGRADED_SHARE * old as f64)
 }
 
 /// Which item slot each job fills: (source index, Ok(new index) | Err(edit index)).

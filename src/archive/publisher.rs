@@ -161,6 +161,7 @@ pub fn render_from_database(
             text.push('\n');
         }
         let path = dir.join("changes").join(format!("{month}.jsonl"));
+        keep_evidence(&path, &mut text);
         if write_replace(&path, text.as_bytes()).map_err(io_err(&path))? {
             written.push(path);
         }
@@ -198,6 +199,22 @@ pub fn render_from_database(
     let text = serde_json::to_string(&cursor).expect("plain data serializes") + "\n";
     write_replace(&path, text.as_bytes()).map_err(io_err(&path))?;
     Ok(report)
+}
+
+/// Keeps the identity evidence lines a month's journal file holds (`archive::evidence`,
+/// written while the archive was on SQLite, before `migrate`) when the publisher rewrites the
+/// file from the database's journal: the database knows those keys itself, but a database
+/// rebuilt from the files needs them. They follow the events, in their order.
+fn keep_evidence(path: &std::path::Path, text: &mut String) {
+    let Ok(old) = std::fs::read_to_string(path) else {
+        return;
+    };
+    for line in old.lines() {
+        if serde_json::from_str::<super::evidence::Evidence>(line).is_ok() {
+            text.push_str(line);
+            text.push('\n');
+        }
+    }
 }
 
 /// After a run: with PostgreSQL, renders the files from the database first (when this process

@@ -14,6 +14,9 @@ pub struct PublishReport {
     pub pushed: Vec<String>,
     /// Remotes that failed, with the reason.
     pub failed: Vec<(String, String)>,
+    /// Remote names the repository does not define yet (`origin` before `git remote add`):
+    /// not pushed, and not a failure.
+    pub undefined: Vec<String>,
 }
 
 /// The paths publishing commits: the archive's own ([`crate::mirror::MANAGED_PATHS`]), and
@@ -55,17 +58,30 @@ pub fn publish(
     archive: &Archive,
     message: &str,
 ) -> Result<PublishReport, ArchiveError> {
+    publish_with(config, archive, message, &[])
+}
+
+/// [`publish`], committing `also` (files inside the archive's folder, such as the config a
+/// command edited) in the same commit.
+pub fn publish_with(
+    config: &Config,
+    archive: &Archive,
+    message: &str,
+    also: &[&std::path::Path],
+) -> Result<PublishReport, ArchiveError> {
     let mut report = PublishReport::default();
     if !config.publish.git {
         return Ok(report);
     }
     publish::ensure_repository(&archive.dir, config.publish.images)?;
-    report.commit = publish::commit_paths(
-        &archive.dir,
-        &managed_paths(config),
-        &config.publish.author,
-        message,
-    )?;
+    let extra: Vec<String> = also
+        .iter()
+        .filter_map(|p| p.strip_prefix(&archive.dir).ok())
+        .filter_map(|p| p.to_str().map(str::to_string))
+        .collect();
+    let mut paths = managed_paths(config);
+    paths.extend(extra.iter().map(String::as_str));
+    report.commit = publish::commit_paths(&archive.dir, &paths, &config.publish.author, message)?;
     crate::faults::point("publish::committed");
     let Ok(head) = publish::head(&archive.dir) else {
         return Ok(report); // no commit at all yet: nothing to push
@@ -74,11 +90,15 @@ pub fn publish(
         if publish::interrupted() {
             break; // a signal: the next run pushes
         }
+        if publish::remote_undefined(&archive.dir, remote) {
+            report.undefined.push(remote.clone());
+            continue;
+        }
         let key = format!("pushed:{remote}");
         if archive.store.meta(&key)?.as_deref() == Some(head.as_str()) {
             continue;
         }
-        match publish::push(&archive.dir, remote) {
+        match publish::push(&archive.dir, remote, &config.publish.author) {
             Ok(()) => {
                 archive.store.set_meta(&key, Some(&head))?;
                 report.pushed.push(remote.clone());

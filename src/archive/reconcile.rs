@@ -5,10 +5,12 @@
 //! Times layout with a `日期：` line, titles over several lines, the yearly layout's year
 //! folders), and the entries of list files whose articles are absent.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use url::Url;
 
+use super::evidence::{Known, apply, known_from_lines};
 use super::{ArchiveError, io_err};
 use crate::config::Source;
 use crate::mirror;
@@ -106,6 +108,7 @@ pub fn adopt(
         adopted: true,
         ..Default::default()
     };
+    let mut known = None;
     for source in sources {
         let folder = dir.join("articles").join(&source.folder);
         let key = signature_key(&source.folder);
@@ -114,7 +117,11 @@ pub fn adopt(
         if sig.is_none() || old == sig {
             continue;
         }
-        reconcile_source(dir, store, source, &mut report)?;
+        let known = known.get_or_insert_with(|| {
+            let lines = super::commit::read_journal_lines(dir);
+            known_from_lines(lines.iter().map(String::as_str))
+        });
+        reconcile_source(dir, store, source, known, &mut report)?;
     }
     Ok(report)
 }
@@ -127,11 +134,16 @@ pub fn reconcile(
     sources: &[Source],
 ) -> Result<ReconcileReport, ArchiveError> {
     let mut report = ReconcileReport::default();
+    let lines = super::commit::read_journal_lines(dir);
+    let known = known_from_lines(lines.iter().map(String::as_str));
     for source in sources {
-        reconcile_source(dir, store, source, &mut report)?;
+        reconcile_source(dir, store, source, &known, &mut report)?;
     }
     crate::faults::point("open::articles_read");
-    let journal = super::commit::read_journal(dir);
+    let journal: Vec<_> = lines
+        .iter()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
     report.history = store.apply_journal(&journal)?;
     crate::faults::point("open::history_read");
     Ok(report)
@@ -143,6 +155,7 @@ fn reconcile_source(
     dir: &Path,
     store: &mut Store,
     source: &Source,
+    evidence: &HashMap<String, Known>,
     report: &mut ReconcileReport,
 ) -> Result<(), ArchiveError> {
     {
@@ -175,6 +188,9 @@ fn reconcile_source(
                     .push((path, "not in any known article layout".to_string()));
             }
             record.older = older_revisions(dir, &record.path, &bytes);
+            if readable && let Some(k) = evidence.get(&record.path) {
+                apply(&mut record, k);
+            }
             records.push(record);
         }
         report.added += records.len();
@@ -389,7 +405,8 @@ fn record_of(source: &Source, id: i64, rel: String, bytes: &[u8]) -> (ArticleRec
         canon,
         published_ms: ms,
         first_seen_ms: ms,
-        text_key: text_key(&p.content),
+        text_key: text_key(&p.content)
+            .or_else(|| super::select::enclosure_key(enclosure.as_deref())),
         content: p.content,
         verbatim,
         hash: None,

@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 
 use super::commit::Commit;
+use super::evidence::Evidence;
 use super::update::{Plan, SourcePlan, mark_failed};
 use super::{Archive, ArchiveError, io_err};
 use crate::config::Config;
@@ -59,6 +60,32 @@ fn record_source(
     Ok(ch)
 }
 
+/// The evidence of the known items a source's feeds carried again (the feed item's hash, and
+/// for edits whether the text came from the page).
+fn evidence_seen(
+    archive: &Archive,
+    sp: &SourcePlan,
+    now_ms: i64,
+) -> Result<Vec<Evidence>, ArchiveError> {
+    let mut ev = Vec::new();
+    for (pk, hash) in &sp.feed_hashes {
+        if let Some(a) = archive.store.article_by_pk(*pk)? {
+            ev.push(Evidence::seen(&a.path, hash, None, now_ms));
+        }
+    }
+    for e in &sp.edits {
+        if let Some(a) = archive.store.article_by_pk(e.pk)? {
+            ev.push(Evidence::seen(
+                &a.path,
+                &e.feed_hash,
+                Some(e.needs_page),
+                now_ms,
+            ));
+        }
+    }
+    Ok(ev)
+}
+
 /// Record (files the truth): every source into the run's one commit, with the signatures of
 /// the folders it wrote.
 pub(super) fn record_all(
@@ -69,6 +96,9 @@ pub(super) fn record_all(
     now_ms: i64,
 ) -> Result<(), ArchiveError> {
     for sp in &mut plan.sources {
+        // Identity evidence for a database rebuilt from the files (`archive::evidence`).
+        // (New articles' evidence was written ahead of their files.)
+        commit.evidence.extend(evidence_seen(archive, sp, now_ms)?);
         let ch = record_source(archive, config, sp, now_ms)?;
         commit.changes.merge(ch);
         if !sp.new.is_empty() || !sp.edits.is_empty() {

@@ -57,6 +57,10 @@ pub(super) struct Selection {
     pub feed_hashes: Vec<(i64, String)>,
     /// Revisions whose missing hash was computed: (article, n, hash).
     pub revision_hashes: Vec<(i64, i64, String)>,
+    /// Items skipped because they hold nothing (`holds_nothing`).
+    pub empty: usize,
+    /// Items skipped because the document ended inside them.
+    pub cut_off: usize,
 }
 
 /// Why a source's items could not be selected.
@@ -81,6 +85,7 @@ struct ItemKeys {
     text: String,
     text_key: Option<String>,
     enclosure: Option<String>,
+    published: Option<i64>,
     canon_shared: bool,
 }
 
@@ -93,6 +98,7 @@ impl ItemKeys {
             text: &self.text,
             text_key: self.text_key.as_deref(),
             enclosure: self.enclosure.as_deref(),
+            published: self.published,
             canon_shared: self.canon_shared,
         }
     }
@@ -162,7 +168,7 @@ pub(super) fn enclosure_rows(enclosures: &[crate::feed::Enclosure]) -> Vec<Enclo
         .collect()
 }
 
-fn candidate_keys(c: &Candidate, text: &str) -> ItemKeys {
+fn candidate_keys(c: &Candidate, text: &str, published: Option<i64>) -> ItemKeys {
     ItemKeys {
         guid: c.guid.clone(),
         canon: c.canon.clone(),
@@ -170,8 +176,28 @@ fn candidate_keys(c: &Candidate, text: &str) -> ItemKeys {
         text: text.to_string(),
         text_key: c.text_key.clone(),
         enclosure: c.enclosure.clone(),
+        published,
         canon_shared: false,
     }
+}
+
+/// The key an item without text is found by when it has an enclosure (a podcast item known
+/// by its audio file only): kept where the text key is, in a namespace of its own (text keys
+/// are 16 hexadecimal digits).
+pub(super) fn enclosure_key(enclosure: Option<&str>) -> Option<String> {
+    enclosure.map(|e| format!("e{:015x}", crate::text::fnv1a(e.as_bytes()) >> 4))
+}
+
+/// Whether an item holds nothing to archive or to know it by: no title, link, guid, text or
+/// enclosure (`<item></item>`). Such items are skipped: archived, they would come back as new
+/// on every run.
+fn holds_nothing(item: &Item) -> bool {
+    item.title.trim().is_empty()
+        && item.link.is_none()
+        && item.raw_link.as_deref().is_none_or(|l| l.trim().is_empty())
+        && item.guid.as_deref().is_none_or(|g| g.trim().is_empty())
+        && item.enclosures.is_empty()
+        && crate::text::text_key(&item.content).is_none()
 }
 
 pub(super) fn select_new(
@@ -196,6 +222,16 @@ pub(super) fn select_new(
         }
     }
     for (at, item) in items.iter().enumerate() {
+        if holds_nothing(item) {
+            selection.empty += 1;
+            continue;
+        }
+        // A truncated download: the item's last field may be torn. It is archived whole when
+        // the feed is read whole (its validators are not kept: see `update::select`).
+        if item.cut_off {
+            selection.cut_off += 1;
+            continue;
+        }
         let cleaned = mirror::clean_line(&item.title);
         let norm_title = comparable_title(&cleaned);
         let title = if cleaned.is_empty() {
@@ -221,9 +257,11 @@ pub(super) fn select_new(
             text: String::new(),
             text_key: None,
             enclosure: item.enclosure_url(),
+            published: item.published.map(|t| t.timestamp_millis()),
             canon_shared: false,
         };
         let (hash, item_text_key) = hash_and_text_key(&title, &item.content);
+        let item_text_key = item_text_key.or_else(|| enclosure_key(keys.enclosure.as_deref()));
         // Enclosures the content does not point at are appended as links (left out of hashes
         // and text keys: `text::ENCLOSURE_BLOCK`).
         let content = crate::feed::enclosures::with_block(&item.content, &item.enclosures);
@@ -287,7 +325,7 @@ pub(super) fn select_new(
         // Texts are read only when a verdict depends on them.
         let mut same = None;
         for c in &candidates {
-            let known = candidate_keys(c, "");
+            let known = candidate_keys(c, "", None);
             let mut verdict = decide(&keys.keys(), &known.keys());
             if needs_text(&keys.keys(), &known.keys(), verdict)
                 && let Some(latest) = store.latest_revision(c.pk)?
@@ -296,7 +334,8 @@ pub(super) fn select_new(
                     keys.text = normalized_text(&item.content);
                 }
                 let text = normalized_text(&latest.content);
-                verdict = decide(&keys.keys(), &candidate_keys(c, &text).keys());
+                let published = store.article_by_pk(c.pk)?.map(|a| a.published_ms);
+                verdict = decide(&keys.keys(), &candidate_keys(c, &text, published).keys());
             }
             if verdict.same() {
                 same = Some(c);

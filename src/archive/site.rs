@@ -4,7 +4,7 @@
 //! Content-Security-Policy in a `<meta>` (static hosts send no headers). A rerun rewrites only
 //! the files whose bytes change.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
 use super::{Archive, ArchiveError, io_err};
@@ -21,6 +21,8 @@ pub struct SiteReport {
     pub written: usize,
     /// Files whose bytes were already right.
     pub unchanged: usize,
+    /// Files of an earlier build that are no longer part of the site (a removed source's).
+    pub removed: usize,
 }
 
 const SITE_NAME: &str = "新闻镜像";
@@ -28,10 +30,13 @@ const SITE_NAME: &str = "新闻镜像";
 struct Out<'a> {
     dir: &'a Path,
     report: SiteReport,
+    /// Every file this build made or found right (relative to OUT).
+    made: BTreeSet<String>,
 }
 
 impl Out<'_> {
     fn write(&mut self, rel: &str, bytes: &[u8]) -> Result<(), ArchiveError> {
+        self.made.insert(rel.to_string());
         let path = self.dir.join(rel);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(io_err(parent))?;
@@ -52,6 +57,7 @@ fn ctx(config: &Config, links: Links) -> Ctx<'static> {
         site_name: SITE_NAME,
         tz: config.web.timezone,
         proxy: None,
+        assets: Some(config.archive_dir.join("assets")),
     }
 }
 
@@ -62,9 +68,16 @@ pub fn build_site(
     out_dir: &Path,
 ) -> Result<SiteReport, ArchiveError> {
     std::fs::create_dir_all(out_dir).map_err(io_err(out_dir))?;
+    if config.web.base_url.is_none() {
+        tracing::warn!(
+            "site: [web] base_url is not set: the feeds link to the outlets instead of these \
+             pages and carry no self link, and the 404 page's links work only at the top level"
+        );
+    }
     let mut out = Out {
         dir: out_dir,
         report: SiteReport::default(),
+        made: BTreeSet::new(),
     };
     let store = &archive.store;
     let overview = store.overview()?;
@@ -123,6 +136,7 @@ pub fn build_site(
     )?;
 
     // Lists and feeds.
+    let assets = config.archive_dir.join("assets");
     let feed_pages = config.web.base_url.as_ref().map(Links::files_at);
     let mut keys: Vec<Key> = Vec::new();
     for o in &order {
@@ -169,13 +183,19 @@ pub fn build_site(
             link: &link,
             pages: feed_pages.as_ref(),
             sources: &config.sources,
+            images: None,
+            assets: Some(&assets),
         };
         for kind in feeds::KINDS {
             let text = feeds::render(kind, &meta, &entries).unwrap_or_default();
             out.write(&format!("feeds/{}.{kind}", o.source), text.as_bytes())?;
         }
     }
-    let entries = store.newest_entries(None, feeds::FEED_LEN)?;
+    let mut per_source = Vec::new();
+    for o in &order {
+        per_source.push(store.newest_entries(Some(&o.source), feeds::FEED_LEN)?);
+    }
+    let entries = feeds::merge_newest(per_source);
     let all_id = feeds::feed_id(None);
     let meta = feeds::FeedMeta {
         id: &all_id,
@@ -184,6 +204,8 @@ pub fn build_site(
         link: "https://invalid.example/",
         pages: feed_pages.as_ref(),
         sources: &config.sources,
+        images: None,
+        assets: Some(&assets),
     };
     out.write("feeds/all.atom", feeds::atom(&meta, &entries).as_bytes())?;
 
@@ -227,9 +249,35 @@ pub fn build_site(
         .ok()
         .and_then(|m| serde_json::from_str::<serde_json::Value>(&m).ok())
         .is_some_and(|m| m["v"] == search_index::FORMAT);
+    let files_path = out_dir.join(FILES);
+    let before = read_files(&files_path, &manifest);
     if changed || listed_changed || !current {
         search(store, &sources, config.web.timezone, &mut out)?;
+    } else {
+        // The index as it is.
+        out.made
+            .extend(before.iter().filter(|f| f.starts_with("search/")).cloned());
     }
+    for k in &keys {
+        out.made.insert(format!("s/{}/{}.html", k.source, k.id));
+        for n in 1..k.revisions {
+            out.made
+                .insert(format!("s/{}/{}-v{n}.html", k.source, k.id));
+        }
+    }
+    // What an earlier build made that this one has not: a removed source's pages and feeds,
+    // an article no longer in the archive. Readers must no longer see them.
+    for gone in before.difference(&out.made) {
+        let path = out_dir.join(gone);
+        if std::fs::remove_file(&path).is_ok() {
+            out.report.removed += 1;
+            if let Some(parent) = path.parent().filter(|p| *p != out_dir) {
+                let _ = std::fs::remove_dir(parent);
+            }
+        }
+    }
+    let list: String = out.made.iter().map(|f| format!("{f}\n")).collect();
+    render::write_if_changed(&files_path, list.as_bytes()).map_err(io_err(&files_path))?;
     render::write_if_changed(&manifest_path, text.as_bytes()).map_err(io_err(&manifest_path))?;
 
     // Images kept in the archive.
@@ -252,6 +300,10 @@ fn search(
 ) -> Result<(), ArchiveError> {
     let mut docs: Vec<(i64, IndexDoc)> = Vec::new();
     store.for_each_search_doc::<ArchiveError>(&mut |d| {
+        // Only the sources the site shows (a removed source's articles stay in the archive).
+        if !sources.iter().any(|(s, _)| *s == d.source) {
+            return Ok(());
+        }
         docs.push((
             d.pk,
             IndexDoc {
@@ -343,6 +395,60 @@ fn stamp(
     format!("{:016x}", crate::history::fnv1a(text.as_bytes()))
 }
 
+/// The file, in OUT, that lists every file the last build made (what the next one removes
+/// when it no longer makes it).
+const FILES: &str = ".newsmirror-files";
+
+/// The files the last build made: its list, else (a site built before the list existed) the
+/// article pages its manifest names and their sources' lists and feeds.
+fn read_files(path: &Path, manifest: &HashMap<String, String>) -> BTreeSet<String> {
+    let safe = |f: &str| {
+        !f.is_empty()
+            && !f.starts_with('/')
+            && !f.contains('\\')
+            && f.split('/').all(|c| !c.is_empty() && c != "." && c != "..")
+    };
+    if let Ok(text) = std::fs::read_to_string(path) {
+        return text
+            .lines()
+            .filter(|l| safe(l))
+            .map(str::to_string)
+            .collect();
+    }
+    let mut files = BTreeSet::new();
+    for key in manifest.keys() {
+        let Some((source, id)) = key.split_once('/') else {
+            continue;
+        };
+        if !safe(source) || !id.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        files.insert(format!("s/{source}/{id}.html"));
+        let dir = path
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join("s")
+            .join(source);
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let stem = name.strip_suffix(".html").unwrap_or_default();
+            let stem = stem.strip_prefix("page-").unwrap_or(stem);
+            let ours = stem == "index"
+                || (!stem.is_empty()
+                    && stem
+                        .bytes()
+                        .all(|b| b.is_ascii_digit() || b == b'-' || b == b'v'));
+            if ours {
+                files.insert(format!("s/{source}/{name}"));
+            }
+        }
+        for kind in feeds::KINDS {
+            files.insert(format!("feeds/{source}.{kind}"));
+        }
+    }
+    files
+}
+
 fn read_manifest(path: &Path) -> HashMap<String, String> {
     std::fs::read_to_string(path)
         .unwrap_or_default()
@@ -364,6 +470,7 @@ fn articles(
     let mut out = Out {
         dir,
         report: SiteReport::default(),
+        made: BTreeSet::new(),
     };
     let actx = ctx(config, Links::files(2));
     for k in keys {
@@ -398,7 +505,8 @@ fn articles(
             enclosures: &enclosures,
         };
         out.write(&rel, pages::article(&actx, &view).as_bytes())?;
-        for r in &revisions {
+        // Earlier versions (the newest is the article's own page).
+        for r in &revisions[..revisions.len().saturating_sub(1)] {
             if let Some(html) = pages::revision(&actx, &view, r.n) {
                 out.write(
                     &format!("s/{}/{}-v{}.html", k.source, k.id, r.n),

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use tokio::sync::watch;
 
 use super::commit::Commit;
+use super::evidence::Evidence;
 use super::fetching::{fetch_all, validators};
 use super::phases::{complete, select};
 use super::record::{Staging, commit_each, record_all};
@@ -177,6 +178,13 @@ pub(crate) async fn pass(
     }
     blocking(|| -> Result<(), ArchiveError> {
         let mut commit = Commit::new(&archive.dir);
+        let ahead: Vec<Evidence> = plan
+            .sources
+            .iter()
+            .flat_map(|sp| sp.new.iter().map(|r| Evidence::archived(r, now_ms)))
+            .collect();
+        commit.write_ahead(&ahead)?;
+        faults::point("update::evidence_written");
         write(archive, &mut plan, &mut commit, now_ms)?;
         tracing::info!(elapsed = ?started.elapsed(), "wrote article files");
         faults::point("update::files_written");

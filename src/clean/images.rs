@@ -13,7 +13,7 @@ pub enum ImageMode {
     /// Rewrite each URL with the proxy template.
     #[default]
     Proxy,
-    /// Download each image into the archive's `assets/` and point at the copy.
+    /// Download each image into the archive's `assets/` and note the copy beside its URL.
     Local,
     /// Leave as they are.
     Original,
@@ -70,8 +70,8 @@ pub fn image_urls(html: &str) -> Vec<String> {
     out
 }
 
-/// Rewrites image URLs: through `proxy` (a template), or by `local` (URL → replacement), or
-/// not at all. Images already on the proxy, and `data:` images, are left alone.
+/// Rewrites image URLs: through `proxy` (a template), or notes each image's local copy
+/// (`local`: URL → path) in `data-local`, or not at all. Images already on the proxy, and `data:` images, are left alone.
 pub fn rewrite_images(
     html: &str,
     mode: &ImageMode,
@@ -87,10 +87,16 @@ pub fn rewrite_images(
     let settings =
         RewriteStrSettings::new().append_element_content_handler(element!("img[src]", |el| {
             let src = el.get_attribute("src").unwrap_or_default();
-            let new = match mode {
-                ImageMode::Local => local.get(&src).cloned(),
-                _ => proxied(&src, proxy, proxy_host.as_deref()),
-            };
+            // A local copy is noted beside the image's URL, which stays: the copy lives in
+            // `assets/`, which git ignores unless `[publish] images`, so the committed file
+            // must not depend on it (a fresh clone has no copy; readers use it when present).
+            if *mode == ImageMode::Local {
+                if let Some(path) = local.get(&src) {
+                    el.set_attribute("data-local", path)?;
+                }
+                return Ok(());
+            }
+            let new = proxied(&src, proxy, proxy_host.as_deref());
             if let Some(n) = new {
                 el.set_attribute("src", &n)?;
                 el.remove_attribute("srcset");

@@ -7,17 +7,41 @@ use clap::{Parser, Subcommand};
 
 use super::extract;
 
-/// Printed under the top-level `--help` (and in the manual page).
-const AFTER_HELP: &str = "\
-Every command reads the config file given by --config (default: ./newsmirror.toml).
-
-Exit codes:
-  0  success (every source fetched)
-  1  some sources or remotes failed; the others were archived and pushed
+/// The exit codes, as `--help` and the manual page's EXIT STATUS give them.
+macro_rules! exit_codes {
+    () => {
+        "  0  success (every source fetched)
+  1  something failed, the rest was done: some sources or remotes failed (the
+     others were archived and pushed), recheck reached none of the pages, or
+     sources import refused some feeds
   2  bad command line or config
   3  the archive is locked by another run (see --wait)
+  130, 143  stopped by Ctrl-C (SIGINT) or SIGTERM"
+    };
+}
+pub(super) const EXIT_CODES: &str = exit_codes!();
 
-Start a mirror:  newsmirror init DIR --outlets dw,bbc   (newsmirror outlets lists them)";
+/// Printed under the top-level `--help` (the manual page has its own sections).
+const AFTER_HELP: &str = concat!(
+    "Every command reads the config file given by --config (default: ./newsmirror.toml).\n\nExit codes:\n",
+    exit_codes!(),
+    "\n\nStart a mirror:  newsmirror init DIR --outlets dw,bbc   (newsmirror outlets lists them)"
+);
+
+/// The catalogue's slugs, as the values `init --outlets` takes (and completions offer).
+fn outlet_slugs() -> clap::builder::PossibleValuesParser {
+    // Made once per process, when the command line is parsed: the names live as long.
+    let slugs: &'static [String] = crate::catalog::outlets()
+        .into_iter()
+        .map(|o| o.slug)
+        .collect::<Vec<_>>()
+        .leak();
+    clap::builder::PossibleValuesParser::new(
+        slugs
+            .iter()
+            .map(|s| clap::builder::PossibleValue::new(s.as_str())),
+    )
+}
 
 #[derive(Parser)]
 #[command(
@@ -53,7 +77,8 @@ pub enum Command {
             long,
             value_delimiter = ',',
             value_name = "SLUG,...",
-            default_value = "dw,bbc"
+            default_value = "dw,bbc",
+            value_parser = outlet_slugs()
         )]
         outlets: Vec<String>,
         /// Do not make the first commit.
@@ -168,20 +193,20 @@ pub enum Command {
         #[command(subcommand)]
         action: SourcesAction,
     },
-    /// Serves the archive to readers: pages, feeds and search (read-only).
+    /// Serve the archive to readers: pages, feeds and search (read-only).
     Serve {
         /// Where to listen; loopback unless told otherwise (port 0 picks a free port).
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: std::net::SocketAddr,
     },
-    /// Searches the archive (Chinese words; traditional and simplified alike).
+    /// Search the archive (Chinese words; traditional and simplified alike).
     Search {
         /// Only this source (its slug).
         #[arg(long, value_name = "SLUG")]
         source: Option<String>,
         /// Which page of 20 results (from 1).
-        #[arg(long, default_value_t = 1, value_name = "N")]
-        page: usize,
+        #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        page: u32,
         /// Print the results as JSON.
         #[arg(long)]
         json: bool,
@@ -189,9 +214,9 @@ pub enum Command {
         #[arg(required = true, value_name = "WORDS")]
         query: Vec<String>,
     },
-    /// Rebuilds the search index from the database.
+    /// Rebuild the search index from the database.
     Reindex,
-    /// Writes the archive as a static site (pages, feeds, images) into OUT.
+    /// Write the archive as a static site (pages, feeds, images) into OUT.
     Site {
         /// The folder to write the site into (created when missing).
         out: PathBuf,

@@ -15,9 +15,22 @@ const WORKFLOW: &str = include_str!("../../examples/github-actions/newsmirror.ym
 /// The repository and version the example names.
 const EXAMPLE_REPO: &str = "https://github.com/newsmirror/newsmirror";
 const EXAMPLE_VERSION: &str = "NEWSMIRROR_VERSION: \"0.1.0\"";
+const EXAMPLE_BRANCH: &str = "branches: [main]";
 
-fn workflow_text() -> String {
+/// The workflow for a mirror whose repository publishes `branch` (an adopted repository may
+/// be on `master`): a push of the config to that branch starts a run.
+fn workflow_text(branch: &str) -> String {
+    let plain = !branch.is_empty()
+        && branch
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c));
+    let quoted = if plain {
+        branch.to_string()
+    } else {
+        serde_json::to_string(branch).unwrap_or_else(|_| "main".into())
+    };
     WORKFLOW
+        .replace(EXAMPLE_BRANCH, &format!("branches: [{quoted}]"))
         .replace(EXAMPLE_REPO, env!("CARGO_PKG_REPOSITORY"))
         .replace(
             EXAMPLE_VERSION,
@@ -34,27 +47,29 @@ const WORKFLOW_PATH: &str = ".github/workflows/newsmirror.yml";
 pub fn outlets(json: bool) -> anyhow::Result<ExitCode> {
     let all = catalog::outlets();
     if json {
-        println!("{}", serde_json::to_string_pretty(&all)?);
+        say!("{}", serde_json::to_string_pretty(&all)?);
         return Ok(ExitCode::SUCCESS);
     }
     let ws = output::column(all.iter().map(|o| &o.slug), 4);
     let wn = output::column(all.iter().map(|o| &o.name), 4);
-    println!(
-        "{} {} {:<9} feed",
+    say!(
+        "{} {} {:<9} {:<5} feed",
         output::pad("slug", ws),
         output::pad("name", wn),
-        "full text"
+        "full text",
+        "rules"
     );
     for o in &all {
-        println!(
-            "{} {} {:<9} {}",
+        say!(
+            "{} {} {:<9} {:<5} {}",
             output::pad(&o.slug, ws),
             output::pad(&o.name, wn),
             o.fulltext,
+            if o.rules { "yes" } else { "-" },
             o.feeds.join(" ")
         );
     }
-    println!("\nnewsmirror init DIR --outlets {}", {
+    say!("\nnewsmirror init DIR --outlets {}", {
         let slugs: Vec<&str> = all.iter().take(3).map(|o| o.slug.as_str()).collect();
         slugs.join(",")
     });
@@ -107,7 +122,8 @@ pub fn init(dir: &Path, outlets: &[String], commit: bool, quiet: bool) -> anyhow
     if config.archive_dir == dir || config.archive_dir == dir.join(".") {
         write_new(&dir, README, &crate::render::readme_text(&rows), &mut wrote)?;
     }
-    write_new(&dir, WORKFLOW_PATH, &workflow_text(), &mut wrote)?;
+    let branch = crate::publish::current_branch(&dir).unwrap_or_else(|| "main".into());
+    write_new(&dir, WORKFLOW_PATH, &workflow_text(&branch), &mut wrote)?;
     let had_ignore = dir.join(IGNORE).exists();
     crate::publish::ensure_repository(&dir, config.publish.images)?;
     if !had_ignore {
@@ -134,20 +150,40 @@ pub fn init(dir: &Path, outlets: &[String], commit: bool, quiet: bool) -> anyhow
         )?;
     }
     if !quiet {
-        println!(
+        say!(
             "init: a mirror of {} in {}",
             names.join(", "),
             dir.display()
         );
         if !wrote.is_empty() {
-            println!("init: wrote {}", wrote.join(", "));
+            say!("init: wrote {}", wrote.join(", "));
         }
         if let Some(c) = &committed {
-            println!("init: committed {}", &c[..c.len().min(12)]);
+            say!("init: committed {}", &c[..c.len().min(12)]);
         }
         let d = shell_word(&dir);
-        println!(
-            "\nNext:\n  1. Make an empty repository on your git host (GitHub: no README, no licence), then\n       git -C {d} remote add origin git@github.com:YOU/REPOSITORY.git\n  2. git -C {d} push -u origin HEAD\n\nThen GitHub Actions updates the mirror every hour (the push starts a first run;\nActions tab → newsmirror → Run workflow starts one any time). To fetch here first:\n  newsmirror update --config {d}/{CONFIG}"
+        let mut step = 0;
+        let mut next = |text: String| {
+            step += 1;
+            format!("  {step}. {text}\n")
+        };
+        let mut steps = String::new();
+        if committed.is_none() && !wrote.is_empty() {
+            steps += &next(format!(
+                "Commit the files (not done: --no-commit, or nothing new to commit):\n       git -C {d} add -A && git -C {d} commit -m \"newsmirror mirror\""
+            ));
+        }
+        steps += &next(format!(
+            "Make an empty repository on your git host (GitHub: no README, no licence), then\n       git -C {d} remote add origin git@github.com:YOU/REPOSITORY.git"
+        ));
+        steps += &next(format!("git -C {d} push -u origin HEAD"));
+        steps += &next(format!(
+            "Decide where Actions gets newsmirror: .github/workflows/newsmirror.yml downloads\n       v{} from NEWSMIRROR_REPO = {} . Set it to a repository you\n       trust, and pin NEWSMIRROR_SHA256 (the SHA-256 of newsmirror-x86_64-unknown-linux-musl.tar.gz\n       of that release, checked once by you): a pinned binary that differs is never run.",
+            env!("CARGO_PKG_VERSION"),
+            env!("CARGO_PKG_REPOSITORY")
+        ));
+        say!(
+            "\nNext:\n{steps}\nThen GitHub Actions updates the mirror every hour (the push starts a first run;\nActions tab → newsmirror → Run workflow starts one any time). To fetch here first\n(committed here; pushed once origin exists):\n  newsmirror update --config {d}/{CONFIG}"
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -178,7 +214,9 @@ mod tests {
             EXAMPLE_VERSION,
             format!("NEWSMIRROR_VERSION: \"{}\"", env!("CARGO_PKG_VERSION"))
         );
-        assert_eq!(workflow_text(), WORKFLOW);
+        assert_eq!(workflow_text("main"), WORKFLOW);
+        assert!(workflow_text("master").contains("branches: [master]"));
+        assert!(workflow_text("a: b").contains("branches: [\"a: b\"]"));
     }
 
     #[test]

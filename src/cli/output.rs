@@ -115,7 +115,7 @@ pub fn report_reconcile(r: &archive::ReconcileReport, quiet: bool) {
 
 pub fn print_update(report: &UpdateReport, json: bool, quiet: bool) -> anyhow::Result<()> {
     if json {
-        println!("{}", serde_json::to_string_pretty(report)?);
+        say!("{}", serde_json::to_string_pretty(report)?);
     } else if !quiet {
         let w = column(report.sources.iter().map(|s| &s.slug), 12);
         for s in &report.sources {
@@ -126,9 +126,9 @@ pub fn print_update(report: &UpdateReport, json: bool, quiet: bool) -> anyhow::R
             if !s.failures.is_empty() {
                 line.push_str(", FAILED");
             }
-            println!("{line}");
+            say!("{line}");
         }
-        println!(
+        say!(
             "update: {}, {}, {} failed",
             count(report.new_articles(), "new article", "new articles"),
             count(report.sources.len(), "source", "sources"),
@@ -152,22 +152,27 @@ pub fn print_update(report: &UpdateReport, json: bool, quiet: bool) -> anyhow::R
 
 pub fn print_status(health: &[SourceHealth], json: bool) -> anyhow::Result<()> {
     if json {
-        println!("{}", serde_json::to_string_pretty(health)?);
+        say!("{}", serde_json::to_string_pretty(health)?);
         return Ok(());
     }
-    let t = |ms: Option<i64>| ms.map(archive::format_time).unwrap_or_else(|| "-".into());
+    // UTC, as `run` and `search` say it (the header names the zone).
+    let t = |ms: Option<i64>| {
+        ms.and_then(chrono::DateTime::from_timestamp_millis)
+            .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_else(|| "-".into())
+    };
     let w = column(health.iter().map(|h| &h.slug), 14);
-    println!(
+    say!(
         "{} {:>8} {:<8} {:>5}  {:<16}  {:<16}  last error",
         pad("source", w),
         "articles",
         "state",
         "fails",
-        "last success",
-        "next attempt"
+        "last success UTC",
+        "next attempt UTC"
     );
     for h in health {
-        println!(
+        say!(
             "{} {:>8} {:<8} {:>5}  {:<16}  {:<16}  {}",
             pad(&h.slug, w),
             h.articles,
@@ -184,11 +189,16 @@ pub fn print_status(health: &[SourceHealth], json: bool) -> anyhow::Result<()> {
 pub fn print_publish(p: &archive::PublishReport, quiet: bool) {
     if !quiet {
         if let Some(c) = &p.commit {
-            println!("publish: committed {}", &c[..c.len().min(12)]);
+            say!("publish: committed {}", &c[..c.len().min(12)]);
         }
         for r in &p.pushed {
-            println!("publish: pushed to {r}");
+            say!("publish: pushed to {r}");
         }
+    }
+    for remote in &p.undefined {
+        eprintln!(
+            "note: not pushed: this repository has no remote {remote:?} yet (git remote add {remote} URL; the next run pushes)"
+        );
     }
     for (remote, why) in &p.failed {
         eprintln!("error: push to {remote} failed: {why}; the next run pushes it again");
@@ -197,7 +207,7 @@ pub fn print_publish(p: &archive::PublishReport, quiet: bool) {
 
 pub fn print_import(r: &archive::ImportReport, rendered: usize, quiet: bool) {
     if !quiet {
-        println!(
+        say!(
             "import: {} copied, {} read, {} kept, {} rewritten",
             count(r.copied, "file", "files"),
             count(r.reconciled.added, "article", "articles"),
@@ -281,28 +291,28 @@ pub fn print_history(
             "revisions": revs,
             "events": evs,
         });
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        say!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
-    println!("{}/{}  {}", info.source, info.id, info.title);
-    println!("  {}  ({})", info.link, info.path);
-    println!(
+    say!("{}/{}  {}", info.source, info.id, info.title);
+    say!("  {}  ({})", info.link, info.path);
+    say!(
         "  first seen {}, status {}",
         t(info.first_seen_ms),
         info.status
     );
     for (i, r) in revisions.iter().enumerate() {
-        println!("\nrevision {}  seen {}  {}", r.n, t(r.seen_ms), r.title);
+        say!("\nrevision {}  seen {}  {}", r.n, t(r.seen_ms), r.title);
         if i > 0 {
             let d = revision_diff(&revisions[i - 1], r);
-            println!(
+            say!(
                 "  {}",
                 crate::history::short_diff(&d, ("[-", "-]", "{+", "+}"), 2000)
             );
         }
     }
     for e in events.iter().filter(|e| e.kind != "edited") {
-        println!("\n{} {}", e.kind, t(e.at_ms));
+        say!("\n{} {}", e.kind, t(e.at_ms));
     }
     Ok(())
 }

@@ -88,32 +88,45 @@ pub fn serve(config: &Config, addr: SocketAddr, quiet: bool) -> anyhow::Result<E
     let rt = super::runtime()?;
     rt.block_on(crate::web::serve(app, addr, limits, |bound| {
         if !quiet {
-            println!("newsmirror: serving http://{bound}/");
+            say!("newsmirror: serving http://{bound}/");
             let _ = std::io::stdout().flush();
         }
     }))?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// Snippet HTML as terminal text: marks as 【】, entities decoded.
-fn plain(html: &str) -> String {
-    html.replace("<mark>", "【")
-        .replace("</mark>", "】")
+/// Title or snippet HTML as one line of text, entities decoded. Matches are bold on a
+/// terminal (unless NO_COLOR is set) and unmarked elsewhere: brackets would mix with the
+/// titles' own 【】, and a script wants the title as it is.
+fn plain(html: &str, highlight: bool) -> String {
+    let (on, off) = if highlight {
+        ("\x1b[1m", "\x1b[0m")
+    } else {
+        ("", "")
+    };
+    let text = html
+        .replace("<mark>", on)
+        .replace("</mark>", off)
         .replace("&lt;", "<")
         .replace("&gt;", ">")
         .replace("&quot;", "\"")
         .replace("&#39;", "'")
         .replace("&#x27;", "'")
-        .replace("&amp;", "&")
+        .replace("&amp;", "&");
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
+
+/// Results a page of `search` shows.
+const PER_PAGE: usize = 20;
 
 pub fn search(
     config: &Config,
     query: &str,
     source: Option<String>,
-    page: usize,
+    page: u32,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
+    use std::io::IsTerminal;
     if let Some(s) = &source
         && !config.sources.iter().any(|x| &x.slug == s)
     {
@@ -123,8 +136,8 @@ pub fn search(
     let q = SearchQuery {
         text: query.to_string(),
         source,
-        page,
-        per_page: 20,
+        page: page as usize,
+        per_page: PER_PAGE,
     };
     let hits = index.search(&q)?;
     let stdout = std::io::stdout();
@@ -139,26 +152,38 @@ pub fn search(
                     "id": h.id,
                     "title": h.title,
                     "published": crate::render::pages::when(h.published_ms),
-                    "snippet": plain(&h.snippet_html),
+                    "published_ms": h.published_ms,
+                    "snippet": plain(&h.snippet_html, false),
+                    // The matches, unambiguous: <mark>…</mark> in escaped HTML.
+                    "snippet_html": h.snippet_html,
                     "status": h.status,
                 })
             })
             .collect();
-        let doc = serde_json::json!({ "total": hits.total, "hits": items });
+        let doc = serde_json::json!({ "total": hits.total, "page": page, "hits": items });
         writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
     } else {
+        let bold = out.is_terminal() && std::env::var_os("NO_COLOR").is_none();
         for h in &hits.hits {
             writeln!(
                 out,
                 "{}\n  {}/{} · {}\n  {}\n",
-                plain(&h.title_html),
+                plain(&h.title_html, bold),
                 h.source,
                 h.id,
                 crate::render::pages::when(h.published_ms),
-                plain(&h.snippet_html)
+                plain(&h.snippet_html, bold)
             )?;
         }
-        writeln!(out, "{} found", hits.total)?;
+        let pages = hits.total.div_ceil(PER_PAGE).max(1);
+        let mut line = format!("{} found", hits.total);
+        if pages > 1 {
+            line.push_str(&format!("; page {page} of {pages}"));
+            if (page as usize) < pages {
+                line.push_str(&format!(" (--page {} for more)", page + 1));
+            }
+        }
+        writeln!(out, "{line}")?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -169,7 +194,7 @@ pub fn reindex(_config: &Config, archive: &mut Archive, quiet: bool) -> anyhow::
         .context("cannot rebuild the search index")?;
     crate::faults::point("reindex::indexed");
     if !quiet {
-        println!("reindex: {n} articles indexed");
+        say!("reindex: {n} articles indexed");
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -179,10 +204,11 @@ pub fn site(config: &Config, out: &Path, quiet: bool) -> anyhow::Result<ExitCode
     let report = archive::build_site(config, &archive, out)
         .with_context(|| format!("cannot write the site into {}", out.display()))?;
     if !quiet {
-        println!(
-            "site: {} files written, {} unchanged, in {}",
+        say!(
+            "site: {} files written, {} unchanged, {} removed, in {}",
             report.written,
             report.unchanged,
+            report.removed,
             out.display()
         );
     }

@@ -49,14 +49,18 @@ fn schedule_line(due: &[(String, Option<i64>)], now: i64) -> String {
     let shown: Vec<String> = due
         .iter()
         .take(8)
-        .map(|(s, t)| format!("{s} in {}", short(t - now)))
+        .map(|&(s, t)| match t - now {
+            ..1000 => format!("{s} now"),
+            wait => format!("{s} in {}", short(wait)),
+        })
         .collect();
     let mut line = format!("newsmirror run: next fetch: {}", shown.join(", "));
     if due.len() > 8 {
         line.push_str(&format!(", and {} more", due.len() - 8));
     }
     if let Some((_, t)) = due.first() {
-        line.push_str(&format!(" (at {} UTC+8)", archive::format_time(*t)));
+        let at = chrono::DateTime::from_timestamp_millis(*t).unwrap_or_default();
+        line.push_str(&format!(" (at {})", at.format("%Y-%m-%d %H:%M UTC")));
     }
     line
 }
@@ -64,14 +68,16 @@ fn schedule_line(due: &[(String, Option<i64>)], now: i64) -> String {
 /// Fetches each source when it is due, until SIGTERM or SIGINT; then finishes what it is
 /// writing and returns. `every` overrides every source's interval and stored schedule.
 pub async fn run(
-    config: &Config,
+    config: Config,
     archive: &mut Archive,
     every: Option<Duration>,
     quiet: bool,
 ) -> anyhow::Result<()> {
+    let mut config = config;
+    let mut watched = Watched::of(&config.path);
     let (stop_tx, stop) = watch::channel(false);
     tokio::spawn(async move {
-        wait_for_signal().await;
+        let _ = wait_for_signal().await;
         // A push that hangs stops too; its commit is pushed by the next run.
         crate::publish::interrupt();
         let _ = stop_tx.send(true);
@@ -91,6 +97,11 @@ pub async fn run(
         if *stop.borrow() {
             break;
         }
+        // A config changed since (by the keeper, or by a merge of their pushed commit).
+        if let Some(new) = watched.reload(&config, every, quiet) {
+            config = new;
+        }
+        let config = &config;
         let now = chrono::Utc::now().timestamp_millis();
         let health = blocking(|| archive::health(&archive.store, &config.sources))?;
         let due: Vec<String> = health
@@ -117,13 +128,30 @@ pub async fn run(
                 break;
             }
         }
-        // Pages of recent articles, on their own schedule (recheck_every).
-        let rechecked = archive::recheck(config, archive, false).await?;
-        if rechecked.removed + rechecked.restored > 0 {
-            let msg = format!(
-                "recheck: {} removed, {} restored",
-                rechecked.removed, rechecked.restored
-            );
+        // Pages of recent articles, on their own schedule (recheck_every), while no feed is
+        // due: a recheck of pages that hang must not hold back the feeds, nor a stop.
+        // Dropping the recheck while it waits for pages writes nothing (it writes only once
+        // every page has answered); the pages stay due.
+        let budget = recheck_budget(archive, config, every)?;
+        let mut stop_rx = stop.clone();
+        let rechecked = tokio::select! {
+            r = archive::recheck(config, archive, false) => Some(r?),
+            _ = stop_rx.wait_for(|s| *s) => break,
+            _ = tokio::time::sleep(budget) => None,
+        };
+        match &rechecked {
+            None if !quiet => eprintln!(
+                "newsmirror run: page recheck put off after {}: feeds are due (the pages stay due)",
+                short(budget.as_millis() as i64)
+            ),
+            None => {}
+            Some(r) if r.checked > 0 && !quiet => {
+                eprintln!("newsmirror run: {}", super::output::recheck_line(r))
+            }
+            Some(_) => {}
+        }
+        if let Some(r) = rechecked.filter(|r| r.removed + r.restored > 0) {
+            let msg = format!("recheck: {} removed, {} restored", r.removed, r.restored);
             let published = blocking(|| archive::render_and_publish(config, archive, &msg))?;
             super::output::print_publish(&published, quiet);
         }
@@ -164,20 +192,108 @@ pub async fn run(
     Ok(())
 }
 
-pub(super) async fn wait_for_signal() {
+/// The config file as `run` last read it, to notice a change.
+struct Watched {
+    path: std::path::PathBuf,
+    stamp: Option<(std::time::SystemTime, u64)>,
+}
+
+impl Watched {
+    fn stamp(path: &std::path::Path) -> Option<(std::time::SystemTime, u64)> {
+        let m = std::fs::metadata(path).ok()?;
+        Some((m.modified().ok()?, m.len()))
+    }
+
+    fn of(path: &std::path::Path) -> Watched {
+        Watched {
+            path: path.to_path_buf(),
+            stamp: Watched::stamp(path),
+        }
+    }
+
+    /// The config read again when its file changed and it is valid (with `every` applied);
+    /// an invalid one is reported once and the running config kept. The archive's folder
+    /// cannot change under a running service.
+    fn reload(&mut self, running: &Config, every: Option<Duration>, quiet: bool) -> Option<Config> {
+        let stamp = Watched::stamp(&self.path);
+        if stamp == self.stamp {
+            return None;
+        }
+        self.stamp = stamp;
+        let mut new = match Config::load(&self.path) {
+            Ok(c) if c.archive_dir != running.archive_dir => {
+                eprintln!(
+                    "newsmirror run: {} now names another archive folder; restart to use it (the running config stays)",
+                    self.path.display()
+                );
+                return None;
+            }
+            Ok(c) if c.sources.is_empty() => {
+                eprintln!(
+                    "newsmirror run: {} has no [[sources]] now; the running config stays",
+                    self.path.display()
+                );
+                return None;
+            }
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("newsmirror run: {e}; the running config stays");
+                return None;
+            }
+        };
+        if let Some(every) = every {
+            for s in &mut new.sources {
+                s.interval = every;
+            }
+        }
+        if !quiet {
+            eprintln!(
+                "newsmirror run: {} read again: {}",
+                self.path.display(),
+                super::output::count(new.sources.len(), "source", "sources")
+            );
+        }
+        Some(new)
+    }
+}
+
+/// How long a page recheck may hold the loop: until the next feed is due, but at least
+/// [`MIN_RECHECK`] (so that a recheck of slow pages can finish between frequent fetches).
+fn recheck_budget(
+    archive: &Archive,
+    config: &Config,
+    every: Option<Duration>,
+) -> anyhow::Result<Duration> {
+    let now = chrono::Utc::now().timestamp_millis();
+    let health = blocking(|| archive::health(&archive.store, &config.sources))?;
+    let next = health
+        .iter()
+        .map(|h| next_due(h, every).unwrap_or(now))
+        .min()
+        .unwrap_or(now);
+    Ok(Duration::from_millis((next - now).max(0) as u64).max(MIN_RECHECK))
+}
+
+/// The least time a page recheck gets when feeds are due.
+const MIN_RECHECK: Duration = Duration::from_secs(5);
+
+/// Waits for SIGTERM or SIGINT (Ctrl-C); the exit code a shell gives a process it ended
+/// (128 + the signal's number).
+pub(super) async fn wait_for_signal() -> u8 {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
         let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
         let mut int = signal(SignalKind::interrupt()).expect("SIGINT handler");
         tokio::select! {
-            _ = term.recv() => {}
-            _ = int.recv() => {}
+            _ = term.recv() => 143,
+            _ = int.recv() => 130,
         }
     }
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
+        130
     }
 }
 

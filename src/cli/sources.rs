@@ -22,11 +22,27 @@ pub fn import(
         .map_err(|e| anyhow::Error::new(e).context(Exit(2)))?;
     if !quiet {
         for (slug, name, url) in &report.added {
-            println!("added {slug} ({name}): {url}");
+            say!("added {slug} ({name}): {url}");
         }
     }
     for (url, why) in &report.refused {
         eprintln!("refused: {url}: {why}");
+    }
+    // A local feed is read relative to the config's folder, as in the config itself.
+    let base = config.path.parent().unwrap_or(Path::new("/"));
+    for (slug, _, feed) in &report.added {
+        let path = match url::Url::parse(feed) {
+            Ok(u) if u.scheme() == "file" => u.to_file_path().ok(),
+            Ok(_) => None,
+            Err(_) => Some(base.join(feed)),
+        };
+        if let Some(path) = path.filter(|p| !p.exists()) {
+            eprintln!(
+                "warning: source {slug}: the feed file {} does not exist (a path in an OPML file is read relative to the config's folder {}, as in the config)",
+                path.display(),
+                base.display()
+            );
+        }
     }
     if !quiet {
         let mut line = format!(
@@ -40,7 +56,7 @@ pub fn import(
         if !report.refused.is_empty() {
             line.push_str(&format!(", {} refused", report.refused.len()));
         }
-        println!("{line}");
+        say!("{line}");
     }
     Ok(if report.refused.is_empty() {
         ExitCode::SUCCESS
@@ -114,13 +130,16 @@ pub fn remove(config: &Config, slug: &str, purge: bool, quiet: bool) -> anyhow::
     crate::render::write_atomic(&config.path, new_text.as_bytes())
         .with_context(|| format!("cannot write {}", config.path.display()))?;
     archive.render_indexes(&new_config)?;
-    let published = archive::publish(
+    // The config's edit goes in the same commit when the config is in the mirror's folder
+    // (else every other checkout, GitHub Actions say, would bring the source back).
+    let published = archive::publish_with(
         &new_config,
         &archive,
         &format!(
             "sources: remove {slug}{}",
             if purge { " and its articles" } else { "" }
         ),
+        &[&config.path],
     )?;
     if !quiet {
         let mut line = format!(
@@ -131,15 +150,15 @@ pub fn remove(config: &Config, slug: &str, purge: bool, quiet: bool) -> anyhow::
         if had_list {
             line.push_str(&format!("; lists/{} deleted", source.list_file()));
         }
-        println!("{line}");
+        say!("{line}");
         if purge {
-            println!(
+            say!(
                 "sources remove: {} deleted from articles/{}/ and the database",
                 output::count(articles as usize, "article", "articles"),
                 source.folder
             );
         } else if articles > 0 {
-            println!(
+            say!(
                 "sources remove: its {} stay in articles/{}/ (and in git's history), unseen by readers; --purge deletes them",
                 output::count(articles as usize, "article", "articles"),
                 source.folder

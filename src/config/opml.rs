@@ -94,7 +94,7 @@ fn derive_name(name: &str, taken: &[String]) -> String {
         .collect::<String>()
         .trim()
         .trim_start_matches('.')
-        .replace("..", ".");
+        .to_string();
     let base = if base.is_empty() {
         "source".into()
     } else {
@@ -224,15 +224,21 @@ pub fn add_sources_from_opml(
         // Without a title, the slug comes from the feed's host (`bbci`), not the whole name.
         let slug = derive_slug(&f.name, &f.url, &slugs);
         let name = derive_name(&name, &names);
-        if !text.ends_with('\n') && !text.is_empty() {
-            text.push('\n');
-        }
-        text.push_str(&format!(
+        let table = format!(
             "\n[[sources]]\nslug = {}\nname = {}\nfeeds = [{}]\n",
             toml_string(&slug),
             toml_string(&name),
             toml_string(&f.url)
-        ));
+        );
+        // One outline the config would refuse is refused alone, in its own words.
+        if let Err(why) = check_alone(&table, &config.path) {
+            report.refused.push((f.url, why));
+            continue;
+        }
+        if !text.ends_with('\n') && !text.is_empty() {
+            text.push('\n');
+        }
+        text.push_str(&table);
         slugs.push(slug.clone());
         names.push(name.clone());
         report.added.push((slug, name, f.url));
@@ -249,6 +255,20 @@ pub fn add_sources_from_opml(
         }
     })?;
     Ok(report)
+}
+
+/// Whether one new `[[sources]]` table is valid on its own (the whole file is checked again
+/// before it is written); the reason without a line number (the table is not written yet).
+fn check_alone(table: &str, config_path: &Path) -> Result<(), String> {
+    let text = format!("[archive]\ndir = \"archive\"\n{table}");
+    match Config::parse(&text, config_path) {
+        Ok(_) => Ok(()),
+        Err(ConfigError::Invalid { message, .. }) => Err(match message.split_once(": ") {
+            Some((line, rest)) if line.starts_with("line ") => rest.to_string(),
+            _ => message,
+        }),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 /// A feed as the OPML export writes it: a file below the config's folder as the path

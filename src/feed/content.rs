@@ -108,14 +108,25 @@ pub fn text_of(el: &Element) -> String {
     }
 }
 
-/// The title of an item or entry: its `<title>` (else `dc:title`, `media:title`) as text.
+/// Elements holding an item's title, in order of preference.
+const TITLES: &[&str] = &[
+    "title",
+    "atom:title",
+    "dc:title",
+    "itunes:title",
+    "media:title",
+];
+
+/// The title of an item or entry as text: the first of its `<title>`, `dc:title`,
+/// `itunes:title` (podcasts), `media:title` (also inside `media:group`) that is not empty.
 pub fn title_of(item: &Element) -> String {
-    item.child(&["title", "atom:title", "dc:title", "media:title"])
-        .or_else(|| {
-            item.child(&["media:group"])
-                .and_then(|g| g.child(&["media:title"]))
-        })
+    let groups = item.children_named("media:group");
+    TITLES
+        .iter()
+        .flat_map(|n| item.children_named(n))
+        .chain(groups.flat_map(|g| g.children_named("media:title")))
         .map(text_of)
+        .find(|t| !t.trim().is_empty())
         .unwrap_or_default()
 }
 
@@ -149,6 +160,15 @@ const SUMMARY: &[&str] = &[
 
 /// The fullest content of an item or entry, as HTML; empty when it has none.
 pub fn content_of(item: &Element) -> String {
+    content_with_source(item).0
+}
+
+/// The element [`content_of`] takes the content from.
+pub fn content_element(item: &Element) -> Option<&Element> {
+    content_with_source(item).1
+}
+
+fn content_with_source(item: &Element) -> (String, Option<&Element>) {
     for names in [FULL, SUMMARY] {
         for name in names {
             for el in item.children_named(name) {
@@ -162,21 +182,25 @@ pub fn content_of(item: &Element) -> String {
                     html_of(el)
                 };
                 if !html.trim().is_empty() {
-                    return html;
+                    return (html, Some(el));
                 }
             }
         }
     }
-    // YouTube: `<media:group><media:description>`.
-    for g in item.children_named("media:group") {
-        if let Some(d) = g.child(&["media:description"]) {
+    // YouTube: `<media:group><media:description>`; also inside `media:content`.
+    let media = item
+        .children_named("media:group")
+        .flat_map(|g| g.children_named("media:content").chain([g]))
+        .chain(item.children_named("media:content"));
+    for m in media {
+        if let Some(d) = m.child(&["media:description"]) {
             let html = media_text(d);
             if !html.trim().is_empty() {
-                return html;
+                return (html, Some(d));
             }
         }
     }
-    String::new()
+    (String::new(), None)
 }
 
 /// `media:description` and `itunes:summary` are plain text unless they say `type="html"`.
@@ -235,6 +259,29 @@ mod tests {
             title_of(&el("<item><dc:title>only dc</dc:title></item>")),
             "only dc"
         );
+        // attack-feeds F10: an empty title hides nothing; podcasts' itunes:title.
+        let ns = r#"xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd""#;
+        for (inner, want) in [
+            (
+                "<title></title><dc:title>dc after empty title</dc:title>",
+                "dc after empty title",
+            ),
+            (
+                "<title> </title><itunes:title>Episode 1</itunes:title>",
+                "Episode 1",
+            ),
+            ("<itunes:title>Episode 2</itunes:title>", "Episode 2"),
+            (
+                "<title>&lt;![CDATA[escaped cdata]]&gt;</title>",
+                "escaped cdata",
+            ),
+        ] {
+            assert_eq!(
+                title_of(&el(&format!("<item {ns}>{inner}</item>"))),
+                want,
+                "{inner}"
+            );
+        }
     }
 
     #[test]
@@ -279,6 +326,15 @@ mod tests {
             (
                 "<entry><content src=\"http://x.example/c\"/><summary>s</summary></entry>",
                 "s",
+            ),
+            (
+                // attack-feeds F10: the description inside the media item.
+                "<item><media:content url=\"http://v.example/v.mp4\"><media:description>inside</media:description></media:content></item>",
+                "inside",
+            ),
+            (
+                "<item><media:group><media:content url=\"http://v.example/v.mp4\"><media:description>in group</media:description></media:content></media:group></item>",
+                "in group",
             ),
         ] {
             assert_eq!(content_of(&el(src)), want, "{src}");

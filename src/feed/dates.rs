@@ -22,11 +22,51 @@ pub fn parse_date(raw: &str, zone: Option<Tz>) -> Option<DateTime<Utc>> {
     if s.is_empty() || s.len() > 200 {
         return None;
     }
+    // RFC 9557: `2024-06-19T12:47:03+08:00[Asia/Shanghai]`; the offset says it all.
+    let s = match s.rfind('[') {
+        Some(at) if s.ends_with(']') && at > 0 => s[..at].trim_end(),
+        _ => s,
+    };
     if let Some(t) = epoch(s) {
         return Some(t);
     }
     let (local, z) = iso_like(s).or_else(|| free_form(s))?;
     resolve(local, z, zone)
+}
+
+/// Zone names written out, as Windows and JavaScript write them: unambiguous, unlike
+/// their abbreviations (`China Standard Time` is never US Central).
+const LONG_ZONE_NAMES: &[(&str, i32)] = &[
+    ("china standard time", 8 * 3600),
+    ("beijing time", 8 * 3600),
+    ("taipei standard time", 8 * 3600),
+    ("hong kong standard time", 8 * 3600),
+    ("hong kong time", 8 * 3600),
+    ("singapore standard time", 8 * 3600),
+    ("japan standard time", 9 * 3600),
+    ("tokyo standard time", 9 * 3600),
+    ("korea standard time", 9 * 3600),
+    ("india standard time", 19_800),
+    ("coordinated universal time", 0),
+    ("greenwich mean time", 0),
+    ("central european standard time", 3600),
+    ("central european summer time", 7200),
+    ("eastern standard time", -5 * 3600),
+    ("eastern daylight time", -4 * 3600),
+    ("central standard time", -6 * 3600),
+    ("central daylight time", -5 * 3600),
+    ("pacific standard time", -8 * 3600),
+    ("pacific daylight time", -7 * 3600),
+];
+
+/// `s` without a zone name written out at its end, and that zone's offset.
+fn long_zone(lower: &str) -> Option<(&str, i32)> {
+    LONG_ZONE_NAMES.iter().find_map(|(name, off)| {
+        lower
+            .strip_suffix(name)
+            .filter(|rest| rest.ends_with(' '))
+            .map(|rest| (rest, *off))
+    })
 }
 
 /// A zone as written.
@@ -112,15 +152,29 @@ fn named_offset(name: &str) -> Option<i32> {
     }
 }
 
-/// Epoch seconds (9–10 digits) or milliseconds (12–13 digits).
+/// Epoch seconds (9–10 digits) or milliseconds (12–13 digits), with or without a fraction
+/// (`1718801223.5`).
 fn epoch(s: &str) -> Option<DateTime<Utc>> {
-    if !s.bytes().all(|b| b.is_ascii_digit()) {
+    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+    if whole.is_empty()
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
         return None;
     }
-    let n: i64 = s.parse().ok()?;
-    match s.len() {
-        9 | 10 => DateTime::from_timestamp(n, 0),
-        12 | 13 => DateTime::from_timestamp_millis(n),
+    let n: i64 = whole.parse().ok()?;
+    // The fraction's first nine digits, as nanoseconds of the unit.
+    let kept = &frac[..frac.len().min(9)];
+    let nanos = if kept.is_empty() {
+        0
+    } else {
+        kept.parse::<i64>().ok()? * 10i64.pow(9 - kept.len() as u32)
+    };
+    match whole.len() {
+        9 | 10 => DateTime::from_timestamp(n, u32::try_from(nanos).ok()?),
+        12 | 13 => {
+            DateTime::from_timestamp_millis(n).map(|t| t + Duration::nanoseconds(nanos / 1000))
+        }
         _ => None,
     }
 }
@@ -173,17 +227,19 @@ fn iso_like(s: &str) -> Option<(NaiveDateTime, Zone)> {
     }
     let date = NaiveDate::from_ymd_opt(year as i32, month, day)?;
     let rest = rest.trim_start_matches([' ', '\t', 'T', 't', '\u{3000}']);
-    let (time, rest) = if rest.starts_with(|c: char| c.is_ascii_digit()) {
+    let (time, next_day, rest) = if rest.starts_with(|c: char| c.is_ascii_digit()) {
         clock(rest)?
     } else {
-        (NaiveTime::MIN, rest)
+        (NaiveTime::MIN, false, rest)
     };
     let zone = zone_text(rest)?;
+    let date = if next_day { date.succ_opt()? } else { date };
     Some((date.and_time(time), zone))
 }
 
-/// `12:47`, `12:47:03`, `12:47:03.123`, `124703`, `12时47分`; then whatever follows.
-fn clock(s: &str) -> Option<(NaiveTime, &str)> {
+/// `12:47`, `12:47:03`, `12:47:03.123`, `124703`, `12时47分03秒`; then whatever follows.
+/// `24:00:00` (the end of the day) is returned as 00:00 with `true`: the next day.
+fn clock(s: &str) -> Option<(NaiveTime, bool, &str)> {
     let (h, n) = digits(s, 2)?;
     let mut rest = &s[n..];
     let (m, sec);
@@ -208,9 +264,11 @@ fn clock(s: &str) -> Option<(NaiveTime, &str)> {
         let (mm, n) = digits(rest, 2)?;
         m = mm;
         rest = &rest[n..];
-        rest = rest.strip_prefix('分').unwrap_or(rest);
+        let after_fen = rest.strip_prefix('分');
+        rest = after_fen.unwrap_or(rest);
         match rest
             .strip_prefix(':')
+            .or(after_fen.filter(|r| r.starts_with(|c: char| c.is_ascii_digit())))
             .and_then(|r| digits(r, 2).map(|d| (d, r)))
         {
             Some(((ss, n), r)) => {
@@ -230,9 +288,12 @@ fn clock(s: &str) -> Option<(NaiveTime, &str)> {
         }
         rest = &frac[n..];
     }
+    if (h, m, sec, nanos) == (24, 0, 0, 0) {
+        return Some((NaiveTime::MIN, true, rest));
+    }
     let sec = sec.min(59);
     let time = NaiveTime::from_hms_nano_opt(h, m, sec, nanos)?;
-    Some((time, rest))
+    Some((time, false, rest))
 }
 
 /// What follows the time: nothing, `Z`, an offset, `GMT+8`, an abbreviation, a comment.
@@ -325,22 +386,32 @@ fn free_form(s: &str) -> Option<(NaiveDateTime, Zone)> {
         (Some(at), true) => &lower[..at],
         _ => &lower[..],
     };
+    let (body, mut zone) = match long_zone(body.trim_end()) {
+        Some((rest, off)) => (rest, Zone::Offset(off)),
+        None => (body, Zone::None),
+    };
     let (mut day, mut month, mut year) = (None, None, None);
     let mut time: Option<NaiveTime> = None;
-    let mut zone = Zone::None;
+    let mut next_day = false;
     let mut pm = None;
     let tokens = body
         .split(|c: char| c.is_whitespace() || c == ',')
         .filter(|t| !t.is_empty())
         .flat_map(|t| {
+            // `06/19/2024`: month first, as in the United States, unless the first number
+            // cannot be a month (`19/06/2024`).
+            if let Some((a, b, y)) = numeric_date(t) {
+                let (m, d) = if a > 12 { (b, a) } else { (a, b) };
+                return vec![format!("{m}月"), d.to_string(), y.to_string()];
+            }
             // `19-Jun-2024`, `19.06.2024` stay apart from offsets like `-0500`.
             let zone_like =
                 t.starts_with(['+', '-']) || t.starts_with("gmt") || t.starts_with("utc");
             let mixed = t.contains(char::is_alphabetic) && t.contains(char::is_numeric);
             if !zone_like && !t.contains(':') && (mixed || t.matches(['-', '/']).count() == 2) {
-                t.split(['-', '/']).collect::<Vec<_>>()
+                t.split(['-', '/']).map(str::to_string).collect::<Vec<_>>()
             } else {
-                vec![t]
+                vec![t.to_string()]
             }
         });
     for tok in tokens {
@@ -349,12 +420,16 @@ fn free_form(s: &str) -> Option<(NaiveDateTime, Zone)> {
             continue;
         }
         if time.is_none() && tok.starts_with(|c: char| c.is_ascii_digit()) && tok.contains(':') {
-            let (t, rest) = clock(tok)?;
+            let (t, carry, rest) = clock(tok)?;
             time = Some(t);
+            next_day = carry;
             if !rest.is_empty() {
                 zone = zone_text(rest)?;
             }
-        } else if let Some(m) = month_of(tok).filter(|_| month.is_none()) {
+        } else if let Some(m) = month_of(tok)
+            .or_else(|| numeric_month(tok))
+            .filter(|_| month.is_none())
+        {
             month = Some(m);
         } else if tok.bytes().all(|b| b.is_ascii_digit()) {
             let v: u32 = tok.parse().ok()?;
@@ -392,7 +467,29 @@ fn free_form(s: &str) -> Option<(NaiveDateTime, Zone)> {
         time = time.with_hour(h24)?;
     }
     let date = NaiveDate::from_ymd_opt(year?, month?, day?)?;
+    let date = if next_day { date.succ_opt()? } else { date };
     Some((date.and_time(time), zone))
+}
+
+/// `06/19/2024` or `19/06/2024` (slashes): the two numbers before the year, and the year.
+fn numeric_date(t: &str) -> Option<(u32, u32, i32)> {
+    let mut parts = t.split('/');
+    let (a, b, y) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || y.len() != 4 || a.len() > 2 || b.len() > 2 {
+        return None;
+    }
+    let num = |p: &str| -> Option<u32> {
+        p.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| p.parse().ok())?
+    };
+    Some((num(a)?, num(b)?, i32::try_from(num(y)?).ok()?))
+}
+
+/// `6月` (a month in Chinese or Japanese, as in `星期三, 19 6月 2024`).
+fn numeric_month(tok: &str) -> Option<u32> {
+    let n: u32 = tok.strip_suffix('月')?.parse().ok()?;
+    (1..=12).contains(&n).then_some(n)
 }
 
 /// `19th`, `1st`, `2nd`, `3rd`.

@@ -158,14 +158,19 @@ fn collect_into(el: &Element, base: &Url, out: &mut Vec<Enclosure>, depth: usize
 
 /// The HTML appended to an article for the enclosures its content does not already point at:
 /// a paragraph of links (pictures as images), or `None` when there is nothing to add.
+///
+/// Every enclosure is also recorded in full (URL, type, exact length, kind, title) in an HTML
+/// comment inside the block, invisible on a git host and in the reader, so that a database
+/// rebuilt from the files ([`from_block`]) gets back what the feed said, including the
+/// enclosures the content already points at (then the block holds only comments).
 pub fn block(content: &str, enclosures: &[Enclosure]) -> Option<String> {
+    if enclosures.is_empty() {
+        return None;
+    }
     let missing: Vec<&Enclosure> = enclosures
         .iter()
         .filter(|e| !content.contains(&e.url) && !content.contains(escape_attr(&e.url).as_ref()))
         .collect();
-    if missing.is_empty() {
-        return None;
-    }
     let mut out = String::from(crate::text::ENCLOSURE_BLOCK);
     for (i, e) in missing.iter().enumerate() {
         if i > 0 {
@@ -202,8 +207,68 @@ pub fn block(content: &str, enclosures: &[Enclosure]) -> Option<String> {
             super::text::escape_text(&about)
         ));
     }
+    for e in enclosures {
+        out.push_str(&record(e));
+    }
     out.push_str("</p>");
     Some(out)
+}
+
+const RECORD: &str = "<!--enclosure ";
+
+/// An enclosure as an HTML comment: `<!--enclosure url="…" type="…" length="…" kind="…"
+/// title="…"-->`. Values are escaped as attributes, and `--` (which would end a comment in
+/// some readers) is written `-&#45;`.
+fn record(e: &Enclosure) -> String {
+    let mut out = String::from(RECORD);
+    let mut field = |name: &str, value: &str| {
+        let flat = value.split_whitespace().collect::<Vec<_>>().join(" ");
+        let mut v = escape_attr(&flat).into_owned();
+        while v.contains("--") {
+            v = v.replace("--", "-&#45;");
+        }
+        out.push_str(&format!("{name}=\"{v}\" "));
+    };
+    field("url", &e.url);
+    if let Some(t) = &e.mime_type {
+        field("type", t);
+    }
+    if let Some(n) = e.length {
+        field("length", &n.to_string());
+    }
+    field("kind", e.kind.as_str());
+    if let Some(t) = &e.title {
+        field("title", t);
+    }
+    out.pop();
+    out.push_str("-->");
+    out
+}
+
+/// The enclosures recorded in comments by [`record`], in order.
+fn records(block: &str) -> Vec<Enclosure> {
+    let attr = |rec: &str, name: &str| -> Option<String> {
+        let key = format!(" {name}=\"");
+        let at = format!(" {rec}").find(&key)?;
+        let v = &format!(" {rec}")[at + key.len()..];
+        let v = &v[..v.find('"')?];
+        Some(super::text::decode_entities(v).into_owned())
+    };
+    block
+        .split(RECORD)
+        .skip(1)
+        .filter_map(|r| {
+            let rec = &r[..r.find("-->")?];
+            Some(Enclosure {
+                url: attr(rec, "url").filter(|u| !u.is_empty())?,
+                mime_type: attr(rec, "type"),
+                length: attr(rec, "length").and_then(|n| n.parse().ok()),
+                title: attr(rec, "title"),
+                description: None,
+                kind: EnclosureKind::from_name(&attr(rec, "kind").unwrap_or_default()),
+            })
+        })
+        .collect()
 }
 
 /// An article's content with the enclosure block appended (see [`block`]).
@@ -214,22 +279,29 @@ pub fn with_block(content: &str, enclosures: &[Enclosure]) -> String {
     }
 }
 
-/// The enclosure block at the end of `old` (a feed's content), carried over to `new` (the
-/// text of the article page that replaced it) for the links `new` does not hold.
+/// The enclosure block at the end of `old` (a feed's content), made again for `new` (the
+/// text of the article page that replaced it): links for the enclosures `new` does not point
+/// at (an episode the feed's text linked but the page does not), every one recorded.
 pub fn carry_block(old: &str, new: String) -> String {
-    let kept = crate::text::without_enclosure_block(old);
-    if kept.len() == old.len() || new.contains(crate::text::ENCLOSURE_BLOCK) {
+    let enclosures = from_block(old);
+    if enclosures.is_empty() || new.contains(crate::text::ENCLOSURE_BLOCK) {
         return new;
     }
-    format!("{new}{}", &old[kept.len()..])
+    with_block(&new, &enclosures)
 }
 
 /// The enclosures named by the block at the end of an archived article's content (what a
-/// database rebuilt from the files knows of them): URLs, pictures as thumbnails, link texts
-/// as titles. The MIME type and length the feed gave are not in the file.
+/// database rebuilt from the files knows of them): the records in its comments, exactly as
+/// the feed gave them; in a block written before there were records, the links (URLs,
+/// pictures as thumbnails, link texts as titles, type and rounded size from the text after
+/// each link).
 pub fn from_block(content: &str) -> Vec<Enclosure> {
     let kept = crate::text::without_enclosure_block(content);
     let block = &content[kept.len()..];
+    let recorded = records(block);
+    if !recorded.is_empty() {
+        return recorded;
+    }
     let mut out = Vec::new();
     let mut rest = block;
     while let Some(at) = rest.find('<') {
@@ -357,15 +429,18 @@ mod tests {
         );
         assert_eq!(
             block("<p>x</p>", &e).unwrap(),
-            "<p class=\"enclosures\"><a href=\"http://x.example/ep.mp3\">ep.mp3</a> (audio/mpeg, 12.3 MB)<br><img src=\"http://x.example/p.jpg\"></p>"
+            "<p class=\"enclosures\"><a href=\"http://x.example/ep.mp3\">ep.mp3</a> (audio/mpeg, 12.3 MB)<br><img src=\"http://x.example/p.jpg\"><!--enclosure url=\"http://x.example/ep.mp3\" type=\"audio/mpeg\" length=\"12345678\" kind=\"enclosure\"--><!--enclosure url=\"http://x.example/p.jpg\" type=\"image/jpeg\" kind=\"enclosure\"--></p>"
         );
-        assert_eq!(
-            block(
-                "<img src=\"http://x.example/p.jpg\"><audio src=\"http://x.example/ep.mp3\">",
-                &e
-            ),
-            None
-        );
+        // The content points at both: nothing shown, both recorded (attack-feeds F12).
+        let linked = "<img src=\"http://x.example/p.jpg\"><audio src=\"http://x.example/ep.mp3\">";
+        let only_records = block(linked, &e).unwrap();
+        assert!(!only_records.contains("<a ") && !only_records.contains("<img"));
+        assert_eq!(from_block(&format!("{linked}{only_records}")), e);
+        // The page that replaces the feed's text lacks the links: they are shown again.
+        let carried = carry_block(&format!("{linked}{only_records}"), "<p>page</p>".into());
+        assert_eq!(carried, with_block("<p>page</p>", &e));
+        assert!(carried.contains("<a href=\"http://x.example/ep.mp3\">"));
+        assert_eq!(block("<p>x</p>", &[]), None);
         let with = with_block("<p>feed</p>", &e);
         assert_eq!(
             carry_block(&with, "<p>page</p>".into()),
@@ -405,10 +480,27 @@ mod tests {
         assert_eq!(back[0].title.as_deref(), Some("第一集 <早>"));
         assert_eq!(back[0].mime_type.as_deref(), Some("audio/mpeg"));
         assert_eq!(back[0].length, Some(74));
-        assert_eq!(back[1].title, None);
-        assert_eq!(back[1].mime_type.as_deref(), Some("video/mp4"));
-        assert_eq!(back[1].length, Some(12_300_000));
-        assert_eq!(back[2].kind, EnclosureKind::Thumbnail);
+        assert_eq!(back, encl, "exactly, from the records");
+        // A block written before records existed: links, types and rounded sizes.
+        let old = "<p>正文</p><p class=\"enclosures\"><a href=\"https://x.example/v.mp4\">v.mp4</a> (video/mp4, 12.3 MB)<br><img src=\"https://x.example/t.jpg\"></p>";
+        let back = from_block(old);
+        assert_eq!(back[0].title, None);
+        assert_eq!(back[0].mime_type.as_deref(), Some("video/mp4"));
+        assert_eq!(back[0].length, Some(12_300_000));
+        assert_eq!(back[1].kind, EnclosureKind::Thumbnail);
         assert!(from_block("<p>正文</p>").is_empty());
+        // Hostile values stay inside their comment.
+        let odd = vec![Enclosure {
+            url: "https://x.example/a--b-->c\"d".into(),
+            mime_type: Some("audio/x--y".into()),
+            length: None,
+            title: Some("t --> <script>".into()),
+            description: None,
+            kind: EnclosureKind::Media,
+        }];
+        let b = block("", &odd).unwrap();
+        assert_eq!(b.matches("-->").count(), 1, "{b}");
+        assert!(!b.contains("<script"), "{b}");
+        assert_eq!(from_block(&b), odd);
     }
 }

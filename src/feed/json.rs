@@ -21,7 +21,17 @@ fn string(v: Option<&Value>) -> Option<String> {
 
 /// Reads a JSON Feed document.
 pub fn read(text: &str, url: &Url, opts: Options) -> Result<Feed, FeedError> {
-    let doc: Value = serde_json::from_str(text).map_err(|e| FeedError::Json(e.to_string()))?;
+    let doc: Value = match serde_json::from_str(text) {
+        Ok(doc) => doc,
+        // A lone UTF-16 surrogate escape (`"\ud83d"`, half an emoji cut by a JavaScript
+        // `substring`) is not valid JSON to serde_json; browsers and Python read it.
+        Err(e) => serde_json::from_str(
+            &lone_surrogates_replaced(text)
+                .ok_or(e.to_string())
+                .map_err(FeedError::Json)?,
+        )
+        .map_err(|e| FeedError::Json(e.to_string()))?,
+    };
     let Some(obj) = doc.as_object() else {
         return Err(FeedError::Json(
             "the document is a JSON array, not a feed object".into(),
@@ -50,6 +60,45 @@ pub fn read(text: &str, url: &Url, opts: Options) -> Result<Feed, FeedError> {
         format: Format::Json(version),
         items: read,
     })
+}
+
+/// `text` with every `\uXXXX` escape of a surrogate that is not half of a pair replaced by
+/// `\uFFFD`; `None` when there is none. Escaped backslashes are skipped, so `\\ud83d` (a
+/// literal backslash) is left alone.
+fn lone_surrogates_replaced(text: &str) -> Option<String> {
+    fn escape_at(b: &[u8], i: usize) -> Option<u16> {
+        let hex = b.get(i + 2..i + 6)?;
+        if b.get(i..i + 2)? != b"\\u" {
+            return None;
+        }
+        u16::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()
+    }
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let (mut i, mut copied, mut changed) = (0, 0, false);
+    while i < b.len() {
+        if b[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        match escape_at(b, i) {
+            Some(0xD800..=0xDBFF)
+                if escape_at(b, i + 6).is_some_and(|lo| (0xDC00..=0xDFFF).contains(&lo)) =>
+            {
+                i += 12;
+            }
+            Some(0xD800..=0xDFFF) => {
+                out.push_str(&text[copied..i]);
+                out.push_str("\\uFFFD");
+                i += 6;
+                copied = i;
+                changed = true;
+            }
+            _ => i += 2,
+        }
+    }
+    out.push_str(&text[copied..]);
+    changed.then_some(out)
 }
 
 fn item(it: &serde_json::Map<String, Value>, base: &Url, opts: Options) -> Item {
@@ -93,6 +142,7 @@ fn item(it: &serde_json::Map<String, Value>, base: &Url, opts: Options) -> Item 
         published,
         content,
         enclosures: encl,
+        cut_off: false,
     }
 }
 
@@ -147,5 +197,25 @@ mod tests {
         let e = read_str("{\"items\": [1, 2]}").unwrap_err().to_string();
         assert!(e.contains("2 entries") && e.contains("not one item"), "{e}");
         assert!(read_str("{\"items\": []}").unwrap().items.is_empty());
+    }
+
+    #[test]
+    fn a_lone_surrogate_escape_costs_one_character() {
+        // attack-feeds F4: half an emoji written by JSON.stringify.
+        let url = Url::parse("http://j.example/f.json").unwrap();
+        let doc = r#"{"version":"https://jsonfeed.org/version/1.1","items":[{"id":"1","title":"ok \ud83d\ude00"},{"id":"cut","url":"http://j.example/cut","title":"新闻标题\ud83d","content_text":"a\\ud83d \udc00b"}]}"#;
+        let f = read(doc, &url, Options::default()).unwrap();
+        assert_eq!(f.items.len(), 2);
+        assert_eq!(f.items[0].title, "ok 😀");
+        assert_eq!(f.items[1].title, "新闻标题\u{FFFD}");
+        assert_eq!(f.items[1].content, "a\\ud83d \u{FFFD}b");
+        assert!(
+            read(
+                r#"{"items":[{"id":"1","title":"\ud83d"}"#,
+                &url,
+                Options::default()
+            )
+            .is_err()
+        );
     }
 }

@@ -18,6 +18,35 @@ pub fn base_of(el: &Element, around: &Url) -> Url {
     }
 }
 
+/// `html` with its relative `href`, `src` and `poster` URLs resolved against `base`;
+/// absolute ones, fragments (`#note`) and what does not parse are left as written.
+pub fn absolute_urls(html: &str, base: &Url) -> String {
+    use lol_html::{RewriteStrSettings, element, rewrite_str};
+    if !html.contains('<') {
+        return html.to_string();
+    }
+    let settings = RewriteStrSettings::new().append_element_content_handler(element!(
+        "[href], [src], [poster]",
+        |el| {
+            for name in ["href", "src", "poster"] {
+                if let Some(v) = el.get_attribute(name) {
+                    let v = v.trim();
+                    let relative =
+                        matches!(Url::parse(v), Err(url::ParseError::RelativeUrlWithoutBase));
+                    if relative
+                        && !v.starts_with('#')
+                        && let Ok(abs) = base.join(v)
+                    {
+                        el.set_attribute(name, abs.as_str())?;
+                    }
+                }
+            }
+            Ok(())
+        }
+    ));
+    rewrite_str(html, settings).unwrap_or_else(|_| html.to_string())
+}
+
 /// Descendant elements named in `names` (not looking inside a match), each with the base
 /// URL in effect for it.
 pub fn find_with_base<'a>(

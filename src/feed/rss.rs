@@ -159,4 +159,45 @@ mod tests {
         );
         assert_eq!(f.items[0].published.unwrap().timestamp(), 1_033_243_279);
     }
+
+    #[test]
+    fn element_names_in_any_case() {
+        // attack-feeds F5: old ASP/.NET generators capitalise the RSS vocabulary.
+        let f = feed(
+            r#"<RSS version="2.0"><Channel><Title>caps</Title>
+            <Item><Title>Capital Title</Title><Link>http://h.example/c1</Link><Description>Capital description</Description><PubDate>Wed, 19 Jun 2024 12:47:03 GMT</PubDate><GUID isPermalink="false">c1</GUID></Item>
+            <ITEM><TITLE>UPPER TITLE</TITLE><LINK>http://h.example/c2</LINK><DESCRIPTION>UPPER</DESCRIPTION><pubdate>Wed, 19 Jun 2024 12:47:03 GMT</pubdate></ITEM></Channel></RSS>"#,
+        );
+        assert_eq!(f.title.as_deref(), Some("caps"));
+        let got: Vec<_> = f
+            .items
+            .iter()
+            .map(|i| {
+                (
+                    i.title.as_str(),
+                    i.link.as_ref().map(Url::as_str),
+                    i.published.map(|d| d.timestamp()),
+                    i.content.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "Capital Title",
+                    Some("http://h.example/c1"),
+                    Some(1_718_801_223),
+                    "Capital description"
+                ),
+                (
+                    "UPPER TITLE",
+                    Some("http://h.example/c2"),
+                    Some(1_718_801_223),
+                    "UPPER"
+                )
+            ]
+        );
+        assert_eq!(f.items[0].guid.as_deref(), Some("c1"));
+    }
 }

@@ -127,6 +127,11 @@ pub fn html_to_text(html: &str) -> String {
         let next = tag.as_bytes().get(1).copied().unwrap_or(b' ');
         if let Some(comment) = tag.strip_prefix("<!--") {
             rest = comment.find("-->").map_or("", |e| &comment[e + 3..]);
+        } else if let Some(cdata) = tag.strip_prefix("<![CDATA[") {
+            // A CDATA section escaped once more by a CMS (`&lt;![CDATA[title]]&gt;`): its text.
+            let end = cdata.find("]]>").unwrap_or(cdata.len());
+            out.push_str(&cdata[..end]);
+            rest = cdata.get(end + 3..).unwrap_or("");
         } else if let Some(name) = ["script", "style"]
             .into_iter()
             .find(|n| starts_with_ci(&tag[1..], n))

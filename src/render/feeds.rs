@@ -7,6 +7,7 @@
 //! when its newest revision was seen. No character XML forbids reaches the XML.
 
 use chrono::{DateTime, FixedOffset, Utc};
+use url::Url;
 
 use super::links::Links;
 use super::present::{self, Images, Shown, safe_href, xml_chars};
@@ -15,6 +16,20 @@ use crate::store::FeedEntry;
 
 /// How many articles a feed holds.
 pub const FEED_LEN: usize = 50;
+
+/// The feed of every source from each listed source's newest entries (a removed source's
+/// articles stay in the archive, unseen by readers): the newest [`FEED_LEN`] of them all.
+pub fn merge_newest(per_source: Vec<Vec<FeedEntry>>) -> Vec<FeedEntry> {
+    let mut all: Vec<FeedEntry> = per_source.into_iter().flatten().collect();
+    all.sort_by(|a, b| {
+        b.published_ms
+            .cmp(&a.published_ms)
+            .then(a.id.cmp(&b.id))
+            .then(a.source.cmp(&b.source))
+    });
+    all.truncate(FEED_LEN);
+    all
+}
 
 /// The formats a source's feed is written in, by file extension.
 pub const KINDS: [&str; 3] = ["atom", "rss", "json"];
@@ -32,6 +47,11 @@ pub struct FeedMeta<'a> {
     pub pages: Option<&'a Links>,
     /// The configured sources: their names and display rules.
     pub sources: &'a [Source],
+    /// The full URL of an image through the reader's own proxy (`serve` with a known public
+    /// address); `None`: images as the content has them.
+    pub images: Option<&'a (dyn Fn(&Url) -> String + Sync)>,
+    /// The archive's `assets/` (local copies of images), when readers can load them.
+    pub assets: Option<&'a std::path::Path>,
 }
 
 /// The identity of a source's feed (`None`: the feed of every source).
@@ -73,6 +93,76 @@ pub fn updated_ms(e: &FeedEntry) -> i64 {
     }
 }
 
+/// When a feed last changed: the newest of its entries' publication, archiving and revision
+/// (an article archived now that says it was published last week changes the feed now).
+pub fn changed_ms(entries: &[FeedEntry]) -> Option<i64> {
+    entries
+        .iter()
+        .map(|e| updated_ms(e).max(e.first_seen_ms).max(e.revised_ms))
+        .max()
+}
+
+/// Each entry's (published, updated) as the feed writes them: `updated` distinct within the
+/// feed (entries edited in the same run, or dateless, would share one instant), moved later by
+/// as many milliseconds as it takes, in a fixed order; an undated `published` moves with it.
+fn stamps(entries: &[FeedEntry]) -> Vec<(i64, i64)> {
+    let mut order: Vec<usize> = (0..entries.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (x, y) = (&entries[a], &entries[b]);
+        (updated_ms(x), &x.source, x.id).cmp(&(updated_ms(y), &y.source, y.id))
+    });
+    let mut used = std::collections::HashSet::new();
+    let mut out = vec![(0, 0); entries.len()];
+    for i in order {
+        let e = &entries[i];
+        let was = updated_ms(e);
+        let mut u = was;
+        while !used.insert(u) {
+            u += 1;
+        }
+        let p = if e.published_ms == was {
+            u
+        } else {
+            e.published_ms
+        };
+        out[i] = (p, u);
+    }
+    out
+}
+
+/// The outlet's own site: the origin of its newest article's link (not the feed's host, which
+/// is often another), else the configured sources' guess.
+fn site_of(meta: &FeedMeta<'_>, slug: &str, entries: &[FeedEntry]) -> Option<String> {
+    entries
+        .iter()
+        .filter(|e| e.source == slug)
+        .find_map(|e| {
+            let u = Url::parse(&e.link).ok()?;
+            matches!(u.scheme(), "http" | "https").then(|| u.origin().ascii_serialization() + "/")
+        })
+        .or_else(|| {
+            meta.sources
+                .iter()
+                .find(|s| s.slug == slug)
+                .map(|s| s.site_link())
+        })
+        .filter(|l| !l.contains("invalid.example"))
+}
+
+/// The language a feed (or an entry's content) declares: `zh-Hant` when most of its entries'
+/// titles are in traditional characters.
+fn feed_lang(entries: &[FeedEntry]) -> &'static str {
+    let trad = entries
+        .iter()
+        .filter(|e| present::lang_of(&e.title) == Some("zh-Hant"))
+        .count();
+    if !entries.is_empty() && trad * 2 > entries.len() {
+        "zh-Hant"
+    } else {
+        "zh-CN"
+    }
+}
+
 fn entry_id(e: &FeedEntry) -> String {
     format!("urn:newsmirror:{}:{}", e.source, e.id)
 }
@@ -80,21 +170,22 @@ fn entry_id(e: &FeedEntry) -> String {
 /// What the feed says of each entry's source.
 struct Outlet<'a> {
     name: String,
-    site: String,
+    site: Option<String>,
     rules: &'a DisplayRules,
 }
 
-fn outlet<'a>(meta: &FeedMeta<'a>, slug: &str) -> Outlet<'a> {
+fn outlet<'a>(meta: &FeedMeta<'a>, slug: &str, entries: &[FeedEntry]) -> Outlet<'a> {
     static NONE: std::sync::OnceLock<DisplayRules> = std::sync::OnceLock::new();
+    let site = site_of(meta, slug, entries).and_then(|s| safe_href(&s));
     match meta.sources.iter().find(|s| s.slug == slug) {
         Some(s) => Outlet {
             name: xml(&s.name),
-            site: s.site_link(),
+            site,
             rules: &s.display,
         },
         None => Outlet {
             name: xml(slug),
-            site: "https://invalid.example/".into(),
+            site,
             rules: NONE.get_or_init(DisplayRules::default),
         },
     }
@@ -110,7 +201,11 @@ fn content(meta: &FeedMeta<'_>, e: &FeedEntry, rules: &DisplayRules) -> String {
     let shown = Shown {
         link: &e.link,
         rules,
-        images: Images::AsIs,
+        images: match meta.images {
+            Some(proxy) => Images::Proxy(proxy),
+            None => Images::AsIs,
+        },
+        assets: meta.assets,
     };
     const NOWHERE: &str = "https://newsmirror.invalid/assets/";
     let assets = meta
@@ -126,7 +221,7 @@ fn content(meta: &FeedMeta<'_>, e: &FeedEntry, rules: &DisplayRules) -> String {
 }
 
 fn author_json(o: &Outlet<'_>) -> serde_json::Value {
-    match safe_href(&o.site) {
+    match &o.site {
         Some(url) => serde_json::json!({ "name": o.name, "url": url }),
         None => serde_json::json!({ "name": o.name }),
     }
@@ -142,11 +237,14 @@ fn self_url(meta: &FeedMeta<'_>, kind: &str) -> Option<String> {
         .map(|l| l.feed(&format!("{}.{kind}", meta.slug.unwrap_or("all"))))
 }
 
-fn home(meta: &FeedMeta<'_>) -> String {
+/// The feed's page: the mirror's list (or home page) when its address is known, else the
+/// outlet's site (else what the caller gave).
+fn home(meta: &FeedMeta<'_>, entries: &[FeedEntry]) -> String {
     match (meta.pages, meta.slug) {
         (Some(l), Some(slug)) => l.list(slug, 1),
         (Some(l), None) => l.home(),
-        (None, _) => meta.link.to_string(),
+        (None, Some(slug)) => site_of(meta, slug, entries).unwrap_or_else(|| meta.link.to_string()),
+        (None, None) => meta.link.to_string(),
     }
 }
 
@@ -185,9 +283,9 @@ pub fn atom(meta: &FeedMeta<'_>, entries: &[FeedEntry]) -> String {
     let mut feed = Feed::default();
     feed.set_id(meta.id);
     feed.set_title(xml(meta.title));
-    feed.set_updated(time(entries.iter().map(updated_ms).max().unwrap_or(0)));
-    feed.set_lang(Some("zh-CN".to_string()));
-    let mut links = vec![link(home(meta), "alternate", Some("text/html"))];
+    feed.set_updated(time(changed_ms(entries).unwrap_or(0)));
+    feed.set_lang(Some(feed_lang(entries).to_string()));
+    let mut links = vec![link(home(meta, entries), "alternate", Some("text/html"))];
     if let Some(s) = self_url(meta, "atom") {
         links.push(link(s, "self", Some("application/atom+xml")));
     }
@@ -199,16 +297,17 @@ pub fn atom(meta: &FeedMeta<'_>, entries: &[FeedEntry]) -> String {
     }));
     let items: Vec<Entry> = entries
         .iter()
-        .map(|e| {
-            let o = outlet(meta, &e.source);
+        .zip(stamps(entries))
+        .map(|(e, (published, updated))| {
+            let o = outlet(meta, &e.source, entries);
             let mut entry = Entry::default();
             entry.set_id(entry_id(e));
             entry.set_title(xml(&e.title));
-            entry.set_published(Some(time(e.published_ms)));
-            entry.set_updated(time(updated_ms(e)));
+            entry.set_published(Some(time(published)));
+            entry.set_updated(time(updated));
             let mut author = Person::default();
             author.set_name(o.name.clone());
-            author.set_uri(safe_href(&o.site));
+            author.set_uri(o.site.clone());
             entry.set_authors(vec![author]);
             let mut cat = Category::default();
             cat.set_term(e.source.clone());
@@ -235,6 +334,7 @@ pub fn atom(meta: &FeedMeta<'_>, entries: &[FeedEntry]) -> String {
             entry.set_links(links);
             let mut c = Content::default();
             c.set_content_type(Some("html".to_string()));
+            c.set_lang(present::lang_of(&e.title).map(str::to_string));
             c.set_value(Some(content(meta, e, o.rules)));
             entry.set_content(Some(c));
             entry
@@ -250,11 +350,11 @@ pub fn rss(meta: &FeedMeta<'_>, entries: &[FeedEntry]) -> String {
     use rss::extension::dublincore::DublinCoreExtension;
     let mut channel = rss::Channel::default();
     channel.set_title(xml(meta.title));
-    channel.set_link(home(meta));
+    channel.set_link(home(meta, entries));
     channel.set_description(format!("{}（newsmirror 镜像）", xml(meta.title)));
-    channel.set_language(Some("zh-CN".to_string()));
+    channel.set_language(Some(feed_lang(entries).to_string()));
     channel.set_generator(Some("newsmirror".to_string()));
-    if let Some(newest) = entries.iter().map(updated_ms).max() {
+    if let Some(newest) = changed_ms(entries) {
         channel.set_last_build_date(Some(time(newest).to_rfc2822()));
     }
     if let Some(s) = self_url(meta, "rss") {
@@ -269,8 +369,9 @@ pub fn rss(meta: &FeedMeta<'_>, entries: &[FeedEntry]) -> String {
     }
     let items: Vec<rss::Item> = entries
         .iter()
-        .map(|e| {
-            let o = outlet(meta, &e.source);
+        .zip(stamps(entries))
+        .map(|(e, (published, _))| {
+            let o = outlet(meta, &e.source, entries);
             let original = safe_href(&e.link);
             let mut item = rss::Item::default();
             item.set_title(Some(xml(&e.title)));
@@ -279,7 +380,7 @@ pub fn rss(meta: &FeedMeta<'_>, entries: &[FeedEntry]) -> String {
                 value: entry_id(e),
                 permalink: false,
             }));
-            item.set_pub_date(Some(time(e.published_ms).to_rfc2822()));
+            item.set_pub_date(Some(time(published).to_rfc2822()));
             item.set_dublin_core_ext(Some(DublinCoreExtension {
                 creators: vec![o.name.clone()],
                 ..Default::default()
@@ -315,15 +416,16 @@ pub fn rss(meta: &FeedMeta<'_>, entries: &[FeedEntry]) -> String {
 pub fn json(meta: &FeedMeta<'_>, entries: &[FeedEntry]) -> String {
     let items: Vec<serde_json::Value> = entries
         .iter()
-        .map(|e| {
-            let o = outlet(meta, &e.source);
+        .zip(stamps(entries))
+        .map(|(e, (published, updated))| {
+            let o = outlet(meta, &e.source, entries);
             let original = safe_href(&e.link);
             let mut item = serde_json::json!({
                 "id": entry_id(e),
                 "title": xml(&e.title),
                 "content_html": content(meta, e, o.rules),
-                "date_published": time(e.published_ms).to_rfc3339(),
-                "date_modified": time(updated_ms(e)).to_rfc3339(),
+                "date_published": time(published).to_rfc3339(),
+                "date_modified": time(updated).to_rfc3339(),
                 "authors": [author_json(&o)],
                 "tags": [o.name],
             });
@@ -334,8 +436,8 @@ pub fn json(meta: &FeedMeta<'_>, entries: &[FeedEntry]) -> String {
             if let (Some(orig), true) = (original, meta.pages.is_some()) {
                 item["external_url"] = orig.into();
             }
-            if present::is_traditional(&e.title) {
-                item["language"] = "zh-Hant".into();
+            if let Some(lang) = present::lang_of(&e.title) {
+                item["language"] = lang.into();
             }
             let files: Vec<serde_json::Value> = attachments(e)
                 .into_iter()
@@ -356,15 +458,15 @@ pub fn json(meta: &FeedMeta<'_>, entries: &[FeedEntry]) -> String {
     let mut v = serde_json::json!({
         "version": "https://jsonfeed.org/version/1.1",
         "title": xml(meta.title),
-        "home_page_url": home(meta),
-        "language": "zh-CN",
+        "home_page_url": home(meta, entries),
+        "language": feed_lang(entries),
         "items": items,
     });
     if let Some(s) = self_url(meta, "json") {
         v["feed_url"] = s.into();
     }
     if let Some(slug) = meta.slug {
-        let o = outlet(meta, slug);
+        let o = outlet(meta, slug, entries);
         v["authors"] = serde_json::json!([author_json(&o)]);
     }
     serde_json::to_string_pretty(&v).expect("plain data serializes") + "\n"

@@ -10,7 +10,7 @@ use askama::Template;
 use chrono_tz::Tz;
 
 pub use super::links::Links;
-use super::present::{self, Shown, is_traditional, safe_href};
+use super::present::{self, Shown, safe_href};
 use crate::history::Change;
 use crate::search::Hit;
 use crate::store::{ArticleRow, SourceOverview};
@@ -90,6 +90,8 @@ pub struct Ctx<'a> {
     pub tz: Tz,
     /// `serve` shows images through its proxy (a function giving the proxied URL).
     pub proxy: Option<&'a (dyn Fn(&url::Url) -> String + Sync)>,
+    /// The archive's `assets/` folder (local copies of images shown when there).
+    pub assets: Option<std::path::PathBuf>,
 }
 
 impl Ctx<'_> {
@@ -102,6 +104,7 @@ impl Ctx<'_> {
                 Some(p) => present::Images::Proxy(p),
                 None => present::Images::AsIs,
             },
+            assets: self.assets.as_deref(),
         }
     }
 }
@@ -182,7 +185,7 @@ pub fn when(ms: i64) -> String {
 
 /// `lang` of a title shown among others (`None`: the page's).
 fn title_lang(title: &str) -> Option<&'static str> {
-    is_traditional(title).then_some("zh-Hant")
+    present::lang_of(title)
 }
 
 /// An article in a list.
@@ -542,6 +545,7 @@ mod tests {
             site_name: "镜像",
             tz: chrono_tz::Asia::Shanghai,
             proxy: None,
+            assets: None,
         };
         let unq = |s: String| s.replace("&#39;", "'");
         let e = unq(error(&ctx, 404, "找不到"));

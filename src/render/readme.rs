@@ -54,23 +54,44 @@ pub fn readme_text(sources: &[ReadmeSource<'_>]) -> String {
                 "✓ 正常 ok"
             },
             s.last_success_day.as_deref().unwrap_or("—"),
-            s.last_error.map(few_words).unwrap_or_default(),
+            s.last_error.map(public_error).unwrap_or_default(),
         ));
     }
     out.push_str("\n本镜像由 newsmirror 维护。Kept by newsmirror.\n");
     out
 }
 
-/// An error message cut to a few words for a table cell.
-fn few_words(s: &str) -> String {
-    let one_line = s.split_whitespace().collect::<Vec<_>>().join(" ");
-    let cut: String = one_line.chars().take(80).collect();
-    let cut = if cut.len() < one_line.len() {
-        format!("{cut}…")
-    } else {
-        cut
-    };
-    escape_cell(&cut)
+/// What readers are told of a source's last error: its kind in a few words, never the
+/// text of the error itself, which may quote what a local file holds or name the server's
+/// paths (`newsmirror status` shows it all to the keeper).
+fn public_error(s: &str) -> String {
+    const KINDS: [(&str, &str); 11] = [
+        ("timed out", "timed out"),
+        ("could not connect", "could not connect"),
+        ("the connection failed", "the connection failed"),
+        ("larger than the limit", "too large"),
+        ("too many redirects", "too many redirects"),
+        ("cannot read the file", "the feed's file cannot be read"),
+        ("refused", "refused by the mirror's address rules"),
+        ("not a feed", "not a feed"),
+        ("not a valid", "not a valid feed"),
+        ("the document is empty", "an empty document"),
+        ("not one item could be read", "no readable item"),
+    ];
+    if let Some(at) = s.find("answered HTTP ") {
+        let code: String = s[at + 14..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        if !code.is_empty() {
+            return format!("HTTP {code}");
+        }
+    }
+    KINDS
+        .iter()
+        .find(|(key, _)| s.contains(key))
+        .map_or("cannot be read", |(_, said)| said)
+        .to_string()
 }
 
 /// Percent-encodes what would break a Markdown link target (space, parentheses, angle
@@ -130,7 +151,7 @@ mod tests {
         );
         assert!(t.contains("(lists/BBC%20%28中文%29.md)"), "{t}");
         assert!(
-            t.contains("⚠ 故障 failing | 2024-06-19 | timed out after 30s |"),
+            t.contains("⚠ 故障 failing | 2024-06-19 | timed out |"),
             "{t}"
         );
     }
@@ -151,5 +172,28 @@ mod tests {
         );
         // The link is to the list's safe file name.
         assert!(t.contains("(lists/a：b？.md)"), "{t}");
+    }
+
+    #[test]
+    fn errors_name_their_kind_without_contents_or_paths() {
+        for (err, said) in [
+            (
+                "this is not a feed: the document holds no XML element (it starts with \"root:x:0:0\")",
+                "not a feed",
+            ),
+            (
+                "cannot read the file /srv/newsmirror/feeds/x.xml: No such file or directory",
+                "the feed's file cannot be read",
+            ),
+            ("the server answered HTTP 404 Not Found", "HTTP 404"),
+            ("something new at /home/keeper/secret", "cannot be read"),
+        ] {
+            let t = readme_text(&[src("x", "X", true, Some(err))]);
+            assert!(t.contains(&format!("| {said} |")), "{err}: {t}");
+            assert!(
+                !t.contains("root:") && !t.contains("/srv/") && !t.contains("/home/"),
+                "{t}"
+            );
+        }
     }
 }

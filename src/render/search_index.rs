@@ -9,7 +9,8 @@
 //!   articles hold, in either form), so that the page folds a query as the index was folded.
 //! - `search/t/<key>.json`: the words starting with one character (two, for big shards and
 //!   for words in Latin letters or digits) → postings `[doc delta, weight, …]`.
-//! - `search/d/<n>.json`: a block of documents: `[source, id, title, date]`.
+//! - `search/d/<n>.json`: a block of documents: `[source, id, title, date, iso date, lead]`
+//!   (the lead: the start of the text, shown under the title).
 //!
 //! The page's script (`static/search.js`) segments a query with the index's own vocabulary
 //! (the fewest words that cover it), so it needs no dictionary.
@@ -27,7 +28,7 @@ pub struct IndexDoc {
 }
 
 /// The index's format, in `meta.json` (`"v"`): an index of another format is built anew.
-pub const FORMAT: u32 = 2;
+pub const FORMAT: u32 = 3;
 
 /// Documents per `d/<n>.json` block.
 pub const BLOCK: usize = 20;
@@ -42,10 +43,19 @@ pub struct IndexFiles {
     pub words: usize,
 }
 
-/// A word's weight in a document: title words count five times.
+/// A word's weight in a document: a word of the title puts the document above every one
+/// that has it only in its text (as the server's search ranks them): 100 and more for the
+/// title, below 100 for the text alone.
 fn weight(title_tf: u32, body_tf: u32) -> u32 {
-    (title_tf * 5 + body_tf).min(99)
+    if title_tf > 0 {
+        100 + (title_tf * 5 + body_tf).min(99)
+    } else {
+        body_tf.min(99)
+    }
 }
+
+/// The start of an article's text the results show under its title (characters).
+const LEAD: usize = 60;
 
 /// The shard key of a word: its first character as hex, or its first two for words in
 /// ASCII letters or digits and for shards split by two.
@@ -112,8 +122,13 @@ pub fn build(docs: &[IndexDoc], sources: &[(String, String)], tz: chrono_tz::Tz)
             serde_json::Value::from(src)
         };
         of_source.push(source.clone());
+        let lead: String = doc.text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let mut lead: String = lead.chars().take(LEAD + 1).collect();
+        if lead.chars().count() > LEAD {
+            lead = lead.chars().take(LEAD).collect::<String>() + "…";
+        }
         blocks.last_mut().expect("a block").push(serde_json::json!([
-            source, doc.id, doc.title, date.text, date.iso
+            source, doc.id, doc.title, date.text, date.iso, lead
         ]));
     }
 
@@ -239,7 +254,8 @@ mod tests {
         };
         // 选 (U+9009): the simplified form of 選 holds 选举 with the first document.
         let shard: serde_json::Value = serde_json::from_str(&get("t/9009.json")).unwrap();
-        assert_eq!(shard["选举"], serde_json::json!([0, 6]), "{shard}");
+        // In the title (and once in the text): above every text-only match.
+        assert_eq!(shard["选举"], serde_json::json!([0, 106]), "{shard}");
         let fold: serde_json::Value = serde_json::from_str(&get("fold.json")).unwrap();
         assert_eq!(fold["臺"], "台");
         // Latin words by their first two letters.
@@ -248,5 +264,6 @@ mod tests {
         let block: serde_json::Value = serde_json::from_str(&get("d/0.json")).unwrap();
         assert_eq!(block[0][1], 1);
         assert_eq!(block[0][2], "臺灣總統選舉");
+        assert_eq!(block[0][5], "選舉結果今天揭曉。");
     }
 }

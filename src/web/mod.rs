@@ -185,6 +185,7 @@ impl App {
             site_name: &self.site_name,
             tz: self.tz,
             proxy: self.images.as_ref().map(|_| proxy),
+            assets: Some(self.archive_dir.join("assets")),
         }
     }
 

@@ -419,7 +419,17 @@ async fn feed(State(app): AppState, Path(file): Path<String>, headers: HeaderMap
             return Err(nf(app));
         }
         let entries = app
-            .with_store(|s| s.newest_entries((!all).then_some(name), FEED_LEN))
+            .with_store(|s| {
+                if !all {
+                    return s.newest_entries(Some(name), FEED_LEN);
+                }
+                // Only the sources the config lists.
+                let mut per_source = Vec::new();
+                for (slug, _) in &app.sources {
+                    per_source.push(s.newest_entries(Some(slug), FEED_LEN)?);
+                }
+                Ok(feeds::merge_newest(per_source))
+            })
             .map_err(|e| Box::new(internal(app, e)))?;
         let (id, title) = if all {
             (feeds::feed_id(None), app.site_name.clone())
@@ -432,6 +442,14 @@ async fn feed(State(app): AppState, Path(file): Path<String>, headers: HeaderMap
             .find(|s| s.slug == name)
             .map_or_else(|| "https://invalid.example/".to_string(), |s| s.site_link());
         let pages = base.as_ref().map(Links::files_at);
+        let assets = app.archive_dir.join("assets");
+        // Images through this server's proxy, as full URLs under its public address.
+        let proxied = |u: &Url| match (&app.images, &base) {
+            (Some(p), Some(b)) => b
+                .join(p.link(u).trim_start_matches('/'))
+                .map_or_else(|_| u.to_string(), |j| j.to_string()),
+            _ => u.to_string(),
+        };
         let meta = FeedMeta {
             id: &id,
             title: &title,
@@ -439,10 +457,14 @@ async fn feed(State(app): AppState, Path(file): Path<String>, headers: HeaderMap
             link: &link,
             pages: pages.as_ref(),
             sources: &app.config_sources,
+            images: (app.images.is_some() && base.is_some()).then_some(&proxied),
+            assets: Some(&assets),
         };
         let body = feeds::render(ext, &meta, &entries).ok_or_else(|| nf(app))?;
-        let newest = entries.iter().map(feeds::updated_ms).max();
-        Ok(Cached::new(feeds::content_type(ext), body, newest))
+        // Never later than now (an outlet may date an article ahead).
+        let now = chrono::Utc::now().timestamp_millis();
+        let changed = feeds::changed_ms(&entries).map(|c| c.min(now));
+        Ok(Cached::new(feeds::content_type(ext), body, changed))
     })
     .await
 }

@@ -299,6 +299,26 @@ fn migrate_then_update_continues_the_countdown() {
         &run(&["update", "--config", s(&control_cfg)]),
         "control edited",
     );
+    // Identity evidence the SQLite archive wrote in its journal (`archive::evidence`).
+    let evidence = |archive: &std::path::Path| -> Vec<String> {
+        let mut lines = Vec::new();
+        for e in std::fs::read_dir(archive.join("changes")).unwrap() {
+            let path = e.unwrap().path();
+            if path.extension().is_some_and(|x| x == "jsonl") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                lines.extend(
+                    text.lines()
+                        .filter(|l| {
+                            l.contains("\"kind\":\"archived\"") || l.contains("\"kind\":\"seen\"")
+                        })
+                        .map(str::to_string),
+                );
+            }
+        }
+        lines
+    };
+    let before = evidence(&tmp.path().join("archive"));
+    assert!(before.len() >= 5, "evidence of 5 articles: {before:?}");
     let out = run(&["migrate", "--to", &pg.url, "--config", s(&sqlite_cfg)]);
     ok(&out, "migrate");
     assert!(
@@ -333,6 +353,14 @@ fn migrate_then_update_continues_the_countdown() {
     let ctl = control.path().join("archive");
     for sub in ["articles", "lists", "revisions"] {
         assert_same_tree(&archive.join(sub), &ctl.join(sub));
+    }
+    // The publisher rewrote the month's journal from the database: the evidence stayed.
+    let after = evidence(&archive);
+    for line in &before {
+        assert!(
+            after.contains(line),
+            "evidence lost: {line}\nnow: {after:?}"
+        );
     }
     assert_eq!(
         std::fs::read_dir(archive.join("changes")).unwrap().count(),

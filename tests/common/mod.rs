@@ -378,3 +378,19 @@ pub const FARM_XSS: [&str; 16] = [
     "<style>body{display:none}</style><p>隐藏</p>",
     "<noscript><p title=\"</noscript><img src=x onerror=alert(12)>\"></noscript>",
 ];
+
+/// Runs `cmd` with its stdout a pipe nobody reads (`cmd | true`, `cmd | head -1` once head
+/// has gone): (exit code, stderr).
+pub fn closed_stdout(mut cmd: Command) -> (i32, String) {
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the newsmirror binary runs");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}

@@ -219,3 +219,41 @@ fn hostile_input_never_panics() {
         let _ = parse_date(s, None);
     }
 }
+
+#[test]
+fn lesser_forms_the_attack_found() {
+    // attack-feeds F8.
+    check(
+        &[
+            (
+                "Thu, 19 Jun 1969 12:47:03 GMT",
+                Some("1969-06-19T12:47:03Z"),
+            ),
+            ("Wed, 19 Jun 2024 12:47:03 China Standard Time", Some(T8)),
+            ("Wed Jun 19 2024 12:47:03 China Standard Time", Some(T8)),
+            ("2024年06月19日 12时47分03秒", Some(T)),
+            ("2024年6月19日 12时47分", Some("2024-06-19T12:47:00Z")),
+            ("1718801223.5", Some("2024-06-19T12:47:03.5Z")),
+            ("1718801223500.0", Some("2024-06-19T12:47:03.5Z")),
+            (
+                "Wed, 19 Jun 2024 24:00:00 GMT",
+                Some("2024-06-20T00:00:00Z"),
+            ),
+            ("2024-06-19T24:00:00Z", Some("2024-06-20T00:00:00Z")),
+            ("06/19/2024 12:47:03", Some(T)),
+            ("19/06/2024 12:47:03", Some(T)),
+            ("2024-06-19T12:47:03+08:00[Asia/Shanghai]", Some(T8)),
+            ("星期三, 19 6月 2024 12:47:03 +0800", Some(T8)),
+            // Still no date: 24:30, a thirteenth month, a fraction without digits before it.
+            ("Wed, 19 Jun 2024 24:30:00 GMT", None),
+            ("13/13/2024", None),
+            (".5", None),
+        ],
+        None,
+    );
+    // A long zone name is never the source's zone.
+    check(
+        &[("Wed, 19 Jun 2024 12:47:03 China Standard Time", Some(T8))],
+        Some(chrono_tz::America::Chicago),
+    );
+}

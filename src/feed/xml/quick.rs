@@ -47,8 +47,18 @@ pub(crate) fn scan(src: &str, b: &mut Builder) {
                     let at = (offset + r.error_position() as usize).clamp(before, src.len());
                     let rest = &src[at..];
                     if let Some(cdata) = rest.strip_prefix("<![CDATA[") {
-                        b.text(cdata);
-                        return;
+                        // Unfinished: it ends at the end tag of the element it is in, when
+                        // there is one (a CMS forgot `]]>`), else at the end of the document.
+                        let end = b
+                            .open_name()
+                            .and_then(|name| find_end_tag(cdata, name))
+                            .unwrap_or(cdata.len());
+                        b.text(&cdata[..end]);
+                        offset = at + "<![CDATA[".len() + end;
+                        if end == cdata.len() {
+                            return;
+                        }
+                        break;
                     }
                     if rest.starts_with("<!--") {
                         return;
@@ -61,6 +71,14 @@ pub(crate) fn scan(src: &str, b: &mut Builder) {
             }
         }
     }
+}
+
+/// Where `</name>` (or `</name ` …) first occurs in `s`.
+fn find_end_tag(s: &str, name: &str) -> Option<usize> {
+    let tag = format!("</{name}");
+    s.match_indices(&tag)
+        .map(|(at, _)| at)
+        .find(|at| s[at + tag.len()..].starts_with(|c: char| c == '>' || c.is_whitespace()))
 }
 
 /// Whether a tag name is one: it starts with a letter or `_` (XML names may start with `:`

@@ -2,8 +2,9 @@
 
 use askama::Template;
 
-use super::{Ctx, Nav, Stamp, diff_html, is_traditional, rendered, safe_href};
+use super::{Ctx, Nav, Stamp, diff_html, rendered, safe_href};
 use crate::config::DisplayRules;
+use crate::render::present::lang_of;
 use crate::store::{ArticleInfo, EventRow, Neighbour, RevisionRow};
 
 /// What an article's pages are made from.
@@ -38,8 +39,11 @@ pub struct RevisionView {
 
 /// What the top and the bottom of an article's pages share.
 pub struct Header {
-    /// `zh-Hant` for an article in traditional characters (the page's own text is `zh-CN`).
+    /// `zh-Hant` (or `ja`) for an article's text in traditional characters (or Japanese):
+    /// the page's own text is `zh-CN`.
     pub lang: Option<&'static str>,
+    /// The same, of its title alone (as lists tag it).
+    pub title_lang: Option<&'static str>,
     pub title: String,
     pub source_name: String,
     pub source_href: String,
@@ -54,6 +58,8 @@ pub struct Header {
     pub status_at: Option<Stamp>,
     /// How many versions the archive holds.
     pub versions: usize,
+    /// Where the list of versions is (on the article's own page).
+    pub history_href: String,
     pub newer: Option<Near>,
     pub older: Option<Near>,
 }
@@ -85,16 +91,16 @@ fn near(ctx: &Ctx<'_>, source: &str, n: Option<&Neighbour>) -> Option<Near> {
     n.map(|n| Near {
         href: ctx.links.article(source, n.id),
         title: n.title.clone(),
-        lang: is_traditional(&n.title).then_some("zh-Hant"),
+        lang: lang_of(&n.title),
     })
 }
 
 fn header(ctx: &Ctx<'_>, v: &ArticleView<'_>, title: &str, content: &str) -> Header {
     let info = v.info;
     let removed = info.status == "removed";
-    let sample: String = content.chars().take(4000).collect();
     Header {
-        lang: is_traditional(&format!("{title}{sample}")).then_some("zh-Hant"),
+        lang: super::present::article_lang(title, content, v.rules),
+        title_lang: lang_of(title),
         title: title.to_string(),
         source_name: v.source_name.to_string(),
         source_href: ctx.links.list(&info.source, 1),
@@ -109,6 +115,7 @@ fn header(ctx: &Ctx<'_>, v: &ArticleView<'_>, title: &str, content: &str) -> Hea
             .filter(|_| removed)
             .map(|ms| Stamp::at(ms, ctx.tz)),
         versions: v.revisions.len().max(1),
+        history_href: format!("{}#history", ctx.links.article(&info.source, info.id)),
         newer: near(ctx, &info.source, v.newer),
         older: near(ctx, &info.source, v.older),
     }
@@ -183,7 +190,8 @@ pub fn article(ctx: &Ctx<'_>, v: &ArticleView<'_>) -> String {
 pub fn revision(ctx: &Ctx<'_>, v: &ArticleView<'_>, n: i64) -> Option<String> {
     let i = v.revisions.iter().position(|r| r.n == n)?;
     if i + 1 >= v.revisions.len() {
-        return None;
+        // The newest version is the article itself.
+        return (v.revisions.len() > 1).then(|| article(ctx, v));
     }
     let r = &v.revisions[i];
     let links = &ctx.links;

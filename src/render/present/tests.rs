@@ -5,6 +5,7 @@ fn show(html: &str, rules: &DisplayRules) -> String {
         link: "https://news.example/a/1.html",
         rules,
         images: Images::AsIs,
+        assets: None,
     };
     article(html, &shown, "../../assets/")
 }
@@ -26,10 +27,26 @@ fn only_web_and_mail_links_are_followed() {
         out.contains("href=\"https://e.example/a%20b%7Cc\""),
         "{out}"
     );
+    // A link that goes nowhere is plain text, not a link that does nothing (F6).
+    let doc = dom_query::Document::fragment(out.as_str());
+    assert!(doc.select("a:not([href])").is_empty(), "{out}");
     assert!(
-        out.contains(">a</a>") && out.contains(">d</a>"),
+        out.starts_with("<p>a<a ") && out.contains("</a>d</p>"),
         "text stays: {out}"
     );
+}
+
+#[test]
+fn a_host_ending_in_stray_spaces_is_repaired() {
+    // Every NYT article's link to its English original (F6).
+    let out = plain(
+        "<p><a href=\"http://www.nytimes.com%20/2020/06/24/world/asia/x.html\">点击查看本文英文版。</a></p>",
+    );
+    assert!(
+        out.contains("href=\"http://www.nytimes.com/2020/06/24/world/asia/x.html\""),
+        "{out}"
+    );
+    assert_eq!(safe_href("http://%20/x"), None);
 }
 
 #[test]
@@ -64,7 +81,7 @@ fn media_becomes_a_player_or_a_link_never_nothing() {
     let out =
         plain("<video src=\"https://tv.example/v/a.mp4\" controls style=\"width:100%\"></video>");
     assert!(
-        out.contains("<video controls=\"\" preload=\"none\" src=\"https://tv.example/v/a.mp4\""),
+        out.contains("<video controls=\"\" preload=\"none\"><source src=\"https://tv.example/v/a.mp4\" type=\"video/mp4\">"),
         "{out}"
     );
     assert!(out.contains("视频文件"), "{out}");
@@ -79,7 +96,7 @@ fn media_becomes_a_player_or_a_link_never_nothing() {
     let out =
         plain("<p><iframe src=\"https://www.youtube.com/embed/xyz\" title=\"访谈\"></iframe></p>");
     assert!(
-        out.contains("href=\"https://www.youtube.com/embed/xyz\"") && out.contains("视频：访谈"),
+        out.contains("href=\"https://www.youtube.com/watch?v=xyz\"") && out.contains("视频：访谈"),
         "{out}"
     );
     let out = plain("<iframe src=\"javascript:alert(1)\"></iframe><p>x</p>");
@@ -119,6 +136,7 @@ fn proxied_images_skip_third_party_proxies() {
         link: "https://news.example/a/1.html",
         rules: &rules,
         images: Images::Proxy(&proxy),
+        assets: None,
     };
     let out = article(
         "<img src=\"https://images.weserv.nl/?url=ichef.bbci.co.uk/news/640/a.jpg\">",
@@ -188,6 +206,11 @@ fn deep_nesting_gets_the_streaming_pass_and_stays_inert() {
     );
     let out = plain(&html);
     assert!(!out.contains("javascript"), "{}", &out[out.len() - 300..]);
+    assert!(
+        !out.contains("<a>") && out.contains(">x<img"),
+        "{}",
+        &out[out.len() - 300..]
+    );
     assert!(out.contains("loading=\"lazy\"") && !out.contains("width="));
     assert_eq!(
         depth("<div><p>a<br>b</p><img src=\"x\" alt=\"<div>\"></div>", 10),
