@@ -42,7 +42,9 @@ const MAX_WIDTH: f64 = 1600.0;
 /// `../../assets/` paths (the page's own `assets/`).
 pub fn article(content: &str, shown: &Shown<'_>, local_prefix: &str) -> String {
     let base = Url::parse(shown.link).unwrap_or_else(|_| Url::parse(NO_BASE).expect("valid"));
-    let html = hide(content, &shown.rules.hide_selectors);
+    // Bounded before the first parse (the streaming rewriters below build a stack too).
+    let content = crate::nesting::bound(content);
+    let html = hide(&content, &shown.rules.hide_selectors);
     let html = before_sanitizing(&html, &base);
     let html = local_assets(&html);
     let clean = crate::clean::sanitize(&html, &base);
@@ -52,7 +54,10 @@ pub fn article(content: &str, shown: &Shown<'_>, local_prefix: &str) -> String {
 
 /// The text of `content` as readers are shown it (hidden elements left out), for diffs.
 pub fn shown_text(content: &str, rules: &DisplayRules) -> String {
-    crate::history::text_of_html(&hide(content, &rules.hide_selectors))
+    crate::history::text_of_html(&hide(
+        &crate::nesting::bound(content),
+        &rules.hide_selectors,
+    ))
 }
 
 /// Removes the elements matching `selectors` (a selector lol_html cannot use is skipped: the
