@@ -57,7 +57,11 @@ pub(super) struct Model {
     /// Names of dropped elements not yet closed, with their counts: their end tags go too.
     dropped: HashMap<String, usize>,
     /// Names on the stack, with their counts: an end tag naming none is ignored by parsers.
-    names: HashMap<String, usize>,
+    names: HashMap<String, Vec<usize>>,
+    /// The ids of the special elements on the stack, and of the scope boundaries (ascending):
+    /// whether one lies above an element is one comparison, not a walk.
+    specials: Vec<usize>,
+    scopes: Vec<usize>,
     form_open: bool,
 }
 
@@ -124,6 +128,8 @@ impl Model {
             formatting: Vec::new(),
             dropped: HashMap::new(),
             names: HashMap::new(),
+            specials: Vec::new(),
+            scopes: Vec::new(),
             form_open: false,
         }
     }
@@ -146,8 +152,8 @@ impl Model {
         let id = self.open.len();
         self.open.push(true);
         let html = ns == Ns::Html;
-        *self.names.entry(name.to_string()).or_default() += 1;
-        self.stack.push(Open {
+        self.names.entry(name.to_string()).or_default().push(id);
+        let o = Open {
             name: name.to_string(),
             ns,
             id,
@@ -158,18 +164,53 @@ impl Model {
                 integration
             },
             scope: html && SCOPE.contains(&name),
-        });
+        };
+        if o.special {
+            self.specials.push(id);
+        }
+        if Self::is_boundary(&o) {
+            self.scopes.push(id);
+        }
+        self.stack.push(o);
         id
     }
 
+    /// A boundary of the default scope (and of formatting elements' end tags).
+    fn is_boundary(o: &Open) -> bool {
+        o.scope || (o.ns != Ns::Html && o.integration)
+    }
+
     fn closed(&mut self, o: &Open) {
+        fn forget(ids: &mut Vec<usize>, id: usize) {
+            if ids.last() == Some(&id) {
+                ids.pop();
+            } else if let Ok(k) = ids.binary_search(&id) {
+                ids.remove(k);
+            }
+        }
         self.open[o.id] = false;
-        if let Some(n) = self.names.get_mut(&o.name) {
-            *n -= 1;
-            if *n == 0 {
+        if let Some(ids) = self.names.get_mut(&o.name) {
+            forget(ids, o.id);
+            if ids.is_empty() {
                 self.names.remove(&o.name);
             }
         }
+        if o.special {
+            forget(&mut self.specials, o.id);
+        }
+        if Self::is_boundary(o) {
+            forget(&mut self.scopes, o.id);
+        }
+    }
+
+    /// Where the element `id` is on the stack (ids grow from its bottom to its top).
+    fn position(&self, id: usize) -> Option<usize> {
+        self.stack.binary_search_by_key(&id, |o| o.id).ok()
+    }
+
+    /// Whether an element of `ids` (ascending) lies above the element `id`.
+    fn above(ids: &[usize], id: usize) -> bool {
+        ids.last().is_some_and(|&top| top > id)
     }
 
     /// Pops the entry at `pos` and everything above it.
@@ -467,17 +508,14 @@ impl Model {
         let Fmt::Elem { id, .. } = self.formatting[k] else {
             return true;
         };
-        let Some(pos) = self.stack.iter().rposition(|o| o.id == id) else {
+        let Some(pos) = self.position(id) else {
             self.formatting.remove(k);
             return true;
         };
-        let blocked = self.stack[pos + 1..]
-            .iter()
-            .any(|o| o.scope || (o.ns != Ns::Html && o.integration));
-        if blocked {
+        if Self::above(&self.scopes, id) {
             return false; // not in scope: ignored
         }
-        if self.stack[pos + 1..].iter().any(Self::is_special) {
+        if Self::above(&self.specials, id) {
             return true;
         }
         self.pop_through(pos);
@@ -488,20 +526,19 @@ impl Model {
     /// "Any other end tag": pops through the nearest element of that name, unless a special
     /// element comes first: whether it popped.
     fn end_other(&mut self, name: &str) -> bool {
-        if !self.is_open(name) {
+        let Some(&top) = self.names.get(name).and_then(|ids| ids.last()) else {
+            return false;
+        };
+        if Self::above(&self.specials, top) {
             return false;
         }
-        for pos in (0..self.stack.len()).rev() {
-            let o = &self.stack[pos];
-            if o.name == name {
+        match self.position(top) {
+            Some(pos) => {
                 self.pop_through(pos);
-                return true;
+                true
             }
-            if Self::is_special(o) {
-                return false;
-            }
+            None => false,
         }
-        false
     }
 
     /// An end tag: whether it is kept. End tags a parser ignores are not (each one would make
