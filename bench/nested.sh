@@ -24,7 +24,15 @@ pages = {"bi": ("<b><i>", "</i></b>", 30000), "span": ("<span>", "</span>", 1000
          # deep inline nesting (`</x>` after `<span>`s, `</mx>` after MathML `<mi>`s).
          "attrs": ("<div " + " ".join(f"a{i}=1" for i in range(120000)) + ">", "</div>", 1),
          "endx": ("<span>" * 100000 + "</x>" * 100000, "", 1),
-         "mathend": ("<math>" + "<mi>" * 110000 + "</mx>" * 110000 + "</math>", "", 1)}
+         "mathend": ("<math>" + "<mi>" * 110000 + "</mx>" * 110000 + "</math>", "", 1),
+         # Adoption agency, foster parenting and wide pages (not in the default PAGES).
+         "aaa": ("<b><div>x" + "</b>" * 250000, "", 1),
+         "aaaspan": ("<b><div>" + "<span>" * 250 + "x" + "</b>" * 250000, "", 1),
+         "fmtattrs": ("".join(f"<b a={i}>" for i in range(83000)), "", 1),
+         "foster": ("<table><tr><td>" * 200 + "<table>" + "x<i>" * 50000, "", 1),
+         "anchors": ("x<a>" * 250000, "", 1),
+         "nobr": ("<nobr>" * 140000, "", 1),
+         "bdiv": ("<b><div>x</b>" * 66000, "", 1)}
 for name, (o, c, n) in pages.items():
     page = "<html><body><article>" + text + o * n + "深处的文字" + c * n + text + "</article></body></html>"
     open(f"{w}/{name}.html", "w").write(page)
