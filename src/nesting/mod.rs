@@ -18,13 +18,27 @@ mod tokens;
 use std::borrow::Cow;
 
 use model::{Model, Start};
-use tokens::{Kind, Tag, raw_text_end};
+use tokens::{Kind, Tag, first_attributes, raw_text_end};
 
 /// The deepest nesting kept. Articles nest a few dozen levels; Chromium's parser stops at 512.
 pub const MAX_DEPTH: usize = 256;
 
+/// The most attributes kept on one element. Tokenizers compare each attribute with those
+/// before it (duplicates are dropped), so a tag with 100,000 attributes costs 10^10 steps;
+/// articles use a handful.
+pub const MAX_ATTRIBUTES: usize = 64;
+
+/// `html` bounded for every tree builder: [`cap_depth`] at [`MAX_DEPTH`]. Every stage that
+/// parses strangers' HTML (extraction, the sanitizer, the reader's display pass) calls this
+/// first.
+pub fn bound(html: &str) -> Cow<'_, str> {
+    cap_depth(html, MAX_DEPTH)
+}
+
 /// `html` with every element that would open deeper than `max` unwrapped (its start and end
-/// tags dropped, its content kept); borrowed when nothing is that deep.
+/// tags dropped, its content kept), end tags a parser would ignore dropped (each one makes it
+/// walk its stack of open elements), and tags with more than [`MAX_ATTRIBUTES`] attributes
+/// cut to their first ones; borrowed when there is nothing to change.
 pub fn cap_depth(html: &str, max: usize) -> Cow<'_, str> {
     let mut model = Model::new(max.max(1));
     let mut out = Output::new(html);
@@ -43,23 +57,40 @@ pub fn cap_depth(html: &str, max: usize) -> Cow<'_, str> {
             continue;
         };
         i = tag.end;
+        let crowded = tag.attributes > MAX_ATTRIBUTES;
         match tag.kind {
             Kind::Skip => {}
             Kind::End(name) => {
                 if !model.end(name) {
                     out.drop(lt, tag.end);
+                } else if crowded {
+                    out.replace(lt, tag.end, &format!("</{name}>"));
                 }
             }
             Kind::Start {
                 name,
                 attrs,
                 self_closing,
-            } => match model.start(name, attrs, self_closing) {
-                Start::Dropped => out.drop(lt, tag.end),
-                Start::Kept => {}
-                Start::RawText => i = raw_text_end(b, i, name),
-                Start::PlainText => break,
-            },
+            } => {
+                let cut;
+                let attrs = if crowded {
+                    cut = first_attributes(attrs, MAX_ATTRIBUTES);
+                    cut.as_str()
+                } else {
+                    attrs
+                };
+                let start = model.start(name, attrs, self_closing);
+                if crowded && !matches!(start, Start::Dropped) {
+                    let close = if self_closing { "/>" } else { ">" };
+                    out.replace(lt, tag.end, &format!("<{name}{attrs}{close}"));
+                }
+                match start {
+                    Start::Dropped => out.drop(lt, tag.end),
+                    Start::Kept => {}
+                    Start::RawText => i = raw_text_end(b, i, name),
+                    Start::PlainText => break,
+                }
+            }
         }
     }
     out.finish()
@@ -82,10 +113,16 @@ impl<'a> Output<'a> {
     }
 
     fn drop(&mut self, from: usize, to: usize) {
+        self.replace(from, to, "");
+    }
+
+    /// `src[from..to]` becomes `with` (ranges come in order and do not overlap).
+    fn replace(&mut self, from: usize, to: usize, with: &str) {
         let out = self
             .out
             .get_or_insert_with(|| String::with_capacity(self.src.len()));
         out.push_str(&self.src[self.copied..from]);
+        out.push_str(with);
         self.copied = to;
     }
 
@@ -154,6 +191,45 @@ mod tests {
         );
         let out = cap_depth(&deep, 10);
         assert_eq!(out.matches("<div>").count(), 10, "{out}");
+    }
+
+    #[test]
+    fn crowded_tags_keep_their_first_attributes() {
+        let many: String = (0..1000).map(|k| format!(" a{k}=\"{k}\"")).collect();
+        let html = format!("<div id=x{many}>正文</div><img src=a.jpg{many}/></p{many}>");
+        let out = cap_depth(&html, 10);
+        let kept: String = (0..MAX_ATTRIBUTES - 1)
+            .map(|k| format!(" a{k}=\"{k}\""))
+            .collect();
+        assert!(
+            out.starts_with(&format!("<div id=x{kept}>正文</div>")),
+            "{out}"
+        );
+        assert!(out.contains(&format!("<img src=a.jpg{kept}/>")), "{out}");
+        assert!(out.ends_with("</p>"), "{out}");
+        // Duplicates count once (the tokenizer keeps the first).
+        let dup = format!("<p{}>x</p>", " a=1 A=2".repeat(100) + " b=3");
+        assert_eq!(cap_depth(&dup, 10), "<p a=1 b=3>x</p>");
+        // Few attributes: untouched.
+        let few = "<div a=1 a=2 b='>' c>x</div>";
+        assert!(matches!(cap_depth(few, 10), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn end_tags_a_parser_ignores_are_dropped() {
+        // Each would walk the whole stack of open elements (attack-hostile F2).
+        let html = format!("{}{}正文", "<span>".repeat(300), "</x>".repeat(1000));
+        let out = cap_depth(&html, 256);
+        assert!(!out.contains("</x>"), "{}", &out[out.len() - 100..]);
+        let math = format!("<math>{}{}正文", "<mi>".repeat(300), "</mx>".repeat(1000));
+        assert!(!cap_depth(&math, 256).contains("</mx>"));
+        // Blocked by a special element: ignored by the parser, dropped too.
+        let blocked = "<x><div><span>a</x></x>b</span></div></x>";
+        assert_eq!(cap_depth(blocked, 10), "<x><div><span>ab</span></div></x>");
+        // End tags that do something stay: `</p>` and `</br>` make elements, `</h2>` closes
+        // an `h1`.
+        let kept = "</p><h1>t</h2><b>x</b></br><div></div>";
+        assert!(matches!(cap_depth(kept, 10), Cow::Borrowed(_)));
     }
 
     #[test]
