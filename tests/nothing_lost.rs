@@ -624,3 +624,109 @@ fn a_truncated_feed_never_archives_a_torn_item() {
         assert!(outs.iter().all(|o| o.contains("truncated")), "{outs:?}");
     }
 }
+
+/// verify-lost V8 / V1: a feed that just stops (the connection closed mid-body) under the
+/// whole document's `ETag`, cut anywhere (between items, after a title, inside a CDATA
+/// content): the torn item is never archived, no item's text absorbs the rest of the
+/// document, and the validators are not kept, so the next run reads the feed whole and
+/// archives every item, once and whole.
+#[test]
+fn a_feed_cut_anywhere_keeps_no_validators_and_loses_no_item() {
+    let mut whole = String::from(
+        "<?xml version=\"1.0\"?>\n<rss version=\"2.0\" xmlns:content=\"http://purl.org/rss/1.0/modules/content/\"><channel><title>T</title>",
+    );
+    for i in 0..6 {
+        whole.push_str(&format!(
+            "<item><title>标题{i}</title><link>http://x.example/s{i}</link><guid>g{i}</guid><pubDate>{}</pubDate><content:encoded><![CDATA[<p>第{i}篇全文，内容完整。</p>]]></content:encoded></item>\n",
+            day(i)
+        ));
+    }
+    whole.push_str("</channel></rss>\n");
+    let cuts = [
+        "<item><title>标题3</title>", // between items
+        "<item><title>标题4</title>", // after a title
+        "<item><title>标题4</title><link>http://x.example/s4</link><guid>g4</guid><pubDate>", // inside a date
+        "<content:encoded><![CDATA[<p>第4篇", // inside content
+    ];
+    for (k, cut) in cuts.iter().enumerate() {
+        for runner in [Runner::Persistent, Runner::Fresh] {
+            let m = Mirror::new("feed");
+            let at = if k == 0 {
+                whole.find(cut).unwrap()
+            } else {
+                whole.find(cut).unwrap() + cut.len()
+            };
+            m.server
+                .route("/feed", rss_answer(whole[..at].to_string(), "full"));
+            let out = m.run(runner);
+            assert!(out.contains("truncated"), "{cut}: {out}");
+            let cut_files = m.articles();
+            assert!(cut_files.len() < 6, "{cut}, {runner:?}: {cut_files:?}");
+            for (name, text) in &cut_files {
+                assert!(
+                    text.contains("全文，内容完整"),
+                    "{cut}: {name} torn: {text}"
+                );
+                assert!(
+                    !text.contains("http://x.example/s5"),
+                    "{cut}: {name} absorbed: {text}"
+                );
+            }
+            m.server.route("/feed", rss_answer(whole.clone(), "full"));
+            let out = m.run(runner);
+            m.run(runner);
+            let files = m.articles();
+            assert_eq!(files.len(), 6, "{cut}, {runner:?}: {out} {files:?}");
+            for i in 0..6 {
+                assert!(
+                    files
+                        .iter()
+                        .any(|(_, t)| t.contains(&format!("(http://x.example/s{i})"))
+                            && t.contains(&format!("第{i}篇全文，内容完整"))
+                            && !t.contains(&format!("标题{}", (i + 1) % 6))),
+                    "{cut}, {runner:?}: item {i} whole: {files:?}"
+                );
+            }
+            assert!(
+                !m.archive().join("revisions").exists(),
+                "{cut}: no torn revision"
+            );
+        }
+    }
+}
+
+/// verify-lost V6: a page held back (the server answered 500) is tried again by the next
+/// run of a runner that kept its state: the feed is read without validators, not a 304, and
+/// the edit on the page is archived.
+#[test]
+fn a_page_held_back_is_tried_again_by_the_next_run() {
+    for runner in [Runner::Persistent, Runner::Fresh] {
+        let m = Mirror::new("auto");
+        let link = m.server.url("/p/1");
+        let item = |desc: &str| It {
+            guid: Some("t1".into()),
+            title: Some("一篇长文章".into()),
+            link: Some(link.clone()),
+            date: Some(day(0)),
+            text: Some(desc.into()),
+            ..Default::default()
+        };
+        let full = long_text(1);
+        m.page("/p/1", &page("一篇长文章", &full));
+        m.serve(&[item("<p>这是摘要。</p>")]);
+        m.run(runner);
+        m.server.route("/p/1", Answer::status(500));
+        m.serve(&[item("<p>这是修改后的摘要。</p>")]);
+        m.run(runner);
+        let corrected = full.replacen("<p>", "<p>【更正】", 2);
+        m.page("/p/1", &page("一篇长文章", &corrected));
+        let out = m.run(runner);
+        m.run(runner);
+        let files = m.articles();
+        assert_eq!(files.len(), 1);
+        assert!(
+            files[0].1.contains("【更正】"),
+            "{runner:?}: {out} {files:?}"
+        );
+    }
+}
