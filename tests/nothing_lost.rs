@@ -730,3 +730,59 @@ fn a_page_held_back_is_tried_again_by_the_next_run() {
         );
     }
 }
+
+/// verify-lost V2: one line of `changes/<month>.jsonl` that is not UTF-8 (torn inside a
+/// character, a Latin-1 byte) or a byte-order mark costs a fresh runner only that line: the
+/// month's other evidence still names the guids, and retitled, moved articles stay single.
+#[test]
+fn a_damaged_journal_line_costs_only_that_line() {
+    for damage in ["torn", "latin1", "bom"] {
+        let m = Mirror::new("feed");
+        let items = |moved: bool| -> Vec<It> {
+            (0..3)
+                .map(|i| It {
+                    guid: Some(format!("新闻-{i}")),
+                    title: Some(format!(
+                        "标题{i}{}",
+                        if moved { "（更新标题）" } else { "" }
+                    )),
+                    link: Some(format!(
+                        "http://x.example/a/{i}{}",
+                        if moved { "-new" } else { "" }
+                    )),
+                    date: Some(day(i as i64)),
+                    text: Some(body(i, "")),
+                    ..Default::default()
+                })
+                .collect()
+        };
+        m.serve(&items(false));
+        m.run(Runner::Persistent);
+        let changes = m.archive().join("changes");
+        let journal = std::fs::read_dir(&changes)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|x| x == "jsonl"))
+            .unwrap();
+        let mut bytes = std::fs::read(&journal).unwrap();
+        match damage {
+            "torn" => {
+                let line =
+                    "{\"at\":1,\"kind\":\"archived\",\"path\":\"articles/s/9.md\",\"guid\":\"新";
+                bytes.extend_from_slice(&line.as_bytes()[..line.len() - 1]);
+            }
+            "latin1" => bytes.extend_from_slice(b"\xff\xe9t\xe9\n"),
+            _ => bytes.splice(0..0, "\u{FEFF}".bytes()).for_each(drop),
+        }
+        std::fs::write(&journal, bytes).unwrap();
+        m.serve(&items(true));
+        let out = m.run(Runner::Bare);
+        let files = m.articles();
+        assert_eq!(files.len(), 3, "{damage}: {out} {files:?}");
+        assert_eq!(
+            out.contains("not UTF-8"),
+            damage != "bom",
+            "{damage}: {out}"
+        );
+    }
+}
