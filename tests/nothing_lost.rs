@@ -786,3 +786,62 @@ fn a_damaged_journal_line_costs_only_that_line() {
         );
     }
 }
+
+/// verify-lost V3: error pages with plenty of text never replace an article: a deleted
+/// article redirected to the site's front page (a page of headlines longer than the article),
+/// and a "page not found" answered with 200 and a long list of recommendations.
+#[test]
+fn a_redirect_home_or_a_long_soft_404_is_never_an_edit() {
+    let full = long_text(1);
+    let home = format!(
+        "<html><head><title>新闻网首页</title></head><body><nav>首页 国际 财经</nav><main>{}</main><footer>版权所有</footer></body></html>",
+        (0..12)
+            .map(|k| format!(
+                "<div class=\"item\"><h2><a href=\"/p/{}\">头条新闻{k}</a></h2>{}</div>",
+                k + 10,
+                long_text(k + 10)
+            ))
+            .collect::<String>()
+    );
+    let soft404 = format!(
+        "<html><head><title>页面不存在</title></head><body><nav>首页</nav><article><h1>抱歉，您访问的页面不存在或已被删除</h1><p>您可能感兴趣的文章：</p><ul>{}</ul></article><footer>版权所有</footer></body></html>",
+        (0..10)
+            .map(|k| format!(
+                "<li><a href=\"/p/{k}\">推荐文章{k}：{}</a></li>",
+                long_text(k + 20)
+            ))
+            .collect::<String>()
+    );
+    for label in ["redirect home", "long soft 404"] {
+        for runner in [Runner::Persistent, Runner::Bare] {
+            let m = Mirror::new("auto");
+            let link = m.server.url("/p/1");
+            let item = |desc: &str| It {
+                guid: Some("t1".into()),
+                title: Some("一篇长文章".into()),
+                link: Some(link.clone()),
+                date: Some(day(0)),
+                text: Some(desc.into()),
+                ..Default::default()
+            };
+            m.page("/p/1", &page("一篇长文章", &full));
+            m.serve(&[item("<p>这是摘要。</p>")]);
+            m.run(runner);
+            let before = m.articles();
+            if label == "redirect home" {
+                m.server.route(
+                    "/p/1",
+                    Answer::Fixed(302, vec![("Location".into(), "/".into())], Vec::new()),
+                );
+                m.page("/", &home);
+            } else {
+                m.page("/p/1", &soft404);
+            }
+            m.serve(&[item("<p>这是修改后的摘要，内容不同。</p>")]);
+            let out = m.run(runner);
+            m.run(runner);
+            assert_eq!(m.articles(), before, "{label}, {runner:?}: {out}");
+            assert!(!m.archive().join("revisions").exists(), "{label}: {out}");
+        }
+    }
+}
