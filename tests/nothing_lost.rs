@@ -845,3 +845,46 @@ fn a_redirect_home_or_a_long_soft_404_is_never_an_edit() {
         }
     }
 }
+
+/// verify-lost V4: summary feeds whose items all carry one generic teaser (点击查看全文),
+/// with a constant guid or one shared title, are distinct articles with their own pages.
+#[test]
+fn a_generic_teaser_never_merges_distinct_items() {
+    for variant in ["constant guid", "same title"] {
+        let m = Mirror::new("auto");
+        let items: Vec<It> = (0..4)
+            .map(|i| It {
+                guid: Some(if variant == "constant guid" {
+                    "news".to_string()
+                } else {
+                    format!("v{i}")
+                }),
+                title: Some(if variant == "constant guid" {
+                    format!("新闻标题{i}")
+                } else {
+                    "每日视频".to_string()
+                }),
+                link: Some(m.server.url(&format!("/a/{i}"))),
+                date: Some(day(i as i64)),
+                text: Some("点击查看全文".into()),
+                ..Default::default()
+            })
+            .collect();
+        for i in 0..4 {
+            m.page(
+                &format!("/a/{i}"),
+                &page(&format!("新闻标题{i}"), &long_text(i + 30)),
+            );
+        }
+        // One new item per run, then all four: none is taken for an earlier one.
+        for n in 1..=4 {
+            m.serve(&items[..n]);
+            let out = m.run(if n % 2 == 0 {
+                Runner::Bare
+            } else {
+                Runner::Persistent
+            });
+            assert_eq!(m.articles().len(), n, "{variant}: {out}");
+        }
+    }
+}

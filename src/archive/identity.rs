@@ -23,6 +23,9 @@ pub struct Keys<'a> {
     /// The link is shared by other, distinct items of the feed or articles of the archive
     /// (a podcast's home page): alone, it identifies nothing.
     pub canon_shared: bool,
+    /// The text is a few characters only (a generic teaser such as 点击查看全文 that many
+    /// items share): its equality is no evidence, except where nothing else can tell.
+    pub trivial_text: bool,
 }
 
 /// The rows of the decision table, in order.
@@ -84,6 +87,19 @@ impl Rule {
                 | Rule::TitleOnly
         )
     }
+}
+
+/// Texts shorter than this (characters, white space ignored) are trivial: a generic teaser.
+pub const TRIVIAL_TEXT_CHARS: usize = 32;
+
+/// Whether content `html` holds some text, but too little to tell an article by (a generic
+/// teaser such as 点击查看全文 or "Read more").
+pub fn trivial_text(html: &str) -> bool {
+    let n = crate::text::normalized_text(html)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .count();
+    n > 0 && n < TRIVIAL_TEXT_CHARS
 }
 
 /// Texts at least this alike (`text::similarity`) are one text edited.
@@ -158,6 +174,13 @@ pub fn decide(item: &Keys<'_>, known: &Keys<'_>) -> Rule {
         Cmp::Unknown => cmp(Some(item.text), Some(known.text)),
         by_key => by_key,
     };
+    // Row 13 alone trusts a generic teaser (items with only a description).
+    let text_only = text;
+    let text = if text == Cmp::Equal && (item.trivial_text || known.trivial_text) {
+        Cmp::Unknown
+    } else {
+        text
+    };
     let similar = || {
         text == Cmp::Equal
             || (text == Cmp::Differ
@@ -205,7 +228,7 @@ pub fn decide(item: &Keys<'_>, known: &Keys<'_>) -> Rule {
         return Rule::TitleAndText;
     }
     let neither = guid == Cmp::Unknown && link == Cmp::Unknown;
-    if text == Cmp::Equal && neither {
+    if text_only == Cmp::Equal && neither {
         return Rule::TextOnly;
     }
     if title == Cmp::Equal && neither && text == Cmp::Unknown && enclosure == Cmp::Unknown {
@@ -234,6 +257,7 @@ mod tests {
             enclosure,
             published: None,
             canon_shared: false,
+            trivial_text: false,
         }
     }
 
@@ -435,6 +459,39 @@ mod tests {
                 true, false, false, false, true, false, false, true, true, true, false
             ]
         );
+    }
+
+    /// verify-lost V4: a generic teaser shared with a constant guid or a title is no
+    /// evidence; alone (nothing else on either side) it still is.
+    #[test]
+    fn generic_teasers_are_no_evidence() {
+        assert!(trivial_text("<p>点击查看全文</p>") && !trivial_text(""));
+        assert!(!trivial_text(&"第一段新闻正文。".repeat(5)));
+        let t = |guid, link, title| Keys {
+            trivial_text: true,
+            ..k(guid, link, title, "点击查看全文", None)
+        };
+        let rows = [
+            (
+                t(Some("news"), Some("https://x/1"), "新闻标题1"),
+                t(Some("news"), Some("https://x/0"), "新闻标题0"),
+                Rule::GuidSharedByDistinctLinks,
+            ),
+            (
+                t(Some("v1"), Some("https://x/v/1"), "每日视频"),
+                t(Some("v0"), Some("https://x/v/0"), "每日视频"),
+                Rule::Nothing,
+            ),
+            (
+                t(None, Some("https://x/k/1"), "快讯"),
+                t(None, Some("https://x/k/0"), "快讯"),
+                Rule::Nothing,
+            ),
+            (t(None, None, ""), t(None, None, ""), Rule::TextOnly),
+        ];
+        for (item, known, want) in rows {
+            assert_eq!(decide(&item, &known), want, "{item:?} vs {known:?}");
+        }
     }
 
     #[test]
