@@ -24,7 +24,8 @@ pub struct Keys<'a> {
     /// (a podcast's home page): alone, it identifies nothing.
     pub canon_shared: bool,
     /// The text is a few characters only (a generic teaser such as 点击查看全文 that many
-    /// items share): its equality is no evidence, except where nothing else can tell.
+    /// items share): beside a guid or a title (rows 3, 12) its equality is evidence only
+    /// with the same date; at one link (row 6) or where nothing else can tell (row 13) it is.
     pub trivial_text: bool,
 }
 
@@ -174,9 +175,12 @@ pub fn decide(item: &Keys<'_>, known: &Keys<'_>) -> Rule {
         Cmp::Unknown => cmp(Some(item.text), Some(known.text)),
         by_key => by_key,
     };
-    // Row 13 alone trusts a generic teaser (items with only a description).
-    let text_only = text;
-    let text = if text == Cmp::Equal && (item.trivial_text || known.trivial_text) {
+    // Rows 6 and 13 alone trust a generic teaser (one link; items with only a description).
+    let raw_text = text;
+    // A generic teaser tells one article only with the same date (items a day or an hour
+    // apart under 点击查看全文 are distinct stories).
+    let same_date = item.published.is_some() && item.published == known.published;
+    let text = if text == Cmp::Equal && (item.trivial_text || known.trivial_text) && !same_date {
         Cmp::Unknown
     } else {
         text
@@ -206,7 +210,8 @@ pub fn decide(item: &Keys<'_>, known: &Keys<'_>) -> Rule {
         };
     }
     if link == Cmp::Equal {
-        if text == Cmp::Equal || (guid != Cmp::Differ && similar()) {
+        // One link: even a generic teaser repeated at it is the same listing.
+        if raw_text == Cmp::Equal || (guid != Cmp::Differ && similar()) {
             return Rule::LinkAndText;
         }
         if guid == Cmp::Differ {
@@ -228,7 +233,7 @@ pub fn decide(item: &Keys<'_>, known: &Keys<'_>) -> Rule {
         return Rule::TitleAndText;
     }
     let neither = guid == Cmp::Unknown && link == Cmp::Unknown;
-    if text_only == Cmp::Equal && neither {
+    if raw_text == Cmp::Equal && neither {
         return Rule::TextOnly;
     }
     if title == Cmp::Equal && neither && text == Cmp::Unknown && enclosure == Cmp::Unknown {
@@ -467,27 +472,38 @@ mod tests {
     fn generic_teasers_are_no_evidence() {
         assert!(trivial_text("<p>点击查看全文</p>") && !trivial_text(""));
         assert!(!trivial_text(&"第一段新闻正文。".repeat(5)));
-        let t = |guid, link, title| Keys {
-            trivial_text: true,
-            ..k(guid, link, title, "点击查看全文", None)
+        let t = |guid, link, title, day| {
+            dated(
+                Keys {
+                    trivial_text: true,
+                    ..k(guid, link, title, "点击查看全文", None)
+                },
+                day,
+            )
         };
         let rows = [
             (
-                t(Some("news"), Some("https://x/1"), "新闻标题1"),
-                t(Some("news"), Some("https://x/0"), "新闻标题0"),
+                t(Some("news"), Some("https://x/1"), "新闻标题1", 1),
+                t(Some("news"), Some("https://x/0"), "新闻标题0", 0),
                 Rule::GuidSharedByDistinctLinks,
             ),
             (
-                t(Some("v1"), Some("https://x/v/1"), "每日视频"),
-                t(Some("v0"), Some("https://x/v/0"), "每日视频"),
+                t(Some("v1"), Some("https://x/v/1"), "每日视频", 1),
+                t(Some("v0"), Some("https://x/v/0"), "每日视频", 0),
                 Rule::Nothing,
             ),
             (
-                t(None, Some("https://x/k/1"), "快讯"),
-                t(None, Some("https://x/k/0"), "快讯"),
+                t(None, Some("https://x/k/1"), "快讯", 1),
+                t(None, Some("https://x/k/0"), "快讯", 0),
                 Rule::Nothing,
             ),
-            (t(None, None, ""), t(None, None, ""), Rule::TextOnly),
+            // The same date: one story moved (a new link and guid).
+            (
+                t(Some("v1"), Some("https://x/v/1"), "每日视频", 0),
+                t(Some("v0"), Some("https://x/v/0"), "每日视频", 0),
+                Rule::TitleAndText,
+            ),
+            (t(None, None, "", 1), t(None, None, "", 0), Rule::TextOnly),
         ];
         for (item, known, want) in rows {
             assert_eq!(decide(&item, &known), want, "{item:?} vs {known:?}");
