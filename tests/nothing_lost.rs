@@ -595,8 +595,7 @@ fn articles_adopted_after_a_crash_keep_their_guids() {
 }
 
 /// attack-feeds F2: a truncated document never archives its torn last item (a link cut
-/// short); the item is archived once, whole, when the feed is read whole. Cut inside its
-/// text, the item is archived (as feedparser reads it) and the whole text is its edit.
+/// short, a title cut); the item is archived once, whole, when the feed is read whole.
 #[test]
 fn a_truncated_feed_never_archives_a_torn_item() {
     for runner in [Runner::Persistent, Runner::Bare] {
