@@ -694,9 +694,9 @@ fn a_feed_cut_anywhere_keeps_no_validators_and_loses_no_item() {
     }
 }
 
-/// verify-lost V6: a page held back (the server answered 500) is tried again by the next
-/// run of a runner that kept its state: the feed is read without validators, not a 304, and
-/// the edit on the page is archived.
+/// verify-lost V6: a page held back (the server answered 500, or a paywall stub) is tried
+/// again by the next run of a runner that kept its state: the feed is read without
+/// validators, not a 304, and the edit on the page is archived.
 #[test]
 fn a_page_held_back_is_tried_again_by_the_next_run() {
     for runner in [Runner::Persistent, Runner::Fresh] {
@@ -714,7 +714,18 @@ fn a_page_held_back_is_tried_again_by_the_next_run() {
         m.page("/p/1", &page("一篇长文章", &full));
         m.serve(&[item("<p>这是摘要。</p>")]);
         m.run(runner);
-        m.server.route("/p/1", Answer::status(500));
+        if runner == Runner::Persistent {
+            m.server.route("/p/1", Answer::status(500));
+        } else {
+            // A paywall stub: "much shorter than the archived full text", held back too.
+            m.page(
+                "/p/1",
+                &page(
+                    "一篇长文章",
+                    "<p>第1篇文章第0段，记者从有关部门获悉。</p><div>订阅后阅读全文。</div>",
+                ),
+            );
+        }
         m.serve(&[item("<p>这是修改后的摘要。</p>")]);
         m.run(runner);
         let corrected = full.replacen("<p>", "<p>【更正】", 2);
