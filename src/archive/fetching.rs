@@ -12,7 +12,8 @@ use crate::fetch::{Fetched, Fetcher, Kind, Validators};
 
 /// The outcome of fetching and parsing one feed.
 pub(super) enum FeedResult {
-    Items(Vec<Item>, Validators),
+    /// The items, the validators, and whether the document was cut off (`Feed::truncated`).
+    Items(Vec<Item>, Validators, bool),
     NotModified,
     Failed(String),
 }
@@ -100,7 +101,7 @@ async fn fetch_one(
             })
             .await;
             match parsed {
-                Ok(Ok((f, validators))) => FeedResult::Items(f.items, validators),
+                Ok(Ok((f, validators))) => FeedResult::Items(f.items, validators, f.truncated),
                 Ok(Err(e)) => FeedResult::Failed(e.to_string()),
                 Err(e) => FeedResult::Failed(format!("the parser failed: {e}")),
             }

@@ -87,6 +87,8 @@ struct ItemKeys {
     enclosure: Option<String>,
     published: Option<i64>,
     canon_shared: bool,
+    /// The text is a few characters only (`identity::trivial_text`).
+    trivial_text: bool,
 }
 
 impl ItemKeys {
@@ -100,6 +102,7 @@ impl ItemKeys {
             enclosure: self.enclosure.as_deref(),
             published: self.published,
             canon_shared: self.canon_shared,
+            trivial_text: self.trivial_text,
         }
     }
 }
@@ -178,6 +181,7 @@ fn candidate_keys(c: &Candidate, text: &str, published: Option<i64>) -> ItemKeys
         enclosure: c.enclosure.clone(),
         published,
         canon_shared: false,
+        trivial_text: false,
     }
 }
 
@@ -259,6 +263,7 @@ pub(super) fn select_new(
             enclosure: item.enclosure_url(),
             published: item.published.map(|t| t.timestamp_millis()),
             canon_shared: false,
+            trivial_text: crate::archive::identity::trivial_text(&item.content),
         };
         let (hash, item_text_key) = hash_and_text_key(&title, &item.content);
         let item_text_key = item_text_key.or_else(|| enclosure_key(keys.enclosure.as_deref()));
