@@ -605,7 +605,7 @@ fn a_truncated_feed_never_archives_a_torn_item() {
         for cut in ["http://x.examp", "<title>Story tw"] {
             let at = whole.rfind(cut).unwrap() + cut.len();
             m.server
-                .route("/feed", rss_answer(whole[..at].to_string(), "v1"));
+                .route("/feed", rss_answer_unframed(whole[..at].to_string(), "v1"));
             outs.push(m.run(runner));
         }
         m.server.route("/feed", rss_answer(whole.to_string(), "v2"));
@@ -655,8 +655,10 @@ fn a_feed_cut_anywhere_keeps_no_validators_and_loses_no_item() {
             } else {
                 whole.find(cut).unwrap() + cut.len()
             };
-            m.server
-                .route("/feed", rss_answer(whole[..at].to_string(), "full"));
+            m.server.route(
+                "/feed",
+                rss_answer_unframed(whole[..at].to_string(), "full"),
+            );
             let out = m.run(runner);
             assert!(out.contains("truncated"), "{cut}: {out}");
             let cut_files = m.articles();
@@ -690,6 +692,34 @@ fn a_feed_cut_anywhere_keeps_no_validators_and_loses_no_item() {
                 !m.archive().join("revisions").exists(),
                 "{cut}: no torn revision"
             );
+        }
+    }
+}
+
+/// The feedfarm's `bad-xml`: a server that always sends a document broken at its end, with a
+/// `Content-Length` (the transport says the body is whole). Skipping its last, unclosed item
+/// would lose it for good (every fetch reads the same bytes): it is archived as it stands, as
+/// feedparser reads it, the validators are kept, and the next run is a 304.
+#[test]
+fn a_feed_always_broken_at_its_end_loses_no_item() {
+    for runner in [Runner::Persistent, Runner::Fresh] {
+        let m = Mirror::new("feed");
+        let doc = "<?xml version=\"1.0\"?>\n<rss version=\"2.0\"><channel><title>T</title><item><title>Story one</title><link>http://x.example/s1</link><description>Full text of story one.</description></item><item><title>Story two</title><link>http://x.example/s2</link><description>Full text of story two, compl";
+        m.server
+            .route("/feed", rss_answer(doc.to_string(), "broken"));
+        let out = m.run(runner);
+        assert!(out.contains("sent it whole"), "{runner:?}: {out}");
+        let files = m.articles();
+        assert_eq!(files.len(), 2, "{runner:?}: {out} {files:?}");
+        assert!(
+            files
+                .iter()
+                .any(|(_, t)| t.contains("(http://x.example/s2)") && t.contains("story two")),
+            "{runner:?}: {files:?}"
+        );
+        if runner == Runner::Persistent {
+            m.run(runner);
+            assert!(m.server.not_modified() >= 1, "validators kept: a 304 next");
         }
     }
 }
