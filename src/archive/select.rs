@@ -226,10 +226,10 @@ pub(super) fn select_new(
         }
     }
     for (at, item) in items.iter().enumerate() {
-        if holds_nothing(item) {
-            selection.empty += 1;
-            continue;
-        }
+        // An item that holds nothing (feedparser still counts it) is archived once, as one
+        // untitled article: nothing tells two of them apart, and skipping it would lose it.
+        let empty = holds_nothing(item);
+        selection.empty += usize::from(empty);
         // A truncated download: the item's last field may be torn. It is archived whole when
         // the feed is read whole (its validators are not kept: see `update::select`).
         if item.cut_off {
@@ -237,7 +237,8 @@ pub(super) fn select_new(
             continue;
         }
         let cleaned = mirror::clean_line(&item.title);
-        let norm_title = comparable_title(&cleaned);
+        // Its key is the title the file shows, so a database rebuilt from the file finds it.
+        let norm_title = comparable_title(if empty { UNTITLED } else { &cleaned });
         let title = if cleaned.is_empty() {
             UNTITLED.to_string()
         } else {

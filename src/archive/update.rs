@@ -262,8 +262,8 @@ fn select(
                 sr.known = selection.known;
                 if selection.empty > 0 {
                     let why = format!(
-                        "{} feed item(s) hold nothing to archive (no title, link, guid, text or \
-                         enclosure): skipped",
+                        "{} feed item(s) hold no title, link, guid, text or enclosure: kept \
+                         as one untitled article",
                         selection.empty
                     );
                     tracing::warn!("source {}: {why}", source.slug);
