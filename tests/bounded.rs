@@ -48,29 +48,27 @@ fn item<'a>(title: &'a str, link: &'a str, content: &'a str) -> TestItem<'a> {
     }
 }
 
+/// Runs the binary, its output read as it comes (a pipe holds 64 KB: a child writing more
+/// would wait for a reader forever), killed after `limit`.
 fn run_with_deadline(args: &[&str], limit: Duration) -> (i32, String, String) {
     let mut child = command(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    let drain = |mut r: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = r.read_to_string(&mut s);
+            s
+        })
+    };
+    let out = drain(Box::new(child.stdout.take().unwrap()));
+    let err = drain(Box::new(child.stderr.take().unwrap()));
     let started = Instant::now();
     loop {
         if let Some(status) = child.try_wait().unwrap() {
-            let mut out = String::new();
-            let mut err = String::new();
-            child
-                .stdout
-                .take()
-                .unwrap()
-                .read_to_string(&mut out)
-                .unwrap();
-            child
-                .stderr
-                .take()
-                .unwrap()
-                .read_to_string(&mut err)
-                .unwrap();
+            let (out, err) = (out.join().unwrap(), err.join().unwrap());
             return (status.code().unwrap_or(-1), out, err);
         }
         if started.elapsed() > limit {
