@@ -31,7 +31,8 @@ pub const MAX_ATTRIBUTES: usize = 64;
 /// The most elements kept on one page. Extraction scores an element against its siblings
 /// (time quadratic in their number: `x<a>` × 250,000 ran past the 20 s budget) and every
 /// element costs the parser, the sanitizer and the renderer; the largest real page in the
-/// fixtures has under 5,000 start tags, a long Wikipedia article 30,000–60,000.
+/// fixtures has under 5,000 start tags (a longer reference page may have more: past the cap
+/// its markup goes, its text stays). Measured in BENCHMARKS.md ("Wide pages").
 pub const MAX_ELEMENTS: usize = 10_000;
 
 /// `html` bounded for every tree builder: [`cap_depth`] at [`MAX_DEPTH`] and at most
