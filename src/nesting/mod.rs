@@ -28,22 +28,37 @@ pub const MAX_DEPTH: usize = 256;
 /// articles use a handful.
 pub const MAX_ATTRIBUTES: usize = 64;
 
-/// `html` bounded for every tree builder: [`cap_depth`] at [`MAX_DEPTH`]. Every stage that
-/// parses strangers' HTML (extraction, the sanitizer, the reader's display pass) calls this
-/// first.
+/// The most elements kept on one page. Extraction scores an element against its siblings
+/// (time quadratic in their number: `x<a>` × 250,000 ran past the 20 s budget) and every
+/// element costs the parser, the sanitizer and the renderer; the largest real page in the
+/// fixtures has under 5,000 start tags (a longer reference page may have more: past the cap
+/// its markup goes, its text stays). Measured in BENCHMARKS.md ("Wide pages").
+pub const MAX_ELEMENTS: usize = 10_000;
+
+/// `html` bounded for every tree builder: [`cap_depth`] at [`MAX_DEPTH`] and at most
+/// [`MAX_ELEMENTS`] elements. Every stage that parses strangers' HTML (extraction, the
+/// sanitizer, the reader's display pass) calls this first.
 pub fn bound(html: &str) -> Cow<'_, str> {
-    cap_depth(html, MAX_DEPTH)
+    cap(html, MAX_DEPTH, MAX_ELEMENTS)
+}
+
+/// [`cap`] with no limit on the number of elements.
+pub fn cap_depth(html: &str, max: usize) -> Cow<'_, str> {
+    cap(html, max, usize::MAX)
 }
 
 /// `html` with every element that would open deeper than `max` unwrapped (its start and end
 /// tags dropped, its content kept), end tags a parser would ignore dropped (each one makes it
 /// walk its stack of open elements), and tags with more than [`MAX_ATTRIBUTES`] attributes
-/// cut to their first ones; borrowed when there is nothing to change.
-pub fn cap_depth(html: &str, max: usize) -> Cow<'_, str> {
+/// cut to their first ones; borrowed when there is nothing to change. After `elements`
+/// elements every further tag, comment and doctype is dropped (their text stays where it
+/// was; the content of a `<script>` or `<style>` goes with it): one pass, linear in the page.
+pub fn cap(html: &str, max: usize, elements: usize) -> Cow<'_, str> {
     let mut model = Model::new(max.max(1));
     let mut out = Output::new(html);
     let b = html.as_bytes();
     let mut i = 0;
+    let mut kept = 0usize;
     while i < b.len() {
         let Some(lt) = b[i..].iter().position(|&c| c == b'<').map(|p| i + p) else {
             model.text(&b[i..]);
@@ -57,13 +72,28 @@ pub fn cap_depth(html: &str, max: usize) -> Cow<'_, str> {
             continue;
         };
         i = tag.end;
+        if kept >= elements {
+            if let Kind::Start { name, .. } = tag.kind
+                && (name.eq_ignore_ascii_case("script") || name.eq_ignore_ascii_case("style"))
+            {
+                i = raw_text_end(b, i, name);
+            }
+            out.drop(lt, i);
+            continue;
+        }
         let crowded = tag.attributes > MAX_ATTRIBUTES;
         match tag.kind {
             Kind::Skip => {}
             Kind::End(name) => {
                 if !model.end(name) {
                     out.drop(lt, tag.end);
-                } else if crowded {
+                    continue;
+                }
+                // `</p>` and `</br>` may make an element.
+                if name.eq_ignore_ascii_case("p") || name.eq_ignore_ascii_case("br") {
+                    kept += 1;
+                }
+                if crowded {
                     out.replace(lt, tag.end, &format!("</{name}>"));
                 }
             }
@@ -83,6 +113,9 @@ pub fn cap_depth(html: &str, max: usize) -> Cow<'_, str> {
                 if crowded && !matches!(start, Start::Dropped) {
                     let close = if self_closing { "/>" } else { ">" };
                     out.replace(lt, tag.end, &format!("<{name}{attrs}{close}"));
+                }
+                if !matches!(start, Start::Dropped) {
+                    kept += 1;
                 }
                 match start {
                     Start::Dropped => out.drop(lt, tag.end),
@@ -239,5 +272,26 @@ mod tests {
         let html = format!("<div>{unit}</div>x").repeat(50);
         let out = cap_depth(&html, 64);
         assert!(out.matches("<b ").count() < 50 * 40, "nothing dropped");
+    }
+
+    #[test]
+    fn elements_past_the_cap_are_dropped_and_their_text_kept() {
+        let html = format!("<p>a</p>{}<script>x<b></script>尾</p>", "<a>b".repeat(10));
+        let out = cap(&html, 256, 5);
+        // (`</p>` counts: it makes a `p` when none is open)
+        assert_eq!(
+            out,
+            format!("<p>a</p>{}{}尾", "<a>b".repeat(3), "b".repeat(7))
+        );
+        // `</p>` makes an element; comments past the cap go too.
+        let ps = "</p>".repeat(10) + "<!-- c -->t";
+        assert_eq!(cap(&ps, 256, 3), "</p></p></p>t");
+        // Elements dropped for depth do not count; within the cap nothing changes.
+        let deep = format!("{}x{}", "<i>".repeat(20), "<br>".repeat(5));
+        assert_eq!(
+            cap(&deep, 4, 9),
+            format!("{}x{}", "<i>".repeat(4), "<br>".repeat(5))
+        );
+        assert!(matches!(cap(&html, 256, 100), Cow::Borrowed(_)));
     }
 }
