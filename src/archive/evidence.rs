@@ -162,6 +162,20 @@ pub fn apply(rec: &mut ArticleRecord, known: &Known) {
     }
 }
 
+/// Gives the record of a damaged article file (not in any known layout: it only reserves its
+/// id) what its evidence says of the item, so that the item is known by its guid and not
+/// archived again under a new id. A guid that was the article's link is lost with the link.
+pub fn apply_to_damaged(rec: &mut ArticleRecord, known: &Known) {
+    if !known.guid_is_link {
+        rec.guid = known.guid.clone();
+    }
+    rec.feed_hash = known.feed.clone();
+    rec.from_page = known.page;
+    if let Some(at) = known.archived_at.filter(|&at| at > 0) {
+        rec.first_seen_ms = at;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

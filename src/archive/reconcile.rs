@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use url::Url;
 
-use super::evidence::{Known, apply, known_from_lines};
+use super::evidence::{Known, apply, apply_to_damaged, known_from_lines};
 use super::{ArchiveError, io_err};
 use crate::config::Source;
 use crate::mirror;
@@ -188,8 +188,10 @@ fn reconcile_source(
                     .push((path, "not in any known article layout".to_string()));
             }
             record.older = older_revisions(dir, &record.path, &bytes);
-            if readable && let Some(k) = evidence.get(&record.path) {
-                apply(&mut record, k);
+            match evidence.get(&record.path) {
+                Some(k) if readable => apply(&mut record, k),
+                Some(k) => apply_to_damaged(&mut record, k),
+                None => {}
             }
             records.push(record);
         }
