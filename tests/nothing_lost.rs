@@ -941,7 +941,7 @@ fn a_damaged_article_file_is_named_and_its_item_not_archived_again() {
         m.serve(&items);
         let out = m.run(Runner::Bare);
         assert!(
-            out.contains("warning") && out.contains(&name),
+            out.contains("warning") && out.contains(&name) && out.contains("\"g0\""),
             "{what}: the damaged file is named: {out}"
         );
         let after = m.articles();
