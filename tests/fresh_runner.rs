@@ -260,7 +260,7 @@ fn a_rebuilt_database_renders_the_same_change_log_and_commits_nothing() {
                 (
                     format!("标题{i}"),
                     server.url(&format!("/a/{i}")),
-                    format!("<p>第{i}篇的正文，{word}的内容足够长，可以比较一下。</p>"),
+                    format!("<p>2026-05-28T20:27:17.000Z 第{i}篇的正文，</p><p><b>{word}</b>的内容足够长，<a href=\"/x\">可以</a>比较一下。</p>\n<ul><li>一</li><li>二</li></ul>"),
                 )
             })
             .collect();
