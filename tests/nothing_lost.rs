@@ -153,7 +153,7 @@ impl Mirror {
                     let e = e.unwrap();
                     (
                         e.file_name().to_string_lossy().into_owned(),
-                        std::fs::read_to_string(e.path()).unwrap(),
+                        String::from_utf8_lossy(&std::fs::read(e.path()).unwrap()).into_owned(),
                     )
                 })
                 .collect()
@@ -926,5 +926,64 @@ fn a_generic_teaser_never_merges_distinct_items() {
             });
             assert_eq!(m.articles().len(), n, "{variant}: {out}");
         }
+    }
+}
+
+/// verify-lost V9: a damaged article file (empty, binary junk, no header, a date out of range)
+/// on a runner that rebuilds its database is named in a warning and left as it is; its item,
+/// which the evidence in `changes/` identifies, is not archived again under a new id.
+#[test]
+fn a_damaged_article_file_is_named_and_its_item_not_archived_again() {
+    let damages: [(&str, &[u8]); 4] = [
+        ("empty", b""),
+        ("junk", b"\x00\xff garbage\n"),
+        ("no header", "只有正文\n".as_bytes()),
+        (
+            "date out of range",
+            "<!--99999999999999999999999-->\n[标题0](https://x.example/a/0)\n------\n\n正文\n"
+                .as_bytes(),
+        ),
+    ];
+    for (what, bytes) in damages {
+        let m = Mirror::new("feed");
+        let items: Vec<It> = (0..3)
+            .map(|i| It {
+                guid: Some(format!("g{i}")),
+                link: Some(format!("https://x.example/a/{i}")),
+                title: Some(format!("标题{i}")),
+                date: Some(day(i)),
+                text: Some(body(i as usize, "")),
+                ..Default::default()
+            })
+            .collect();
+        m.serve(&items);
+        m.run(Runner::Persistent);
+        let before = m.articles();
+        assert_eq!(before.len(), 3);
+        let (name, _) = before
+            .iter()
+            .find(|(_, t)| t.contains("https://x.example/a/0"))
+            .unwrap()
+            .clone();
+        let file = m.archive().join("articles/s").join(&name);
+        std::fs::write(&file, bytes).unwrap();
+        // The feed read again, whole, by a runner that rebuilds its database from the files.
+        m.serve(&items);
+        let out = m.run(Runner::Bare);
+        assert!(
+            out.contains("warning") && out.contains(&name) && out.contains("\"g0\""),
+            "{what}: the damaged file is named: {out}"
+        );
+        let after = m.articles();
+        assert_eq!(
+            after.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+            before.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+            "{what}: no second copy: {out}"
+        );
+        assert_eq!(
+            std::fs::read(&file).unwrap(),
+            bytes,
+            "{what}: left as it is"
+        );
     }
 }
