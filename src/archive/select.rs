@@ -283,7 +283,13 @@ pub(super) fn select_new(
         };
         // A repeat within the run (the same story listed twice, in one feed or two).
         let mut repeat_in_run = false;
-        for i in run.candidates(&keys) {
+        // Empty items of one document are each an entry of their own (feedparser counts each).
+        let in_run = if empty {
+            Vec::new()
+        } else {
+            run.candidates(&keys)
+        };
+        for i in in_run {
             let (other, other_at) = &run.items[i];
             let mut verdict = decide(&keys.keys(), &other.keys());
             if needs_text(&keys.keys(), &other.keys(), verdict) {
