@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Nested elements, before and after: the same pages through two newsmirror binaries, one
 # after the other in the same run. For each of <b><i>×30,000, <span>×100,000 and
-# <div>×100,000 (1–1.3 MB each, around a real article's text) it times:
+# <div>×100,000, one element with 120,000 attributes, <span>×100,000 + </x>×100,000 and
+# <math><mi>×110,000 + </mx>×110,000 (about 1 MB each, around a real article's text; PAGES="bi
+# div" picks some) it times:
 #   extract  `newsmirror extract PAGE`
 #   update   an update whose feed links to the page (fulltext = "page", served on loopback)
 #   site     `newsmirror site` of an archive holding the page as feed content
@@ -17,7 +19,20 @@ import html, sys, os
 w = sys.argv[1]
 text = "<p>" + "这是一段正常的新闻正文，讲述事件的经过与各方的反应。" * 12 + "</p>"
 pages = {"bi": ("<b><i>", "</i></b>", 30000), "span": ("<span>", "</span>", 100000),
-         "div": ("<div>", "</div>", 100000)}
+         "div": ("<div>", "</div>", 100000),
+         # attack-hostile F1/F2: one element with 120,000 attributes; unmatched end tags under
+         # deep inline nesting (`</x>` after `<span>`s, `</mx>` after MathML `<mi>`s).
+         "attrs": ("<div " + " ".join(f"a{i}=1" for i in range(120000)) + ">", "</div>", 1),
+         "endx": ("<span>" * 100000 + "</x>" * 100000, "", 1),
+         "mathend": ("<math>" + "<mi>" * 110000 + "</mx>" * 110000 + "</math>", "", 1),
+         # Adoption agency, foster parenting and wide pages (not in the default PAGES).
+         "aaa": ("<b><div>x" + "</b>" * 250000, "", 1),
+         "aaaspan": ("<b><div>" + "<span>" * 250 + "x" + "</b>" * 250000, "", 1),
+         "fmtattrs": ("".join(f"<b a={i}>" for i in range(83000)), "", 1),
+         "foster": ("<table><tr><td>" * 200 + "<table>" + "x<i>" * 50000, "", 1),
+         "anchors": ("x<a>" * 250000, "", 1),
+         "nobr": ("<nobr>" * 140000, "", 1),
+         "bdiv": ("<b><div>x</b>" * 66000, "", 1)}
 for name, (o, c, n) in pages.items():
     page = "<html><body><article>" + text + o * n + "深处的文字" + c * n + text + "</article></body></html>"
     open(f"{w}/{name}.html", "w").write(page)
@@ -57,7 +72,7 @@ serve_once() { # BIN CONFIG: starts serve, times one article page, stops it
 
 echo "| page | step | old | new |"
 echo "|---|---|---|---|"
-for name in bi span div; do
+for name in ${PAGES:-bi span div attrs endx mathend}; do
   for step in extract update site serve; do
     row="| $name | $step"
     for bin in "$OLD" "$NEW"; do

@@ -94,8 +94,19 @@ pub fn article_text(published_ms: i64, title: &str, link: &str, content: &str) -
     format!(
         "<!--{published_ms}-->\n[{}]({})\n{RULE}\n\n{content}\n",
         link_text(title),
-        link_target(link)
+        link_target(file_link(link))
     )
+}
+
+/// The link an article file carries: `http`, `https` and `mailto` links, and links without a
+/// scheme, as they are; any other scheme (`javascript:`, `vbscript:`, `data:`, `file:`…, read
+/// as a browser reads it, so `\x01JavaScript:` too) is left out: the header becomes
+/// `[title]()`, which a renderer shows as a link to nowhere.
+pub fn file_link(link: &str) -> &str {
+    match url::Url::parse(link) {
+        Ok(u) if !matches!(u.scheme(), "http" | "https" | "mailto") => "",
+        _ => link,
+    }
 }
 
 /// A title as the text of a Markdown link (`[…](…)`), in article headers and list entries.

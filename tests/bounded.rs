@@ -48,29 +48,27 @@ fn item<'a>(title: &'a str, link: &'a str, content: &'a str) -> TestItem<'a> {
     }
 }
 
+/// Runs the binary, its output read as it comes (a pipe holds 64 KB: a child writing more
+/// would wait for a reader forever), killed after `limit`.
 fn run_with_deadline(args: &[&str], limit: Duration) -> (i32, String, String) {
     let mut child = command(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    let drain = |mut r: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = r.read_to_string(&mut s);
+            s
+        })
+    };
+    let out = drain(Box::new(child.stdout.take().unwrap()));
+    let err = drain(Box::new(child.stderr.take().unwrap()));
     let started = Instant::now();
     loop {
         if let Some(status) = child.try_wait().unwrap() {
-            let mut out = String::new();
-            let mut err = String::new();
-            child
-                .stdout
-                .take()
-                .unwrap()
-                .read_to_string(&mut out)
-                .unwrap();
-            child
-                .stderr
-                .take()
-                .unwrap()
-                .read_to_string(&mut err)
-                .unwrap();
+            let (out, err) = (out.join().unwrap(), err.join().unwrap());
             return (status.code().unwrap_or(-1), out, err);
         }
         if started.elapsed() > limit {
@@ -251,6 +249,140 @@ fn nested_feed_content_renders_in_site_and_serve() {
             &page[..page.len().min(200)]
         );
         assert!(started.elapsed() < Duration::from_secs(60));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// Attack findings F1 and F2 (attack-hostile.md): one element with 120,000 attributes, and
+/// end tags that match nothing under deep inline nesting (`</x>` after `<span>`s, `</mx>`
+/// after MathML `<mi>`s), about 1 MB each. Every parser step was quadratic in them: `extract`
+/// gave up at its 20 s budget, `site` took minutes (181 s for two 400 KB items), `serve` 12-21 s
+/// per page. Now each is cut by the linear pre-pass (`nesting::bound`) before any parser
+/// sees it. The limits are generous (minutes before, seconds now in a debug build; exact
+/// figures in BENCHMARKS.md, "Attributes and unmatched end tags").
+#[test]
+fn attribute_floods_and_unmatched_end_tags_stay_linear() {
+    let attrs: String = (0..120_000).map(|i| format!(" a{i}=1")).collect();
+    let shapes = [
+        ("attrs", format!("<div{attrs}>深处的文字</div>")),
+        (
+            "endx",
+            format!(
+                "{}{}深处的文字",
+                "<span>".repeat(100_000),
+                "</x>".repeat(100_000)
+            ),
+        ),
+        (
+            "mathend",
+            // (text after it would be inside the `mi`, which the sanitizer drops with math)
+            format!(
+                "深处的文字<math>{}{}</math>",
+                "<mi>".repeat(110_000),
+                "</mx>".repeat(110_000)
+            ),
+        ),
+    ];
+    pages_finish_everywhere(&shapes);
+}
+
+/// Wide pages: elements by the hundred thousand side by side (attack-hostile, second shift).
+/// Extraction scores each element against its siblings: `x<a>` × 250,000 and `<nobr>` ×
+/// 150,000 ran into the 20 s extraction budget, `<b><div>x</b>` × 66,000 took 16 s in
+/// `extract` and `x<a>` 11 s in `site`. `nesting::bound` keeps the first
+/// `nesting::MAX_ELEMENTS` elements and the text after them (limits generous, as above).
+#[test]
+fn wide_pages_stay_linear() {
+    let shapes = [
+        ("anchors", "x<a>".repeat(250_000) + "深处的文字"),
+        ("nobr", "<nobr>".repeat(150_000) + "深处的文字"),
+        ("bdiv", "<b><div>x</b>".repeat(70_000) + "深处的文字"),
+    ];
+    pages_finish_everywhere(&shapes);
+}
+
+/// Each `(name, bomb)` inside an article page (over 900 KB): `extract` finds the article's
+/// text, and as feed content `update`, `site` and three `serve` pages finish and keep the
+/// text behind the bomb.
+fn pages_finish_everywhere(shapes: &[(&str, String)]) {
+    let tmp = tempfile::tempdir().unwrap();
+    let pages: Vec<(&str, String)> = shapes
+        .iter()
+        .map(|(name, bomb)| {
+            let page = format!(
+                "<html><body><article>{}{bomb}{}</article></body></html>",
+                body_text(),
+                body_text()
+            );
+            assert!(page.len() > 900_000, "{name}: {}", page.len());
+            (*name, page)
+        })
+        .collect();
+    // extract: the page's text, within the budget (it gave up before).
+    for (name, page) in &pages {
+        let file = tmp.path().join(format!("{name}.html"));
+        std::fs::write(&file, page).unwrap();
+        let (code, out, err) = run_with_deadline(
+            &["extract", "--format", "text", file.to_str().unwrap()],
+            Duration::from_secs(60),
+        );
+        assert_eq!(code, 0, "{name}: {err}");
+        assert!(out.contains("讲述了事件的经过"), "{name}: {out}");
+    }
+    // update, site and serve with the pages as feed content.
+    let links: Vec<String> = pages
+        .iter()
+        .map(|(name, _)| format!("https://example.org/{name}"))
+        .collect();
+    let items: Vec<TestItem<'_>> = pages
+        .iter()
+        .zip(&links)
+        .map(|((name, page), link)| TestItem {
+            title: name,
+            link,
+            guid: Some(name),
+            date: Some(DATE),
+            content: page,
+        })
+        .collect();
+    std::fs::write(tmp.path().join("feed.xml"), rss(&items)).unwrap();
+    let cfg = write_config(tmp.path(), "", &[("n", "N", &["feed.xml"])]);
+    let cfg = cfg.to_str().unwrap();
+    let (code, _, err) = run_with_deadline(&["update", "--config", cfg], Duration::from_secs(60));
+    assert_eq!(code, 0, "{err}");
+    let site = tmp.path().join("site");
+    let (code, _, err) = run_with_deadline(
+        &["site", "--config", cfg, site.to_str().unwrap()],
+        Duration::from_secs(120),
+    );
+    assert_eq!(code, 0, "{err}");
+    let found = walk(&site)
+        .iter()
+        .filter(|p| std::fs::read_to_string(p).is_ok_and(|t| t.contains("深处的文字")))
+        .count();
+    assert!(found >= 3, "the articles are in the site");
+    let mut child = command(&["serve", "--config", cfg, "--addr", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let addr = listening_address(&mut child);
+    for path in [
+        "/s/n/1048574",
+        "/s/n/1048573",
+        "/s/n/1048572",
+        "/feeds/all.atom",
+    ] {
+        let started = Instant::now();
+        let page = http_get(&addr, path);
+        let took = started.elapsed();
+        assert!(
+            page.starts_with("HTTP/1.1 200") && page.contains("深处的文字"),
+            "{path}: {}",
+            &page[..page.len().min(200)]
+        );
+        assert!(took < Duration::from_secs(25), "{path}: {took:?}");
     }
     let _ = child.kill();
     let _ = child.wait();

@@ -244,3 +244,128 @@ fn history_held_only_by_an_older_database_is_written_out() {
     let h = history(&cfg, "s/1048573");
     assert_eq!(h["status"], "removed", "{h}");
 }
+
+/// V7: a database rebuilt from the files takes each article's first sighting from its
+/// `archived` evidence (not the publication date), and writes `changes/*.md` byte for byte
+/// as the database that archived the articles did (events of one moment in a stable order):
+/// a fresh runner with nothing new makes no commit.
+#[test]
+fn a_rebuilt_database_renders_the_same_change_log_and_commits_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start();
+    let feed_of = |edited: bool| {
+        let owned: Vec<(String, String, String)> = (0..6)
+            .map(|i| {
+                let word = if edited { "修改后" } else { "原来" };
+                (
+                    format!("标题{i}"),
+                    server.url(&format!("/a/{i}")),
+                    format!("<p>2026-05-28T20:27:17.000Z 第{i}篇的正文，</p><p><b>{word}</b>的内容足够长，<a href=\"/x\">可以</a>比较一下。</p>\n<ul><li>一</li><li>二</li></ul>"),
+                )
+            })
+            .collect();
+        let its: Vec<TestItem<'_>> = owned
+            .iter()
+            .map(|(t, l, c)| TestItem {
+                title: t,
+                link: l,
+                guid: Some(l),
+                date: Some(DATE),
+                content: c,
+            })
+            .collect();
+        rss(&its)
+    };
+    server.route("/feed", rss_answer(feed_of(false), "v1"));
+    let url = server.url("/feed");
+    let persistent = tmp.path().join("p");
+    std::fs::create_dir_all(&persistent).unwrap();
+    let cfg = write_config(
+        &persistent,
+        "[fetch]\nretries = 0\n[publish]\ngit = true",
+        &[("s", "S", &[url.as_str()])],
+    );
+    let run = |cfg: &Path, args: &[&str]| {
+        let mut a = args.to_vec();
+        a.extend(["--config", cfg.to_str().unwrap()]);
+        let out = newsmirror(&a);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    };
+    run(&cfg, &["update"]);
+    // Six edits in one run: six events of one moment.
+    server.route("/feed", rss_answer(feed_of(true), "v2"));
+    run(&cfg, &["update"]);
+    let archive = persistent.join("archive");
+    let logs = |archive: &Path| -> Vec<(String, String)> {
+        let mut v: Vec<_> = std::fs::read_dir(archive.join("changes"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "md"))
+            .map(|p| {
+                (
+                    p.file_name().unwrap().to_string_lossy().into_owned(),
+                    std::fs::read_to_string(&p).unwrap(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let before = logs(&archive);
+    assert!(
+        !before.is_empty() && before[0].1.matches("已修改").count() == 6,
+        "{before:?}"
+    );
+    assert!(
+        !before[0].1.contains("2024-06-19"),
+        "first seen is the run's time, not the publication date"
+    );
+
+    // A fresh runner: a clone of the files, no database, no state.
+    let fresh = tmp.path().join("f");
+    std::fs::create_dir_all(&fresh).unwrap();
+    let fresh_archive = fresh.join("archive");
+    let out = std::process::Command::new("git")
+        .arg("clone")
+        .arg("-q")
+        .arg(&archive)
+        .arg(&fresh_archive)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!fresh_archive.join(".newsmirror/newsmirror.sqlite").exists());
+    let fresh_cfg = write_config(
+        &fresh,
+        "[fetch]\nretries = 0\n[publish]\ngit = true",
+        &[("s", "S", &[url.as_str()])],
+    );
+    let commits = git(&fresh_archive, &["rev-list", "--count", "HEAD"]);
+    run(&fresh_cfg, &["render"]);
+    assert_eq!(logs(&fresh_archive), before, "changes/*.md rendered again");
+    let export: serde_json::Value =
+        serde_json::from_slice(&run(&fresh_cfg, &["export"]).stdout).unwrap_or_default();
+    let text = export.to_string();
+    assert!(!text.contains("\"first_seen\":\"2024-06-19"), "{text}");
+    // Nothing new: nothing to commit.
+    delete_database(&fresh_archive);
+    run(&fresh_cfg, &["update"]);
+    assert_eq!(logs(&fresh_archive), before);
+    assert_eq!(
+        git(&fresh_archive, &["rev-list", "--count", "HEAD"]),
+        commits,
+        "{}",
+        git(&fresh_archive, &["log", "--stat", "-3"])
+    );
+    assert_eq!(git(&fresh_archive, &["status", "--porcelain"]), "");
+}

@@ -6,7 +6,9 @@
 
 mod common;
 
-use newsmirror::mirror::{article_text, clean_line, list_entry, list_entry_link, parse_article};
+use newsmirror::mirror::{
+    article_text, clean_line, file_link, list_entry, list_entry_link, parse_article,
+};
 use proptest::prelude::*;
 use pulldown_cmark::{Event, Parser, Tag};
 
@@ -146,7 +148,8 @@ proptest! {
         let text = article_text(ms, &title, &link, "<p>正文</p>");
         let back = parse_article(&text).expect("a written article parses");
         prop_assert_eq!(back.title, title);
-        prop_assert_eq!(back.link, link);
+        // Links in a scheme other than http(s) and mailto are left out of the file.
+        prop_assert_eq!(back.link, file_link(&link));
         prop_assert_eq!(back.published_ms, Some(ms));
         prop_assert_eq!(back.content, "<p>正文</p>");
     }
@@ -158,5 +161,88 @@ proptest! {
         let (links, images, html) = rendered(&entry);
         prop_assert_eq!(links, vec!["/articles/s/1048574.md".to_string()], "{}", entry);
         prop_assert_eq!((images, html), (0, 0), "{}", entry);
+    }
+}
+
+/// Attack finding (feeds F10): an item whose link is `javascript:…` (or `data:`, `vbscript:`)
+/// was committed as `[title](javascript:…)` in the article file, a live link on any host that
+/// renders Markdown without its own filter. The file now carries `[title]()`; web links keep
+/// their bytes.
+#[test]
+fn article_files_carry_no_script_links() {
+    let dir = tempfile::tempdir().unwrap();
+    let hostile = [
+        "javascript:alert(document.domain)",
+        "JaVaScRiPt:alert(1)",
+        "java\tscript:alert(2)",
+        " vbscript:msgbox(1)",
+        "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+        "file:///etc/passwd",
+    ];
+    let items: Vec<common::TestItem<'_>> = hostile
+        .iter()
+        .enumerate()
+        .map(|(i, link)| common::TestItem {
+            title: [
+                "危险链接一",
+                "危险链接二",
+                "危险链接三",
+                "危险链接四",
+                "危险链接五",
+                "危险链接六",
+            ][i],
+            link,
+            guid: Some(["g1", "g2", "g3", "g4", "g5", "g6"][i]),
+            date: Some("Tue, 01 Dec 2026 10:00:00 GMT"),
+            content: "<p>正文内容</p>",
+        })
+        .chain([common::TestItem {
+            title: "正常链接",
+            link: "https://news.example/a/1.html?x=1&y=(2)",
+            guid: Some("g7"),
+            date: Some("Tue, 01 Dec 2026 10:00:00 GMT"),
+            content: "<p>正文内容</p>",
+        }])
+        .collect();
+    std::fs::write(dir.path().join("feed.xml"), common::rss(&items)).unwrap();
+    let config = common::write_config(dir.path(), "", &[("s", "S", &["feed.xml"])]);
+    let (code, _, err) = common::update(&config);
+    assert_eq!(code, 0, "{err}");
+    let files = common::markdown_files(&dir.path().join("archive/articles"));
+    assert_eq!(files.len(), 7, "{files:?}");
+    for (path, text) in &files {
+        let header = text.lines().nth(1).unwrap();
+        let (links, _, html) = rendered(header);
+        assert_eq!(html, 0, "{path}: {header}");
+        if header.contains("正常链接") {
+            assert_eq!(
+                header, "[正常链接](https://news.example/a/1.html?x=1&y=(2))",
+                "{path}"
+            );
+        } else {
+            assert!(header.ends_with("]()"), "{path}: {header}");
+            assert!(links.iter().all(|l| l.is_empty()), "{path}: {links:?}");
+            let lower = text.to_ascii_lowercase();
+            assert!(
+                !lower.contains("script:") && !lower.contains("data:") && !lower.contains("file:"),
+                "{path}: {text}"
+            );
+        }
+    }
+    // Unit view: the same rule without the pipeline.
+    for link in hostile {
+        let text = article_text(1, "标题", link, "<p>x</p>");
+        assert_eq!(text.lines().nth(1), Some("[标题]()"), "{link:?}");
+    }
+    for link in [
+        "mailto:tips@news.example",
+        "/relative/path",
+        "https://a.example/b",
+    ] {
+        let text = article_text(1, "标题", link, "<p>x</p>");
+        assert_eq!(
+            text.lines().nth(1),
+            Some(format!("[标题]({link})").as_str())
+        );
     }
 }

@@ -246,10 +246,37 @@ pub fn read_journal_lines(dir: &Path) -> Vec<String> {
     files.sort();
     let mut out = Vec::new();
     for f in files {
-        let Ok(text) = std::fs::read_to_string(&f) else {
-            continue;
+        let bytes = match std::fs::read(&f) {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::warn!("{}: not read ({e}); its history is skipped", f.display());
+                continue;
+            }
         };
-        out.extend(text.lines().map(str::to_string));
+        out.extend(journal_file_lines(&f, &bytes));
+    }
+    out
+}
+
+/// The lines of one journal file: a byte-order mark (a Windows editor's) is dropped, and a
+/// line that is not UTF-8 (torn inside a character, saved as Latin-1) is skipped with a
+/// warning; every other line is kept.
+fn journal_file_lines(f: &Path, bytes: &[u8]) -> Vec<String> {
+    let bytes = bytes.strip_prefix("\u{FEFF}".as_bytes()).unwrap_or(bytes);
+    let mut out = Vec::new();
+    for (n, line) in bytes.split(|&b| b == b'\n').enumerate() {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        match std::str::from_utf8(line) {
+            Ok(text) => out.push(text.to_string()),
+            Err(_) => tracing::warn!(
+                "{} line {}: not UTF-8 text (a torn or re-encoded line); that line is skipped",
+                f.display(),
+                n + 1
+            ),
+        }
+    }
+    if out.last().is_some_and(String::is_empty) {
+        out.pop();
     }
     out
 }

@@ -189,10 +189,20 @@ async fn page_content(fetcher: &Polite, source: &Source, url: &Url) -> Result<St
             return Err("the server answered 304 to an unconditional request".into());
         }
     };
+    if crate::history::recheck::is_front_page(url, &body.final_url) {
+        // How outlets most often remove a story: the same judgement as `recheck`'s.
+        return Err(format!(
+            "the page redirects to the site's front page ({}): the article removed?",
+            body.final_url
+        ));
+    }
     let rules = source.rules.clone();
     // Within the page's budget (size, time, its own thread): a hostile page fails alone.
     tokio::task::spawn_blocking(move || {
         let page = charset::decode(&body.bytes, body.content_type.as_deref());
+        if let Some(title) = not_found_title(&page.text) {
+            return Err(format!("the page says it is not found (\"{title}\")"));
+        }
         extract::extract_within(
             page.text,
             body.final_url,
@@ -204,6 +214,35 @@ async fn page_content(fetcher: &Polite, source: &Source, url: &Url) -> Result<St
     })
     .await
     .map_err(|e| format!("the extractor failed: {e}"))?
+}
+
+/// What error pages answered with 200 (a "soft 404") say in their `<title>`.
+const NOT_FOUND_TITLES: &[&str] = &[
+    "page not found",
+    "404 not found",
+    "error 404",
+    "404 error",
+    "页面不存在",
+    "页面未找到",
+    "找不到页面",
+    "找不到该页面",
+    "页面已删除",
+    "已被删除",
+    "頁面不存在",
+    "找不到網頁",
+];
+
+/// The page's `<title>`, when it says the page was not found.
+fn not_found_title(html: &str) -> Option<String> {
+    let head: String = html.chars().take(20_000).collect::<String>().to_lowercase();
+    let start = head.find("<title")?;
+    let open = start + head[start..].find('>')? + 1;
+    let close = open + head[open..].find("</title")?;
+    let title = head[open..close].trim();
+    NOT_FOUND_TITLES
+        .iter()
+        .any(|m| title.contains(m))
+        .then(|| title.chars().take(80).collect())
 }
 
 /// Downloads the images of `html` into `assets/` (content-addressed, once each) and returns

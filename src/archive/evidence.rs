@@ -63,6 +63,8 @@ pub struct Known {
     pub enclosure: Option<String>,
     pub page: bool,
     pub shared_link: bool,
+    /// When the article was archived (its `archived` line's time): its first sighting.
+    pub archived_at: Option<i64>,
 }
 
 impl Evidence {
@@ -120,6 +122,7 @@ pub fn known_from_lines<'a>(lines: impl IntoIterator<Item = &'a str>) -> HashMap
                     enclosure: e.enclosure,
                     page: e.page.unwrap_or(false),
                     shared_link: e.shared_link,
+                    archived_at: Some(e.at),
                 };
             }
             EvidenceKind::Seen => {
@@ -153,6 +156,24 @@ pub fn apply(rec: &mut ArticleRecord, known: &Known) {
     if known.shared_link {
         rec.canon = None;
     }
+    // The file only holds the publication date; the evidence holds when it was archived.
+    if let Some(at) = known.archived_at.filter(|&at| at > 0) {
+        rec.first_seen_ms = at;
+    }
+}
+
+/// Gives the record of a damaged article file (not in any known layout: it only reserves its
+/// id) what its evidence says of the item, so that the item is known by its guid and not
+/// archived again under a new id. A guid that was the article's link is lost with the link.
+pub fn apply_to_damaged(rec: &mut ArticleRecord, known: &Known) {
+    if !known.guid_is_link {
+        rec.guid = known.guid.clone();
+    }
+    rec.feed_hash = known.feed.clone();
+    rec.from_page = known.page;
+    if let Some(at) = known.archived_at.filter(|&at| at > 0) {
+        rec.first_seen_ms = at;
+    }
 }
 
 #[cfg(test)]
@@ -177,10 +198,17 @@ mod tests {
                 feed: Some("f2".into()),
                 enclosure: None,
                 page: true,
-                shared_link: true
+                shared_link: true,
+                archived_at: Some(1),
             }
         );
-        assert_eq!(k["b"], Known::default());
+        assert_eq!(
+            k["b"],
+            Known {
+                archived_at: Some(4),
+                ..Known::default()
+            }
+        );
     }
 
     #[test]

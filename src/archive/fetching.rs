@@ -13,7 +13,8 @@ use crate::polite::Polite;
 
 /// The outcome of fetching and parsing one feed.
 pub(super) enum FeedResult {
-    Items(Vec<Item>, Validators),
+    /// The items, the validators, and whether the document was cut off (`Feed::truncated`).
+    Items(Vec<Item>, Validators, bool),
     NotModified,
     Failed(String),
 }
@@ -112,11 +113,27 @@ async fn fetch_one(
                     &body.final_url,
                     read,
                 )
-                .map(|f| (f, body.validators))
+                .map(|f| (f, body.validators, body.complete))
             })
             .await;
             match parsed {
-                Ok(Ok((f, validators))) => FeedResult::Items(f.items, validators),
+                Ok(Ok((mut f, validators, complete))) => {
+                    if f.truncated && complete {
+                        // The server sent all it meant to: the document itself is broken at
+                        // its end, and every fetch will read it so. Its items are read as they
+                        // stand (as feedparser does); skipping the last would lose it for good.
+                        tracing::warn!(
+                            feed = %url,
+                            "the feed's document ends before its last element closes, \
+                             though the server sent it whole; its items are read as they stand"
+                        );
+                        f.truncated = false;
+                        for item in &mut f.items {
+                            item.cut_off = false;
+                        }
+                    }
+                    FeedResult::Items(f.items, validators, f.truncated)
+                }
                 Ok(Err(e)) => FeedResult::Failed(e.to_string()),
                 Err(e) => FeedResult::Failed(format!("the parser failed: {e}")),
             }

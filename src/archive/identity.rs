@@ -23,6 +23,10 @@ pub struct Keys<'a> {
     /// The link is shared by other, distinct items of the feed or articles of the archive
     /// (a podcast's home page): alone, it identifies nothing.
     pub canon_shared: bool,
+    /// The text is a few characters only (a generic teaser such as 点击查看全文 that many
+    /// items share): beside a guid or a title (rows 3, 12) its equality is evidence only
+    /// with the same date; at one link (row 6) or where nothing else can tell (row 13) it is.
+    pub trivial_text: bool,
 }
 
 /// The rows of the decision table, in order.
@@ -84,6 +88,19 @@ impl Rule {
                 | Rule::TitleOnly
         )
     }
+}
+
+/// Texts shorter than this (characters, white space ignored) are trivial: a generic teaser.
+pub const TRIVIAL_TEXT_CHARS: usize = 32;
+
+/// Whether content `html` holds some text, but too little to tell an article by (a generic
+/// teaser such as 点击查看全文 or "Read more").
+pub fn trivial_text(html: &str) -> bool {
+    let n = crate::text::normalized_text(html)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .count();
+    n > 0 && n < TRIVIAL_TEXT_CHARS
 }
 
 /// Texts at least this alike (`text::similarity`) are one text edited.
@@ -158,6 +175,16 @@ pub fn decide(item: &Keys<'_>, known: &Keys<'_>) -> Rule {
         Cmp::Unknown => cmp(Some(item.text), Some(known.text)),
         by_key => by_key,
     };
+    // Rows 6 and 13 alone trust a generic teaser (one link; items with only a description).
+    let raw_text = text;
+    // A generic teaser tells one article only with the same date (items a day or an hour
+    // apart under 点击查看全文 are distinct stories).
+    let same_date = item.published.is_some() && item.published == known.published;
+    let text = if text == Cmp::Equal && (item.trivial_text || known.trivial_text) && !same_date {
+        Cmp::Unknown
+    } else {
+        text
+    };
     let similar = || {
         text == Cmp::Equal
             || (text == Cmp::Differ
@@ -183,7 +210,8 @@ pub fn decide(item: &Keys<'_>, known: &Keys<'_>) -> Rule {
         };
     }
     if link == Cmp::Equal {
-        if text == Cmp::Equal || (guid != Cmp::Differ && similar()) {
+        // One link: even a generic teaser repeated at it is the same listing.
+        if raw_text == Cmp::Equal || (guid != Cmp::Differ && similar()) {
             return Rule::LinkAndText;
         }
         if guid == Cmp::Differ {
@@ -205,7 +233,7 @@ pub fn decide(item: &Keys<'_>, known: &Keys<'_>) -> Rule {
         return Rule::TitleAndText;
     }
     let neither = guid == Cmp::Unknown && link == Cmp::Unknown;
-    if text == Cmp::Equal && neither {
+    if raw_text == Cmp::Equal && neither {
         return Rule::TextOnly;
     }
     if title == Cmp::Equal && neither && text == Cmp::Unknown && enclosure == Cmp::Unknown {
@@ -234,6 +262,7 @@ mod tests {
             enclosure,
             published: None,
             canon_shared: false,
+            trivial_text: false,
         }
     }
 
@@ -435,6 +464,50 @@ mod tests {
                 true, false, false, false, true, false, false, true, true, true, false
             ]
         );
+    }
+
+    /// verify-lost V4: a generic teaser shared with a constant guid or a title is no
+    /// evidence; alone (nothing else on either side) it still is.
+    #[test]
+    fn generic_teasers_are_no_evidence() {
+        assert!(trivial_text("<p>点击查看全文</p>") && !trivial_text(""));
+        assert!(!trivial_text(&"第一段新闻正文。".repeat(5)));
+        let t = |guid, link, title, day| {
+            dated(
+                Keys {
+                    trivial_text: true,
+                    ..k(guid, link, title, "点击查看全文", None)
+                },
+                day,
+            )
+        };
+        let rows = [
+            (
+                t(Some("news"), Some("https://x/1"), "新闻标题1", 1),
+                t(Some("news"), Some("https://x/0"), "新闻标题0", 0),
+                Rule::GuidSharedByDistinctLinks,
+            ),
+            (
+                t(Some("v1"), Some("https://x/v/1"), "每日视频", 1),
+                t(Some("v0"), Some("https://x/v/0"), "每日视频", 0),
+                Rule::Nothing,
+            ),
+            (
+                t(None, Some("https://x/k/1"), "快讯", 1),
+                t(None, Some("https://x/k/0"), "快讯", 0),
+                Rule::Nothing,
+            ),
+            // The same date: one story moved (a new link and guid).
+            (
+                t(Some("v1"), Some("https://x/v/1"), "每日视频", 0),
+                t(Some("v0"), Some("https://x/v/0"), "每日视频", 0),
+                Rule::TitleAndText,
+            ),
+            (t(None, None, "", 1), t(None, None, "", 0), Rule::TextOnly),
+        ];
+        for (item, known, want) in rows {
+            assert_eq!(decide(&item, &known), want, "{item:?} vs {known:?}");
+        }
     }
 
     #[test]

@@ -202,6 +202,9 @@ pub(crate) fn render_changes(archive: &Archive, at_ms: i64) -> Result<(), Archiv
             diff,
         });
     }
+    // Newest first; events of one moment by path, so that a database rebuilt from the files
+    // (whose events were inserted in another order) writes the same bytes.
+    entries.sort_by(|a, b| (b.at_ms, &a.path, &a.kind).cmp(&(a.at_ms, &b.path, &b.kind)));
     let text = render::changes_text(&month, &entries, &format_time);
     let path = archive.dir.join("changes").join(format!("{month}.md"));
     commit::write_replace(&path, text.as_bytes()).map_err(io_err(&path))?;

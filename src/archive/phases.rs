@@ -13,7 +13,7 @@ use super::update::{
 use super::{Archive, ArchiveError};
 use crate::config::{Config, Source};
 use crate::polite::Polite;
-use crate::store::blocking;
+use crate::store::{FeedState, blocking};
 
 /// Select: feed states, new articles and edits of every source.
 pub(super) fn select(
@@ -47,12 +47,13 @@ pub(super) fn select(
             version: archive.store.source_version(&source.slug)?,
         };
         let mut items = Vec::new();
+        let mut truncated = 0;
         for (feed_url, result) in source.feeds.iter().zip(results) {
             let key = feed_url.as_str();
             let mut state = archive.store.feed_state(key)?;
             state.last_attempt_ms = Some(now_ms);
             match &result {
-                FeedResult::Items(found, _) => {
+                FeedResult::Items(found, _, _) => {
                     tracing::debug!(source = %source.slug, feed = %key, items = found.len(), "feed read")
                 }
                 FeedResult::NotModified => {
@@ -63,8 +64,9 @@ pub(super) fn select(
                 }
             }
             match result {
-                FeedResult::Items(found, validators) => {
+                FeedResult::Items(found, validators, cut) => {
                     items.extend(found);
+                    truncated += usize::from(cut);
                     state.etag = validators.etag;
                     state.last_modified = validators.last_modified;
                     mark_ok(&mut state, now_ms, source);
@@ -99,8 +101,8 @@ pub(super) fn select(
                 sr.known = selection.known;
                 if selection.empty > 0 {
                     let why = format!(
-                        "{} feed item(s) hold nothing to archive (no title, link, guid, text or \
-                         enclosure): skipped",
+                        "{} feed item(s) hold no title, link, guid, text or enclosure: kept \
+                         as one untitled article",
                         selection.empty
                     );
                     tracing::warn!("source {}: {why}", source.slug);
@@ -114,10 +116,16 @@ pub(super) fn select(
                     );
                     tracing::warn!("source {}: {why}", source.slug);
                     sr.warnings.push(why);
-                    for (_, state) in &mut sp.feeds {
-                        state.etag = None;
-                        state.last_modified = None;
-                    }
+                    forget_validators(&mut sp.feeds);
+                } else if truncated > 0 {
+                    let why = format!(
+                        "{truncated} feed(s) ended before the end of the document (a truncated \
+                         download?): the items after the cut are read by a later run, which \
+                         reads the feed without validators"
+                    );
+                    tracing::warn!("source {}: {why}", source.slug);
+                    sr.warnings.push(why);
+                    forget_validators(&mut sp.feeds);
                 }
                 sr.new = selection.new.len();
                 sr.edited = selection.edits.len();
@@ -187,6 +195,8 @@ pub(super) async fn complete(
                     }
                     if degraded || (e.needs_page && !d.from_page) {
                         e.hash.clear(); // dropped below: the page will be tried again
+                        // ... by the next run: it must see the item again, not a 304.
+                        forget_validators(&mut sp.feeds);
                     } else {
                         e.content = crate::feed::enclosures::carry_block(&e.content, d.content);
                         e.needs_page = d.from_page;
@@ -213,6 +223,15 @@ pub(super) async fn complete(
         sp.edits = kept;
     }
     Ok(())
+}
+
+/// Keeps no validators for a source's feeds: the next run fetches them in full and sees
+/// every item again (one was left for it: torn, or its page not fetched).
+fn forget_validators(feeds: &mut [(String, FeedState)]) {
+    for (_, state) in feeds {
+        state.etag = None;
+        state.last_modified = None;
+    }
 }
 
 /// Whether page text `content` would degrade article `pk`: its readable text is under

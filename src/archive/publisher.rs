@@ -206,10 +206,14 @@ pub fn render_from_database(
 /// file from the database's journal: the database knows those keys itself, but a database
 /// rebuilt from the files needs them. They follow the events, in their order.
 fn keep_evidence(path: &std::path::Path, text: &mut String) {
-    let Ok(old) = std::fs::read_to_string(path) else {
+    let Ok(old) = std::fs::read(path) else {
         return;
     };
-    for line in old.lines() {
+    for line in old
+        .split(|&b| b == b'\n')
+        .filter_map(|l| std::str::from_utf8(l).ok())
+    {
+        let line = line.trim_start_matches('\u{FEFF}').trim_end_matches('\r');
         if serde_json::from_str::<super::evidence::Evidence>(line).is_ok() {
             text.push_str(line);
             text.push('\n');

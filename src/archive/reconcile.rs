@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use url::Url;
 
-use super::evidence::{Known, apply, known_from_lines};
+use super::evidence::{Known, apply, apply_to_damaged, known_from_lines};
 use super::{ArchiveError, io_err};
 use crate::config::Source;
 use crate::mirror;
@@ -182,14 +182,24 @@ fn reconcile_source(
                 }
             };
             let (mut record, readable) = record_of(source, id, rel, &bytes);
-            if !readable {
-                report
-                    .unreadable
-                    .push((path, "not in any known article layout".to_string()));
-            }
             record.older = older_revisions(dir, &record.path, &bytes);
-            if readable && let Some(k) = evidence.get(&record.path) {
-                apply(&mut record, k);
+            match evidence.get(&record.path) {
+                Some(k) if readable => apply(&mut record, k),
+                Some(k) => apply_to_damaged(&mut record, k),
+                None => {}
+            }
+            if !readable {
+                let why = match &record.guid {
+                    Some(g) => format!(
+                        "damaged: not in any known article layout (changes/ says it holds the \
+                         item with guid {g:?}, which is not archived again; restore the file \
+                         from git)"
+                    ),
+                    None => {
+                        "damaged: not in any known article layout (restore it from git)".to_string()
+                    }
+                };
+                report.unreadable.push((path, why));
             }
             records.push(record);
         }

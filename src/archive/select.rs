@@ -87,6 +87,8 @@ struct ItemKeys {
     enclosure: Option<String>,
     published: Option<i64>,
     canon_shared: bool,
+    /// The text is a few characters only (`identity::trivial_text`).
+    trivial_text: bool,
 }
 
 impl ItemKeys {
@@ -100,6 +102,7 @@ impl ItemKeys {
             enclosure: self.enclosure.as_deref(),
             published: self.published,
             canon_shared: self.canon_shared,
+            trivial_text: self.trivial_text,
         }
     }
 }
@@ -178,6 +181,7 @@ fn candidate_keys(c: &Candidate, text: &str, published: Option<i64>) -> ItemKeys
         enclosure: c.enclosure.clone(),
         published,
         canon_shared: false,
+        trivial_text: false,
     }
 }
 
@@ -222,10 +226,10 @@ pub(super) fn select_new(
         }
     }
     for (at, item) in items.iter().enumerate() {
-        if holds_nothing(item) {
-            selection.empty += 1;
-            continue;
-        }
+        // An item that holds nothing (feedparser still counts it) is archived once, as one
+        // untitled article: nothing tells two of them apart, and skipping it would lose it.
+        let empty = holds_nothing(item);
+        selection.empty += usize::from(empty);
         // A truncated download: the item's last field may be torn. It is archived whole when
         // the feed is read whole (its validators are not kept: see `update::select`).
         if item.cut_off {
@@ -233,7 +237,8 @@ pub(super) fn select_new(
             continue;
         }
         let cleaned = mirror::clean_line(&item.title);
-        let norm_title = comparable_title(&cleaned);
+        // Its key is the title the file shows, so a database rebuilt from the file finds it.
+        let norm_title = comparable_title(if empty { UNTITLED } else { &cleaned });
         let title = if cleaned.is_empty() {
             UNTITLED.to_string()
         } else {
@@ -259,6 +264,7 @@ pub(super) fn select_new(
             enclosure: item.enclosure_url(),
             published: item.published.map(|t| t.timestamp_millis()),
             canon_shared: false,
+            trivial_text: crate::archive::identity::trivial_text(&item.content),
         };
         let (hash, item_text_key) = hash_and_text_key(&title, &item.content);
         let item_text_key = item_text_key.or_else(|| enclosure_key(keys.enclosure.as_deref()));
@@ -277,7 +283,13 @@ pub(super) fn select_new(
         };
         // A repeat within the run (the same story listed twice, in one feed or two).
         let mut repeat_in_run = false;
-        for i in run.candidates(&keys) {
+        // Empty items of one document are each an entry of their own (feedparser counts each).
+        let in_run = if empty {
+            Vec::new()
+        } else {
+            run.candidates(&keys)
+        };
+        for i in in_run {
             let (other, other_at) = &run.items[i];
             let mut verdict = decide(&keys.keys(), &other.keys());
             if needs_text(&keys.keys(), &other.keys(), verdict) {

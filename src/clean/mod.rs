@@ -20,8 +20,9 @@ pub use images::{
 /// `srcset` candidate checked the same way; links get `rel="noopener noreferrer"`; lazy
 /// images get a plain `src`.
 pub fn sanitize(html: &str, base: &Url) -> String {
-    // Bounded nesting before any tree is built (the parser is quadratic in the depth).
-    let html = crate::nesting::cap_depth(html, crate::nesting::MAX_DEPTH);
+    // Bounded before any tree is built (nesting, attributes, ignored end tags: the parser is
+    // quadratic in each).
+    let html = crate::nesting::bound(html);
     let html = unlazy_images(&html);
     let mut b = ammonia::Builder::default();
     let srcset_base = base.clone();

@@ -55,7 +55,7 @@ pub struct Extracted {
 /// Extracts the main content of `html`, a page at `url`.
 pub fn extract(html: &str, url: &Url, rules: &Rules) -> Result<Extracted, ExtractError> {
     // Bounded nesting first: every step below builds trees from this page.
-    let capped = crate::nesting::cap_depth(html, crate::nesting::MAX_DEPTH);
+    let capped = crate::nesting::bound(html);
     let html: &str = &capped;
     let pruned;
     let html = if rules.remove_selectors.is_empty() {

@@ -38,6 +38,7 @@ pub fn read(root: &Element, ns: Option<&str>, url: &Url, opts: Options) -> Feed 
     let base = base_of(root, url);
     let items = super::read_items(root, &base, opts);
     Feed {
+        truncated: false,
         title: feed_title(root.child(&["atom:title", "title"])),
         format: if atom03 { Format::Atom03 } else { Format::Atom },
         items,

@@ -56,6 +56,7 @@ pub fn read(text: &str, url: &Url, opts: Options) -> Result<Feed, FeedError> {
         });
     }
     Ok(Feed {
+        truncated: false,
         title: string(obj.get("title")).map(|t| t.trim().to_string()),
         format: Format::Json(version),
         items: read,

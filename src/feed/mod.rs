@@ -138,6 +138,9 @@ impl Item {
 /// A parsed feed.
 #[derive(Debug, Clone)]
 pub struct Feed {
+    /// The document ended before its root element closed (a truncated download): items
+    /// after the cut are missing, and the one it ended inside is marked `cut_off`.
+    pub truncated: bool,
     pub title: Option<String>,
     pub format: Format,
     pub items: Vec<Item>,
@@ -220,11 +223,12 @@ fn read_document(
         let start: String = text.chars().take(40).collect();
         return Err(FeedError::NoElement(start));
     };
-    let feed = match root.name.as_str() {
+    let mut feed = match root.name.as_str() {
         "rss" | "channel" | "rdf:RDF" | "RDF" | "rdf" => rss::read(root, url, opts),
         "atom:feed" | "feed" => atom::read(root, doc.root_ns.as_deref(), url, opts),
         // A lone Atom entry document: a feed of one.
         "atom:entry" | "entry" => Feed {
+            truncated: false,
             title: None,
             format: Format::Atom,
             items: read_items(&doc.top, url, opts),
@@ -244,6 +248,7 @@ fn read_document(
             }
         }
     };
+    feed.truncated = doc.truncated;
     if feed.items.is_empty() {
         let lower = text.to_ascii_lowercase();
         for tag in ["<item", "<entry"] {

@@ -64,6 +64,7 @@ pub fn read(root: &Element, url: &Url, opts: Options) -> Feed {
     };
     let items = super::read_items(root, &base, opts);
     Feed {
+        truncated: false,
         title: feed_title(channel.and_then(|c| c.child(&["title", "dc:title"]))),
         format,
         items,

@@ -93,9 +93,10 @@ fn truncated_document_keeps_what_it_holds() {
     assert_eq!(f.items.len(), 2);
     assert_eq!(f.items[1].title, "B");
     assert_eq!(f.items[1].content, "cut sh");
-    // Cut inside its content, the item is kept; cut inside its link, it is marked (the
-    // archive waits for it whole); an item whose end tag alone is missing is whole.
-    assert!(!f.items[0].cut_off && !f.items[1].cut_off);
+    // The document ends inside the item: it is marked wherever the cut falls (the archive
+    // waits for it whole), and the feed is truncated; an item whose end tag alone is
+    // missing, in a document whose root is closed, is whole.
+    assert!(f.truncated && !f.items[0].cut_off && f.items[1].cut_off);
     let torn = parse(
         b"<rss version=\"2.0\"><channel><item><title>A</title></item><item><title>B</title><link>http://x.exa",
         None,
@@ -109,7 +110,15 @@ fn truncated_document_keeps_what_it_holds() {
         &url(),
     )
     .unwrap();
-    assert!(!whole.items[0].cut_off);
+    assert!(!whole.items[0].cut_off && !whole.truncated);
+    // Cut between items: no item is torn, the document is.
+    let between = parse(
+        b"<rss version=\"2.0\"><channel><item><title>A</title></item>",
+        None,
+        &url(),
+    )
+    .unwrap();
+    assert!(between.truncated && !between.items[0].cut_off);
 }
 
 #[test]

@@ -23,20 +23,9 @@ use super::text::{decode_entities, escape_attr, escape_text};
 /// Elements nested deeper than this are not opened; their text goes to the deepest open one.
 pub const MAX_DEPTH: usize = 200;
 
-/// The attribute marking an item the document ended inside, within its title, link or guid
-/// (a truncated download): not a name any document can hold.
+/// The attribute marking an item the document ended inside (a truncated download: any of
+/// its fields may be torn or missing): not a name any document can hold.
 pub const CUT_OFF: &str = "\u{0}cut-off";
-
-/// The fields an item is known by: one left open at the end of the document is torn.
-const IDENTITY_FIELDS: &[&str] = &[
-    "title",
-    "link",
-    "guid",
-    "id",
-    "atom:title",
-    "atom:link",
-    "atom:id",
-];
 
 /// Elements that never nest in themselves: an open one is closed by the next.
 const ITEMS: &[&str] = &["item", "atom:item", "entry", "atom:entry"];
@@ -72,6 +61,9 @@ pub enum Node {
 pub struct Document {
     pub top: Element,
     pub root_ns: Option<String>,
+    /// The document ended before its root element was closed: a truncated download
+    /// (whatever was after the cut is missing).
+    pub truncated: bool,
 }
 
 impl Document {
@@ -409,29 +401,31 @@ impl Builder {
     }
 
     fn finish(mut self) -> Document {
-        // An item still open at the end with one of its identity fields: the document was cut
-        // off inside its title, link or guid (torn). Its content may be cut too, but that is
-        // kept, as feedparser keeps it.
-        let mut torn = false;
+        // The root element still open at the end: the document was cut off. Every item still
+        // open is torn (its end tag, and perhaps its link, guid or half its text, missing);
+        // the archive leaves it for a run that reads the feed whole.
+        let root_closed = self.stack[0]
+            .children
+            .iter()
+            .any(|n| matches!(n, Node::Element(_)));
+        let truncated = self.stack.len() > 1 && !root_closed;
         while self.stack.len() > 1 {
-            if let Some(top) = self.stack.last_mut() {
-                torn |= IDENTITY_FIELDS.contains(&top.name.as_str());
-                if ITEMS.contains(&top.name.as_str()) {
-                    if torn {
-                        top.attrs.push(Attr {
-                            name: CUT_OFF.to_string(),
-                            raw: String::new(),
-                            value: String::new(),
-                        });
-                    }
-                    torn = false;
-                }
+            if let Some(top) = self.stack.last_mut()
+                && truncated
+                && ITEMS.contains(&top.name.as_str())
+            {
+                top.attrs.push(Attr {
+                    name: CUT_OFF.to_string(),
+                    raw: String::new(),
+                    value: String::new(),
+                });
             }
             self.close_top();
         }
         Document {
             top: self.stack.pop().unwrap_or_default(),
             root_ns: self.root_ns,
+            truncated,
         }
     }
 

@@ -91,6 +91,10 @@ pub struct Body {
     pub validators: Validators,
     /// The URL after redirects.
     pub final_url: Url,
+    /// Whether the transport says where the body ends (a `Content-Length`, chunks, HTTP/2
+    /// frames, a local file): then a document that stops early is what the server sends, not a
+    /// download cut short. A body ended only by the connection closing may be either.
+    pub complete: bool,
 }
 
 /// What a fetch is for: the size limit and the rules differ.
@@ -328,6 +332,7 @@ async fn get_http(
         return Err(FetchError::TooLarge { limit: max_bytes });
     }
     let final_url = url.clone();
+    let complete = framed(&resp);
     let mut bytes = Vec::new();
     while let Some(chunk) = resp.chunk().await.map_err(|e| classify(e, timeout, &url))? {
         if bytes.len() as u64 + chunk.len() as u64 > max_bytes {
@@ -340,7 +345,24 @@ async fn get_http(
         content_type,
         validators,
         final_url,
+        complete,
     }))
+}
+
+/// Whether the response's framing marks the end of its body (see [`Body::complete`]). A body
+/// that reqwest decompressed has lost its `Content-Length`: it counts as unframed, the careful
+/// side (its compressed stream's own end is checked by the decoder anyway).
+fn framed(resp: &reqwest::Response) -> bool {
+    let chunked = resp
+        .headers()
+        .get(reqwest::header::TRANSFER_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
+    matches!(
+        resp.version(),
+        reqwest::Version::HTTP_2 | reqwest::Version::HTTP_3
+    ) || resp.content_length().is_some()
+        || chunked
 }
 
 fn classify(e: reqwest::Error, timeout: Duration, url: &Url) -> FetchError {
@@ -383,6 +405,7 @@ async fn read_file(url: &Url, max_bytes: u64) -> Result<Fetched, FetchError> {
         content_type: None,
         validators: Validators::default(),
         final_url: url.clone(),
+        complete: true,
     }))
 }
 

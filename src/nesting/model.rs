@@ -24,6 +24,10 @@ struct Open {
     id: usize,
     /// Where HTML rules apply again inside SVG or MathML.
     integration: bool,
+    /// A special element (an end tag that matches nothing stops at it).
+    special: bool,
+    /// A boundary of the default scope.
+    scope: bool,
 }
 
 enum Fmt {
@@ -52,6 +56,12 @@ pub(super) struct Model {
     formatting: Vec<Fmt>,
     /// Names of dropped elements not yet closed, with their counts: their end tags go too.
     dropped: HashMap<String, usize>,
+    /// Names on the stack, with their counts: an end tag naming none is ignored by parsers.
+    names: HashMap<String, Vec<usize>>,
+    /// The ids of the special elements on the stack, and of the scope boundaries (ascending):
+    /// whether one lies above an element is one comparison, not a walk.
+    specials: Vec<usize>,
+    scopes: Vec<usize>,
     form_open: bool,
 }
 
@@ -117,6 +127,9 @@ impl Model {
             open: Vec::new(),
             formatting: Vec::new(),
             dropped: HashMap::new(),
+            names: HashMap::new(),
+            specials: Vec::new(),
+            scopes: Vec::new(),
             form_open: false,
         }
     }
@@ -138,25 +151,84 @@ impl Model {
     fn push(&mut self, name: &str, ns: Ns, integration: bool) -> usize {
         let id = self.open.len();
         self.open.push(true);
-        self.stack.push(Open {
+        let html = ns == Ns::Html;
+        self.names.entry(name.to_string()).or_default().push(id);
+        let o = Open {
             name: name.to_string(),
             ns,
             id,
             integration,
-        });
+            special: if html {
+                SPECIAL.contains(&name)
+            } else {
+                integration
+            },
+            scope: html && SCOPE.contains(&name),
+        };
+        if o.special {
+            self.specials.push(id);
+        }
+        if Self::is_boundary(&o) {
+            self.scopes.push(id);
+        }
+        self.stack.push(o);
         id
+    }
+
+    /// A boundary of the default scope (and of formatting elements' end tags).
+    fn is_boundary(o: &Open) -> bool {
+        o.scope || (o.ns != Ns::Html && o.integration)
+    }
+
+    fn closed(&mut self, o: &Open) {
+        fn forget(ids: &mut Vec<usize>, id: usize) {
+            if ids.last() == Some(&id) {
+                ids.pop();
+            } else if let Ok(k) = ids.binary_search(&id) {
+                ids.remove(k);
+            }
+        }
+        self.open[o.id] = false;
+        if let Some(ids) = self.names.get_mut(&o.name) {
+            forget(ids, o.id);
+            if ids.is_empty() {
+                self.names.remove(&o.name);
+            }
+        }
+        if o.special {
+            forget(&mut self.specials, o.id);
+        }
+        if Self::is_boundary(o) {
+            forget(&mut self.scopes, o.id);
+        }
+    }
+
+    /// Where the element `id` is on the stack (ids grow from its bottom to its top).
+    fn position(&self, id: usize) -> Option<usize> {
+        self.stack.binary_search_by_key(&id, |o| o.id).ok()
+    }
+
+    /// Whether an element of `ids` (ascending) lies above the element `id`.
+    fn above(ids: &[usize], id: usize) -> bool {
+        ids.last().is_some_and(|&top| top > id)
     }
 
     /// Pops the entry at `pos` and everything above it.
     fn pop_through(&mut self, pos: usize) {
-        for o in self.stack.drain(pos..) {
-            self.open[o.id] = false;
+        let popped: Vec<Open> = self.stack.drain(pos..).collect();
+        for o in &popped {
+            self.closed(o);
         }
     }
 
     fn remove_at(&mut self, pos: usize) {
         let o = self.stack.remove(pos);
-        self.open[o.id] = false;
+        self.closed(&o);
+    }
+
+    /// Whether an element called `name` is on the stack.
+    fn is_open(&self, name: &str) -> bool {
+        self.names.contains_key(name)
     }
 
     /// The position of the topmost `names` element in scope (boundaries `bounds` and
@@ -169,9 +241,7 @@ impl Model {
             if o.ns != Ns::Html && o.integration {
                 return None;
             }
-            if o.ns == Ns::Html
-                && (SCOPE.contains(&o.name.as_str()) || extra.contains(&o.name.as_str()))
-            {
+            if o.scope || (o.ns == Ns::Html && extra.contains(&o.name.as_str())) {
                 return None;
             }
         }
@@ -197,10 +267,7 @@ impl Model {
     }
 
     fn is_special(o: &Open) -> bool {
-        match o.ns {
-            Ns::Html => SPECIAL.contains(&o.name.as_str()),
-            _ => o.integration,
-        }
+        o.special
     }
 
     fn top_is(&self, names: &[&str]) -> bool {
@@ -247,8 +314,8 @@ impl Model {
 
     /// A start tag: what to do with it.
     pub fn start(&mut self, raw_name: &str, attrs: &str, self_closing: bool) -> Start {
-        let name = raw_name.to_ascii_lowercase();
-        let name = name.as_str();
+        let name = lower(raw_name);
+        let name: &str = &name;
         if let Some(ns) = self.foreign()
             && !BREAKOUT.contains(&name)
         {
@@ -358,7 +425,12 @@ impl Model {
     }
 
     fn drop_start(&mut self, name: &str) -> Start {
-        *self.dropped.entry(name.to_string()).or_default() += 1;
+        match self.dropped.get_mut(name) {
+            Some(n) => *n += 1,
+            None => {
+                self.dropped.insert(name.to_string(), 1);
+            }
+        }
         Start::Dropped
     }
 
@@ -423,61 +495,69 @@ impl Model {
     }
 
     /// `</b>` and the like (the adoption agency, roughly: when a block was opened inside the
-    /// formatting element, the parser keeps the block open, and so does the model).
-    fn end_formatting(&mut self, name: &str) {
+    /// formatting element, the parser keeps the block open, and so does the model): whether
+    /// the parser does anything with it.
+    fn end_formatting(&mut self, name: &str) -> bool {
         let from = self.formatting.len() - self.active().len();
         let Some(k) = (from..self.formatting.len())
             .rev()
             .find(|&k| matches!(&self.formatting[k], Fmt::Elem { name: n, .. } if n == name))
         else {
-            self.end_other(name);
-            return;
+            return self.end_other(name);
         };
         let Fmt::Elem { id, .. } = self.formatting[k] else {
-            return;
+            return true;
         };
-        let Some(pos) = self.stack.iter().rposition(|o| o.id == id) else {
+        let Some(pos) = self.position(id) else {
             self.formatting.remove(k);
-            return;
+            return true;
         };
-        let blocked = self.stack[pos + 1..].iter().any(|o| {
-            (o.ns == Ns::Html && SCOPE.contains(&o.name.as_str()))
-                || (o.ns != Ns::Html && o.integration)
-        });
-        if blocked {
-            return; // not in scope: ignored
+        if Self::above(&self.scopes, id) {
+            return false; // not in scope: ignored
         }
-        if self.stack[pos + 1..].iter().any(Self::is_special) {
-            return;
+        if Self::above(&self.specials, id) {
+            return true;
         }
         self.pop_through(pos);
         self.formatting.remove(k);
+        true
     }
 
     /// "Any other end tag": pops through the nearest element of that name, unless a special
-    /// element comes first.
-    fn end_other(&mut self, name: &str) {
-        for pos in (0..self.stack.len()).rev() {
-            let o = &self.stack[pos];
-            if o.name == name {
+    /// element comes first: whether it popped.
+    fn end_other(&mut self, name: &str) -> bool {
+        let Some(&top) = self.names.get(name).and_then(|ids| ids.last()) else {
+            return false;
+        };
+        if Self::above(&self.specials, top) {
+            return false;
+        }
+        match self.position(top) {
+            Some(pos) => {
                 self.pop_through(pos);
-                return;
+                true
             }
-            if Self::is_special(o) {
-                return;
-            }
+            None => false,
         }
     }
 
-    /// An end tag: whether it is kept.
+    /// An end tag: whether it is kept. End tags a parser ignores are not (each one would make
+    /// it walk its stack of open elements: `</x>` × 100,000 under deep nesting is quadratic).
     pub fn end(&mut self, raw_name: &str) -> bool {
-        let name = raw_name.to_ascii_lowercase();
-        let name = name.as_str();
+        let name = lower(raw_name);
+        let name: &str = &name;
         if let Some(n) = self.dropped.get_mut(name) {
             *n -= 1;
             if *n == 0 {
                 self.dropped.remove(name);
             }
+            return false;
+        }
+        // `</p>` and `</br>` make elements, `</body>`, `</html>` and `</form>` change the
+        // parser's state, `</h1>` closes an `h2`.
+        let heading = HEADINGS.contains(&name) && HEADINGS.iter().any(|h| self.is_open(h));
+        if !self.is_open(name) && !heading && !matches!(name, "p" | "br" | "body" | "html" | "form")
+        {
             return false;
         }
         if self.foreign().is_some() {
@@ -518,15 +598,23 @@ impl Model {
                     self.pop_through(pos);
                 }
             }
-            f if FORMATTING.contains(&f) => self.end_formatting(f),
-            s if SPECIAL.contains(&s) => {
-                if let Some(pos) = self.in_scope(&[s], &[]) {
-                    self.pop_through(pos);
-                }
-            }
-            _ => self.end_other(name),
+            f if FORMATTING.contains(&f) => return self.end_formatting(f),
+            s if SPECIAL.contains(&s) => match self.in_scope(&[s], &[]) {
+                Some(pos) => self.pop_through(pos),
+                None => return false,
+            },
+            _ => return self.end_other(name),
         }
         true
+    }
+}
+
+/// A tag name folded to ASCII lower case, copied only when it has upper case.
+fn lower(name: &str) -> std::borrow::Cow<'_, str> {
+    if name.bytes().any(|c| c.is_ascii_uppercase()) {
+        name.to_ascii_lowercase().into()
+    } else {
+        name.into()
     }
 }
 

@@ -4,7 +4,7 @@
 pub(super) enum Kind<'a> {
     /// A comment, doctype, processing instruction or `</>`: no element.
     Skip,
-    /// `name` is lower case.
+    /// `name` as written (not case-folded).
     End(&'a str),
     Start {
         name: &'a str,
@@ -17,6 +17,8 @@ pub(super) struct Tag<'a> {
     pub kind: Kind<'a>,
     /// The byte after the tag.
     pub end: usize,
+    /// How many attributes the tag holds (end tags too: the tokenizer reads them).
+    pub attributes: usize,
 }
 
 pub(super) fn is_space(c: u8) -> bool {
@@ -43,33 +45,37 @@ impl<'a> Tag<'a> {
             Some(Tag {
                 kind: Kind::Skip,
                 end,
+                attributes: 0,
             })
         };
         match next {
             b'!' if b[lt..].starts_with(b"<!--") => Some(Tag {
                 kind: Kind::Skip,
                 end: comment_end(b, lt + 4),
+                attributes: 0,
             }),
             b'!' | b'?' => skip_to_gt(lt + 2),
             b'/' => match b.get(lt + 2) {
                 Some(c) if c.is_ascii_alphabetic() => {
                     let (name, after) = tag_name(b, lt + 2);
-                    let (_, end, _) = attributes(b, after)?;
+                    let (_, end, _, attributes) = read_attributes(b, after)?;
                     Some(Tag {
                         kind: Kind::End(name),
                         end,
+                        attributes,
                     })
                 }
                 Some(b'>') => Some(Tag {
                     kind: Kind::Skip,
                     end: lt + 3,
+                    attributes: 0,
                 }),
                 Some(_) => skip_to_gt(lt + 2),
                 None => None,
             },
             c if c.is_ascii_alphabetic() => {
                 let (name, after) = tag_name(b, lt + 1);
-                let (attrs, end, self_closing) = attributes(b, after)?;
+                let (attrs, end, self_closing, attributes) = read_attributes(b, after)?;
                 Some(Tag {
                     kind: Kind::Start {
                         name,
@@ -77,6 +83,7 @@ impl<'a> Tag<'a> {
                         self_closing,
                     },
                     end,
+                    attributes,
                 })
             }
             _ => None,
@@ -115,18 +122,20 @@ fn tag_name(b: &[u8], from: usize) -> (&str, usize) {
 }
 
 /// Reads attributes from `from` to the end of the tag: (where they end, the byte after the
-/// tag, whether it closed with `/>`), or `None` when the input ends inside the tag.
-fn attributes(b: &[u8], from: usize) -> Option<(usize, usize, bool)> {
+/// tag, whether it closed with `/>`, how many there are), or `None` when the input ends
+/// inside the tag.
+fn read_attributes(b: &[u8], from: usize) -> Option<(usize, usize, bool, usize)> {
     let mut i = from;
+    let mut count = 0;
     loop {
         while i < b.len() && is_space(b[i]) {
             i += 1;
         }
         match *b.get(i)? {
-            b'>' => return Some((i, i + 1, false)),
+            b'>' => return Some((i, i + 1, false, count)),
             b'/' => {
                 if b.get(i + 1) == Some(&b'>') {
-                    return Some((i, i + 2, true));
+                    return Some((i, i + 2, true, count));
                 }
                 i += 1;
                 continue;
@@ -134,6 +143,7 @@ fn attributes(b: &[u8], from: usize) -> Option<(usize, usize, bool)> {
             _ => {}
         }
         // The name: the first character may be `=`.
+        count += 1;
         i += 1;
         while i < b.len() && !is_space(b[i]) && !matches!(b[i], b'/' | b'>' | b'=') {
             i += 1;
@@ -179,12 +189,19 @@ pub(super) fn raw_text_end(b: &[u8], from: usize, name: &str) -> usize {
     b.len()
 }
 
-/// The value of the first attribute called `name` (ASCII case-insensitive) in the attribute
-/// text of a start tag, read as the tokenizer reads it.
-pub(super) fn attribute_value<'a>(attrs: &'a str, name: &str) -> Option<&'a str> {
+/// One attribute of a start tag's attribute text: its name, its text as written (name and
+/// value) and its value.
+pub(super) struct Attribute<'a> {
+    pub name: &'a str,
+    pub raw: &'a str,
+    pub value: &'a str,
+}
+
+/// The attributes in the attribute text of a start tag, read as the tokenizer reads them.
+pub(super) fn attributes(attrs: &str) -> impl Iterator<Item = Attribute<'_>> {
     let b = attrs.as_bytes();
     let mut i = 0;
-    loop {
+    std::iter::from_fn(move || {
         while i < b.len() && (is_space(b[i]) || b[i] == b'/') {
             i += 1;
         }
@@ -196,7 +213,8 @@ pub(super) fn attribute_value<'a>(attrs: &'a str, name: &str) -> Option<&'a str>
         while i < b.len() && !is_space(b[i]) && !matches!(b[i], b'/' | b'>' | b'=') {
             i += 1;
         }
-        let this = &attrs[start..i];
+        let name = &attrs[start..i];
+        let mut raw_end = i;
         while i < b.len() && is_space(b[i]) {
             i += 1;
         }
@@ -213,7 +231,7 @@ pub(super) fn attribute_value<'a>(attrs: &'a str, name: &str) -> Option<&'a str>
                         .position(|&c| c == q)
                         .map_or(b.len(), |p| i + 1 + p);
                     value = &attrs[i + 1..end];
-                    i = end + 1;
+                    i = (end + 1).min(b.len());
                 }
                 _ => {
                     let from = i;
@@ -223,9 +241,37 @@ pub(super) fn attribute_value<'a>(attrs: &'a str, name: &str) -> Option<&'a str>
                     value = &attrs[from..i];
                 }
             }
+            raw_end = i;
         }
-        if this.eq_ignore_ascii_case(name) {
-            return Some(value);
+        Some(Attribute {
+            name,
+            raw: &attrs[start..raw_end],
+            value,
+        })
+    })
+}
+
+/// The value of the first attribute called `name` (ASCII case-insensitive) in the attribute
+/// text of a start tag, read as the tokenizer reads it.
+pub(super) fn attribute_value<'a>(attrs: &'a str, name: &str) -> Option<&'a str> {
+    attributes(attrs)
+        .find(|a| a.name.eq_ignore_ascii_case(name))
+        .map(|a| a.value)
+}
+
+/// The attribute text with only the first `max` distinct attributes (the tokenizer keeps the
+/// first of two with the same name), each as written.
+pub(super) fn first_attributes(attrs: &str, max: usize) -> String {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = String::new();
+    for a in attributes(attrs) {
+        if seen.len() >= max {
+            break;
+        }
+        if seen.insert(a.name.to_ascii_lowercase()) {
+            out.push(' ');
+            out.push_str(a.raw);
         }
     }
+    out
 }

@@ -54,7 +54,9 @@ const NO_BASE: &str = "https://invalid.example/";
 /// `../../assets/` paths (the page's own `assets/`).
 pub fn article(content: &str, shown: &Shown<'_>, local_prefix: &str) -> String {
     let base = Url::parse(shown.link).unwrap_or_else(|_| Url::parse(NO_BASE).expect("valid"));
-    let html = players(content, &base);
+    // Bounded before the first parse (the streaming rewriters below build a stack too).
+    let content = crate::nesting::bound(content);
+    let html = players(&content, &base);
     let html = hide(&html, &shown.rules.hide_selectors);
     let html = local_copies(&html, shown.assets);
     let html = before_sanitizing(&html, &base);
@@ -66,7 +68,10 @@ pub fn article(content: &str, shown: &Shown<'_>, local_prefix: &str) -> String {
 
 /// The text of `content` as readers are shown it (hidden elements left out), for diffs.
 pub fn shown_text(content: &str, rules: &DisplayRules) -> String {
-    crate::history::text_of_html(&hide(content, &rules.hide_selectors))
+    crate::history::text_of_html(&hide(
+        &crate::nesting::bound(content),
+        &rules.hide_selectors,
+    ))
 }
 
 /// The language of an article's text when it is not the pages' own (see [`lang_of`]): its
@@ -75,10 +80,11 @@ pub fn shown_text(content: &str, rules: &DisplayRules) -> String {
 pub fn article_lang(title: &str, content: &str, rules: &DisplayRules) -> Option<&'static str> {
     let mut hidden = rules.hide_selectors.clone();
     hidden.extend(["blockquote".to_string(), "q".to_string()]);
-    let text: String = crate::history::text_of_html(&hide(content, &hidden))
-        .chars()
-        .take(4000)
-        .collect();
+    let text: String =
+        crate::history::text_of_html(&hide(&crate::nesting::bound(content), &hidden))
+            .chars()
+            .take(4000)
+            .collect();
     lang_of(&format!("{title}\n{text}"))
 }
 

@@ -2,7 +2,7 @@
 //! another process commits), with their validators: a client that has a page gets `304`.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -106,6 +106,21 @@ fn parse_http_date(s: &str) -> Option<i64> {
 #[derive(Default)]
 pub struct Cache {
     inner: Mutex<Inner>,
+    /// One lock per key being rendered: requests for a page that is not kept yet wait for the
+    /// one render instead of each starting their own.
+    flights: Mutex<HashMap<String, Weak<Mutex<()>>>>,
+}
+
+/// Held while one request renders a key: others for the same key wait, then find it kept.
+pub struct Flight {
+    lock: Arc<Mutex<()>>,
+}
+
+impl Flight {
+    /// Waits for the render of this key in progress, if any, and makes this one the render.
+    pub fn hold(&self) -> MutexGuard<'_, ()> {
+        self.lock.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 #[derive(Default)]
@@ -142,6 +157,20 @@ impl Cache {
         }
         inner.bytes += value.body.len();
         inner.map.insert(key, value);
+    }
+
+    /// The flight of `key`: the same lock for every request rendering it at the same time.
+    pub fn flight(&self, key: &str) -> Flight {
+        let mut flights = self.flights.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(lock) = flights.get(key).and_then(Weak::upgrade) {
+            return Flight { lock };
+        }
+        if flights.len() >= MAX_ENTRIES {
+            flights.retain(|_, w| w.strong_count() > 0);
+        }
+        let lock = Arc::new(Mutex::new(()));
+        flights.insert(key.to_string(), Arc::downgrade(&lock));
+        Flight { lock }
     }
 
     /// How many responses are kept.
@@ -182,6 +211,35 @@ mod tests {
             HeaderValue::from_static("Mon, 01 Jan 2024 00:00:00 GMT"),
         );
         assert_eq!(c.respond(&h).status(), StatusCode::OK);
+    }
+
+    #[test]
+    fn concurrent_requests_for_one_page_share_one_render() {
+        let cache = Arc::new(Cache::default());
+        let renders = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let (cache, renders) = (cache.clone(), renders.clone());
+                std::thread::spawn(move || {
+                    let flight = cache.flight("/s/s/1");
+                    let _held = flight.hold();
+                    if cache.get("/s/s/1", Some(1)).is_some() {
+                        return;
+                    }
+                    renders.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    std::thread::sleep(std::time::Duration::from_millis(200));
+                    let page = Arc::new(Cached::new("text/html", "页".into(), None));
+                    cache.put("/s/s/1".into(), Some(1), page);
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(renders.load(std::sync::atomic::Ordering::SeqCst), 1);
+        // Done flights are forgotten.
+        let flights = cache.flights.lock().unwrap();
+        assert!(flights.values().all(|w| w.strong_count() == 0));
     }
 
     #[test]

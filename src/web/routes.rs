@@ -93,6 +93,13 @@ async fn cached(
         if let Some(c) = app.cache.get(&key, version) {
             return c.respond(&headers);
         }
+        // One render per page at a time: the others wait for it (a render outlives a request
+        // that timed out, and its result is kept for the next one).
+        let flight = app.cache.flight(&key);
+        let _held = flight.hold();
+        if let Some(c) = app.cache.get(&key, version) {
+            return c.respond(&headers);
+        }
         match make(app) {
             Ok(c) => {
                 let c = Arc::new(c);

@@ -280,6 +280,17 @@ pub fn rss_answer(body: String, etag: &str) -> server::Answer {
     )
 }
 
+/// [`rss_answer`] without a length: the body ends when the connection closes.
+pub fn rss_answer_unframed(body: String, etag: &str) -> server::Answer {
+    match rss_answer(body, etag) {
+        server::Answer::Fixed(code, mut headers, body) => {
+            headers.push((server::UNFRAMED.into(), "1".into()));
+            server::Answer::Fixed(code, headers, body)
+        }
+        other => other,
+    }
+}
+
 /// Whether the failpoints feature is in this build (`cargo test --features failpoints`).
 pub fn has_failpoints() -> bool {
     cfg!(feature = "failpoints")

@@ -38,6 +38,10 @@ impl Answer {
     }
 }
 
+/// A header name in an [`Answer::Fixed`] that makes the answer unframed: no `Content-Length`,
+/// the connection closed after the body (not sent itself).
+pub const UNFRAMED: &str = "X-Test-Unframed";
+
 #[derive(Default)]
 struct State {
     /// A pause before every answer.
@@ -215,6 +219,18 @@ fn handle(stream: TcpStream, state: &Arc<Mutex<State>>) -> std::io::Result<()> {
                 if code == 200 && etag.is_some() && etag == inm {
                     state.lock().unwrap().not_modified += 1;
                     write_response(&mut stream, 304, &hdrs, b"")?;
+                } else if hdrs.iter().any(|(k, _)| k == UNFRAMED) {
+                    // No length and no chunks: the body ends when the connection closes
+                    // (an HTTP/1.0-style server), so a cut body cannot be told from a whole one.
+                    let mut head = format!("HTTP/1.1 {code} X\r\nConnection: close\r\n");
+                    for (k, v) in hdrs.iter().filter(|(k, _)| k != UNFRAMED) {
+                        head.push_str(&format!("{k}: {v}\r\n"));
+                    }
+                    head.push_str("\r\n");
+                    stream.write_all(head.as_bytes())?;
+                    stream.write_all(&body)?;
+                    stream.flush()?;
+                    return Ok(());
                 } else {
                     write_response(&mut stream, code, &hdrs, &body)?;
                 }
