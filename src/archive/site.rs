@@ -309,7 +309,7 @@ fn search(
             IndexDoc {
                 source: d.source,
                 id: d.id,
-                text: crate::history::text_of_html(&d.content),
+                text: crate::text::text_of_html(&d.content),
                 title: d.title,
                 published_ms: d.published_ms,
             },
@@ -392,7 +392,7 @@ fn stamp(
         rules,
         near.join("\u{0}"),
     );
-    format!("{:016x}", crate::history::fnv1a(text.as_bytes()))
+    format!("{:016x}", crate::text::fnv1a(text.as_bytes()))
 }
 
 /// The file, in OUT, that lists every file the last build made (what the next one removes

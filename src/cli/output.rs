@@ -240,16 +240,8 @@ fn revision_diff(
     new: &crate::store::RevisionRow,
 ) -> Vec<crate::history::Change> {
     crate::history::diff_text(
-        &format!(
-            "{}\n{}",
-            old.title,
-            crate::history::text_of_html(&old.content)
-        ),
-        &format!(
-            "{}\n{}",
-            new.title,
-            crate::history::text_of_html(&new.content)
-        ),
+        &format!("{}\n{}", old.title, crate::text::text_of_html(&old.content)),
+        &format!("{}\n{}", new.title, crate::text::text_of_html(&new.content)),
     )
 }
 

@@ -68,7 +68,7 @@ pub fn article(content: &str, shown: &Shown<'_>, local_prefix: &str) -> String {
 
 /// The text of `content` as readers are shown it (hidden elements left out), for diffs.
 pub fn shown_text(content: &str, rules: &DisplayRules) -> String {
-    crate::history::text_of_html(&hide(
+    crate::text::text_of_html(&hide(
         &crate::nesting::bound(content),
         &rules.hide_selectors,
     ))
@@ -80,11 +80,10 @@ pub fn shown_text(content: &str, rules: &DisplayRules) -> String {
 pub fn article_lang(title: &str, content: &str, rules: &DisplayRules) -> Option<&'static str> {
     let mut hidden = rules.hide_selectors.clone();
     hidden.extend(["blockquote".to_string(), "q".to_string()]);
-    let text: String =
-        crate::history::text_of_html(&hide(&crate::nesting::bound(content), &hidden))
-            .chars()
-            .take(4000)
-            .collect();
+    let text: String = crate::text::text_of_html(&hide(&crate::nesting::bound(content), &hidden))
+        .chars()
+        .take(4000)
+        .collect();
     lang_of(&format!("{title}\n{text}"))
 }
 

@@ -212,7 +212,7 @@ impl SearchIndex {
         doc.add_text(f.source, &d.source);
         doc.add_i64(f.id, d.id);
         doc.add_text(f.title, &d.title);
-        doc.add_text(f.body, crate::history::text_of_html(&d.content));
+        doc.add_text(f.body, crate::text::text_of_html(&d.content));
         doc.add_i64(f.date, d.published_ms);
         doc.add_text(f.status, d.status);
         doc

@@ -26,7 +26,7 @@ impl Cached {
     pub fn new(content_type: &'static str, body: String, last_modified_ms: Option<i64>) -> Cached {
         let etag = format!(
             "W/\"{:016x}-{:x}\"",
-            crate::history::fnv1a(body.as_bytes()),
+            crate::text::fnv1a(body.as_bytes()),
             body.len()
         );
         Cached {
