@@ -39,20 +39,7 @@ fn feed(server: &Server, edited: bool) -> String {
 }
 
 fn history(cfg: &Path, article: &str) -> serde_json::Value {
-    let out = newsmirror(&[
-        "history",
-        "--json",
-        "--config",
-        cfg.to_str().unwrap(),
-        article,
-    ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    history_json(cfg, article)
 }
 
 fn changes_bytes(archive: &Path) -> usize {

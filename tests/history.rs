@@ -26,20 +26,7 @@ fn feed_of(items: &[(&str, &str, &str)]) -> String {
 }
 
 fn history(cfg: &Path, article: &str) -> serde_json::Value {
-    let out = newsmirror(&[
-        "history",
-        "--json",
-        "--config",
-        cfg.to_str().unwrap(),
-        article,
-    ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    history_json(cfg, article)
 }
 
 fn month_log(archive: &Path) -> String {

@@ -1,7 +1,6 @@
 //! What the cluster tests share: running the binary, configs on a test schema, feeds on a
 //! loopback server, and checking what was published.
 
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Output};
 
@@ -110,41 +109,7 @@ pub fn serve_feeds(server: &Server, slugs: &[String], n: usize) {
 /// database: one article per item, ids unique.
 pub fn check_published(archive: &Path, pg: &PgSchema, sources: &[(String, usize)]) {
     for (slug, n) in sources {
-        let dir = archive.join("articles").join(slug);
-        let names: Vec<String> = std::fs::read_dir(&dir)
-            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-            .map(|e| e.unwrap().file_name().into_string().unwrap())
-            .collect();
-        assert!(
-            names.iter().all(|n| !n.starts_with('.')),
-            "temporary files: {names:?}"
-        );
-        assert_eq!(
-            names.len(),
-            *n,
-            "{slug}: {} files for {n} items",
-            names.len()
-        );
-        let mut titles = HashSet::new();
-        for name in &names {
-            let text = std::fs::read_to_string(dir.join(name)).unwrap();
-            let parsed = newsmirror::mirror::parse_article(&text).expect("well-formed");
-            assert!(
-                titles.insert(parsed.title.clone()),
-                "{slug}: duplicate {}",
-                parsed.title
-            );
-        }
-        let ids: Vec<i64> = names
-            .iter()
-            .map(|n| newsmirror::mirror::id_from_file_name(n).unwrap())
-            .collect();
-        assert_eq!(*ids.iter().max().unwrap(), 1048574);
-        assert_eq!(
-            *ids.iter().min().unwrap(),
-            1048574 - *n as i64 + 1,
-            "contiguous"
-        );
+        crate::common::check_article_files(archive, slug, *n, false);
     }
     let mut c = pg.client();
     for (slug, n) in sources {

@@ -307,47 +307,73 @@ pub fn delete_database(archive: &Path) {
     }
 }
 
+/// `newsmirror history --json` of `article` with the config at `cfg`; exit 0 asserted.
+pub fn history_json(cfg: &Path, article: &str) -> serde_json::Value {
+    let out = newsmirror(&[
+        "history",
+        "--json",
+        "--config",
+        cfg.to_str().unwrap(),
+        article,
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The article files of `slug`: `n` of them, no temporary file, each well-formed (and ending
+/// its last paragraph when `whole_paragraphs`), titles distinct, ids contiguous from the first.
+pub fn check_article_files(archive: &Path, slug: &str, n: usize, whole_paragraphs: bool) {
+    let dir = archive.join("articles").join(slug);
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert!(
+        names.iter().all(|n| !n.starts_with('.')),
+        "temporary files left: {names:?}"
+    );
+    assert_eq!(
+        names.len(),
+        n,
+        "{slug}: {} files for {n} items",
+        names.len()
+    );
+    let mut titles = HashSet::new();
+    for name in &names {
+        let text = std::fs::read_to_string(dir.join(name)).unwrap();
+        let parsed = newsmirror::mirror::parse_article(&text)
+            .unwrap_or_else(|| panic!("{name} is not well-formed"));
+        if whole_paragraphs {
+            assert!(text.ends_with("</p>\n"), "{slug}/{name} is incomplete");
+        }
+        assert!(
+            titles.insert(parsed.title.clone()),
+            "{slug}: duplicate {}",
+            parsed.title
+        );
+    }
+    let ids: Vec<i64> = names
+        .iter()
+        .map(|n| newsmirror::mirror::id_from_file_name(n).unwrap())
+        .collect();
+    assert_eq!(*ids.iter().max().unwrap(), 1048574);
+    assert_eq!(
+        *ids.iter().min().unwrap(),
+        1048574 - n as i64 + 1,
+        "ids are contiguous"
+    );
+}
+
 /// Checks an archive after crashes: every item once, every file whole, database sound and in
 /// line with the files.
 pub fn check_archive(archive: &Path, sources: &[(&str, usize)]) {
     for (slug, n) in sources {
-        let dir = archive.join("articles").join(slug);
-        let names: Vec<String> = std::fs::read_dir(&dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().into_string().unwrap())
-            .collect();
-        assert!(
-            names.iter().all(|n| !n.starts_with('.')),
-            "temporary files left: {names:?}"
-        );
-        assert_eq!(
-            names.len(),
-            *n,
-            "{slug}: {} files for {n} items",
-            names.len()
-        );
-        let mut titles = HashSet::new();
-        for name in &names {
-            let text = std::fs::read_to_string(dir.join(name)).unwrap();
-            let parsed = newsmirror::mirror::parse_article(&text)
-                .unwrap_or_else(|| panic!("{name} is not well-formed"));
-            assert!(text.ends_with("</p>\n"), "{slug}/{name} is incomplete");
-            assert!(
-                titles.insert(parsed.title.clone()),
-                "{slug}: duplicate {}",
-                parsed.title
-            );
-        }
-        let ids: Vec<i64> = names
-            .iter()
-            .map(|n| newsmirror::mirror::id_from_file_name(n).unwrap())
-            .collect();
-        assert_eq!(*ids.iter().max().unwrap(), 1048574);
-        assert_eq!(
-            *ids.iter().min().unwrap(),
-            1048574 - *n as i64 + 1,
-            "ids are contiguous"
-        );
+        check_article_files(archive, slug, *n, true);
     }
     let (store, created) =
         newsmirror::store::Store::open(&archive.join(".newsmirror/newsmirror.sqlite")).unwrap();
